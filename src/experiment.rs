@@ -1,0 +1,296 @@
+//! Experiment files (TOML) and the plan of points they expand to.
+//!
+//! ```toml
+//! name = "quick"
+//! [settings]            # optional; every key has a default
+//! trials = 3
+//! [[sweep]]
+//! workload = "linear"   # dims = [256, 128] by default
+//! strategy = "threads"  # threads | batch | processes
+//! n = [1, 2, 4, 8]
+//! sync = "readback"     # optional
+//! ```
+//!
+//! Unknown keys and bad values are errors that name the line.
+
+use std::num::{NonZeroU32, NonZeroU64};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::measure::sync::SyncMode;
+use crate::strategy::StrategyKind;
+use crate::workload::{Precision, Workload, WorkloadKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    #[error("cannot read experiment file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// How each point is measured; `[settings]` sets them for the file and a
+/// sweep may override any of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Untimed ops per worker before the first trial.
+    pub warmup_ops: u64,
+    /// Timed trials per point; the point reports their median and spread.
+    pub trials: NonZeroU32,
+    /// Ops per worker per trial.
+    pub ops: NonZeroU64,
+    /// Ops per worker per trial whose output is compared with the CPU
+    /// reference (spread evenly over the trial).
+    pub checks: u64,
+    /// A point still running after this many seconds (setup included) is
+    /// recorded as failed and the run goes on.
+    pub timeout_s: f64,
+    /// Seed of the random weights and inputs.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            warmup_ops: 10,
+            trials: NonZeroU32::new(3).expect("non-zero"),
+            ops: NonZeroU64::new(100).expect("non-zero"),
+            checks: 8,
+            timeout_s: 300.0,
+            seed: 1,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentFile {
+    name: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    settings: Settings,
+    sweep: toml::Spanned<Vec<SweepFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    workload: WorkloadKind,
+    dims: Option<toml::Spanned<Vec<u32>>>,
+    strategy: StrategyKind,
+    n: toml::Spanned<Vec<NonZeroU32>>,
+    sync: Option<SyncMode>,
+    precision: Option<Precision>,
+    warmup_ops: Option<u64>,
+    trials: Option<NonZeroU32>,
+    ops: Option<NonZeroU64>,
+    checks: Option<u64>,
+    timeout_s: Option<f64>,
+    seed: Option<u64>,
+}
+
+/// One point to measure: everything the runner and the strategy need.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointSpec {
+    pub workload: Workload,
+    pub strategy: StrategyKind,
+    pub n: u32,
+    pub sync: SyncMode,
+    pub precision: Precision,
+    pub settings: Settings,
+}
+
+impl PointSpec {
+    /// `linear 256→128 · threads N=4 · readback · f32`, for progress and errors.
+    pub fn label(&self) -> String {
+        format!(
+            "{} · {} N={} · {} · {}",
+            self.workload.label(),
+            self.strategy.name(),
+            self.n,
+            self.sync,
+            self.precision.name()
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Experiment {
+    pub name: String,
+    pub description: Option<String>,
+    pub path: PathBuf,
+    /// The file's text, recorded with the run.
+    pub text: String,
+    pub points: Vec<PointSpec>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Experiment {
+    pub fn load(path: &Path) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ExperimentError> {
+        let invalid = |message: String| ExperimentError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file: ExperimentFile =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+        let settings = file.settings;
+        if settings.timeout_s.is_nan() || settings.timeout_s <= 0.0 {
+            return Err(invalid("settings.timeout_s must be more than 0".into()));
+        }
+        let sweeps_line = line_of(text, file.sweep.span().start);
+        let sweeps = file.sweep.into_inner();
+        if sweeps.is_empty() {
+            return Err(invalid(format!("line {sweeps_line}: no [[sweep]] to run")));
+        }
+        let mut points = Vec::new();
+        for sweep in sweeps {
+            let n_line = line_of(text, sweep.n.span().start);
+            let dims = sweep
+                .dims
+                .as_ref()
+                .map(|d| (line_of(text, d.span().start), d.get_ref().as_slice()));
+            let workload = Workload::new(sweep.workload, dims.map(|d| d.1)).map_err(|e| {
+                let line = dims.map_or(n_line, |d| d.0);
+                invalid(format!("line {line}: {e}"))
+            })?;
+            let ns = sweep.n.into_inner();
+            if ns.is_empty() {
+                return Err(invalid(format!(
+                    "line {n_line}: n is empty; list at least one N, such as n = [1, 2, 4]"
+                )));
+            }
+            let settings = Settings {
+                warmup_ops: sweep.warmup_ops.unwrap_or(settings.warmup_ops),
+                trials: sweep.trials.unwrap_or(settings.trials),
+                ops: sweep.ops.unwrap_or(settings.ops),
+                checks: sweep.checks.unwrap_or(settings.checks),
+                timeout_s: sweep.timeout_s.unwrap_or(settings.timeout_s),
+                seed: sweep.seed.unwrap_or(settings.seed),
+            };
+            if settings.timeout_s.is_nan() || settings.timeout_s <= 0.0 {
+                return Err(invalid(format!(
+                    "line {n_line}: timeout_s must be more than 0"
+                )));
+            }
+            for n in ns {
+                points.push(PointSpec {
+                    workload: workload.clone(),
+                    strategy: sweep.strategy,
+                    n: n.get(),
+                    sync: sweep.sync.unwrap_or(SyncMode::Readback),
+                    precision: sweep.precision.unwrap_or_default(),
+                    settings: settings.clone(),
+                });
+            }
+        }
+        let name = file.name.unwrap_or_else(|| {
+            path.file_stem()
+                .map_or("experiment".into(), |s| s.to_string_lossy().into_owned())
+        });
+        Ok(Self {
+            name,
+            description: file.description,
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            points,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Experiment, String> {
+        Experiment::parse(text, Path::new("test.toml")).map_err(|e| e.to_string())
+    }
+
+    const GOOD: &str = r#"
+name = "t"
+[settings]
+trials = 2
+ops = 5
+
+[[sweep]]
+workload = "linear"
+strategy = "threads"
+n = [1, 2]
+
+[[sweep]]
+workload = "linear"
+dims = [8, 3]
+strategy = "batch"
+n = [4]
+ops = 7
+"#;
+
+    #[test]
+    fn sweeps_expand_to_points_in_order_with_overrides() {
+        let e = parse(GOOD).unwrap();
+        assert_eq!(e.name, "t");
+        let summary: Vec<_> = e
+            .points
+            .iter()
+            .map(|p| (p.strategy, p.n, p.settings.ops.get()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (StrategyKind::Threads, 1, 5),
+                (StrategyKind::Threads, 2, 5),
+                (StrategyKind::Batch, 4, 7)
+            ]
+        );
+        assert_eq!(e.points[2].workload.dims(), vec![8, 3]);
+        assert_eq!(e.points[0].settings.trials.get(), 2);
+    }
+
+    #[test]
+    fn a_typo_names_the_line() {
+        let e = parse(&GOOD.replace("strategy = \"batch\"", "stratgy = \"batch\"")).unwrap_err();
+        assert!(e.contains("line 15"), "{e}");
+        assert!(e.contains("stratgy"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_strategy_lists_the_known_ones() {
+        let e = parse(&GOOD.replace("\"threads\"", "\"thread\"")).unwrap_err();
+        assert!(e.contains("line 9") && e.contains("threads"), "{e}");
+    }
+
+    #[test]
+    fn n_zero_and_empty_n_are_refused_with_their_line() {
+        let e = parse(&GOOD.replace("n = [1, 2]", "n = [0, 2]")).unwrap_err();
+        assert!(e.contains("line 10") && e.contains("nonzero"), "{e}");
+        let e = parse(&GOOD.replace("n = [1, 2]", "n = []")).unwrap_err();
+        assert!(e.contains("line 10") && e.contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn bad_dims_name_their_line() {
+        let e = parse(&GOOD.replace("dims = [8, 3]", "dims = [8]")).unwrap_err();
+        assert!(e.contains("line 14") && e.contains("[in, out]"), "{e}");
+    }
+
+    #[test]
+    fn a_file_without_sweeps_is_refused() {
+        let e = parse("name = \"x\"\n").unwrap_err();
+        assert!(e.contains("sweep"), "{e}");
+    }
+}

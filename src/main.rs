@@ -1,0 +1,171 @@
+//! The `curves` command line: parse, dispatch, print errors. Nothing else.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use curves::experiment::Experiment;
+use curves::gpu::{self, AdapterSelection, AdapterSummary, BackendChoice, GpuError};
+use curves::results::Run;
+use curves::runner::{self, RunOptions};
+use curves::strategy::processes;
+
+/// Exit status when no GPU adapter is found (the Makefile installs lavapipe on it).
+const EXIT_NO_ADAPTER: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "curves",
+    version,
+    about = "When many requests hit one GPU, what scales: threads, batches or processes?",
+    long_about = "Runs the same WGSL compute kernels through wgpu (Vulkan, Metal, DX12, GL) under several \
+                  parallel strategies, measures throughput, efficiency and latency with matched baselines, \
+                  checks every sampled output against a CPU reference, and draws the curves.\n\n\
+                  Exit status: 0 success, 1 failure, 2 usage error, 3 no GPU adapter found."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct AdapterArgs {
+    /// Only consider this backend. Default: $WGPU_BACKEND if set, else every backend.
+    #[arg(long, value_enum)]
+    backend: Option<BackendChoice>,
+    /// Use the best adapter whose name contains this text (case-insensitive).
+    /// Default: $WGPU_ADAPTER_NAME if set, else the best adapter (discrete GPU
+    /// before integrated before software; native APIs before GL).
+    #[arg(long, value_name = "SUBSTRING")]
+    adapter: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every adapter wgpu finds on every backend, best first.
+    Adapters {
+        /// Only list this backend's adapters. Default: $WGPU_BACKEND if set, else all.
+        #[arg(long, value_enum)]
+        backend: Option<BackendChoice>,
+    },
+    /// Run an experiment file on one adapter and print the run directory.
+    ///
+    /// Results go to OUT/<run-id>/: run.json (adapter, driver, machine, revision,
+    /// the experiment's text) and points.jsonl (one point per line, written as
+    /// each point finishes, so an interrupted run keeps what it measured).
+    Run {
+        /// Experiment file (TOML).
+        #[arg(default_value = "experiments/quick.toml")]
+        experiment: PathBuf,
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        /// Directory in which the run directory is created.
+        #[arg(long, value_name = "DIR", default_value = "results")]
+        out: PathBuf,
+        /// No progress bar (it is hidden anyway when stderr is not a terminal).
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Draw charts (PNG) from run directories; reads result files only.
+    ///
+    /// Writes efficiency.png (efficiency vs N, one line per strategy) and
+    /// throughput.png (samples/s vs N, log-log, with ideal linear scaling),
+    /// one pair per workload. Several runs are overlaid, one line per
+    /// strategy and adapter.
+    Plot {
+        /// Run directories (each holds run.json and points.jsonl).
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// Output directory. Default: plots/<run-id> for one run, plots/merged for several.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Internal: one worker process of the `processes` strategy.
+    #[command(hide = true)]
+    Worker,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let no_adapter = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<GpuError>(),
+                    Some(GpuError::NoAdapter { .. })
+                )
+            });
+            ExitCode::from(if no_adapter { EXIT_NO_ADAPTER } else { 1 })
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Adapters { backend } => list_adapters(AdapterSelection::new(backend, None)?),
+        Command::Run {
+            experiment,
+            adapter,
+            out,
+            quiet,
+        } => {
+            let experiment = Experiment::load(&experiment)?;
+            let options = RunOptions {
+                selection: AdapterSelection::new(adapter.backend, adapter.adapter)?,
+                results_dir: out,
+                progress: !quiet,
+            };
+            let dir = runner::run(&experiment, &options)?;
+            println!("{}", dir.display());
+            Ok(())
+        }
+        Command::Plot { runs, out } => {
+            let runs = runs
+                .iter()
+                .map(|d| Run::load(d))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let out = out.unwrap_or_else(|| match runs.as_slice() {
+                [one] => PathBuf::from("plots").join(&one.info.run_id),
+                _ => PathBuf::from("plots/merged"),
+            });
+            for path in curves::plot::draw(&runs, &out)? {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        Command::Worker => processes::serve().context("worker process"),
+    }
+}
+
+fn list_adapters(selection: AdapterSelection) -> anyhow::Result<()> {
+    let adapters: Vec<AdapterSummary> = gpu::enumerate(selection.backends)
+        .iter()
+        .map(AdapterSummary::of)
+        .collect();
+    if adapters.is_empty() {
+        // Same message and exit status as a run that finds nothing.
+        gpu::select(&selection)?;
+    }
+    println!(
+        "{:<44} {:<8} {:<15} {:<28} {:<5} TIMESTAMPS",
+        "ADAPTER", "BACKEND", "TYPE", "DRIVER", "F16"
+    );
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    for a in adapters {
+        let driver = format!("{} {}", a.driver, a.driver_info);
+        println!(
+            "{:<44} {:<8} {:<15} {:<28} {:<5} {}",
+            a.name,
+            a.backend,
+            a.device_type,
+            driver.trim(),
+            yes_no(a.shader_f16),
+            yes_no(a.timestamp_query)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! Comparing GPU outputs with the CPU reference.
+
+/// Largest relative error (‖got − want‖ / ‖want‖) an f32 op may have.
+pub const F32_TOLERANCE: f64 = 1e-4;
+
+/// ‖got − want‖₂ / ‖want‖₂; infinite when `got` has a NaN or infinity, or
+/// the lengths differ, so such an output always counts as wrong.
+pub fn relative_error(got: &[f32], want: &[f32]) -> f64 {
+    if got.len() != want.len() || got.iter().any(|v| !v.is_finite()) {
+        return f64::INFINITY;
+    }
+    let (mut diff, mut norm) = (0f64, 0f64);
+    for (&g, &w) in got.iter().zip(want) {
+        let d = f64::from(g) - f64::from(w);
+        diff += d * d;
+        norm += f64::from(w) * f64::from(w);
+    }
+    if norm == 0.0 {
+        if diff == 0.0 { 0.0 } else { f64::INFINITY }
+    } else {
+        (diff / norm).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_outputs_have_no_error() {
+        assert_eq!(relative_error(&[1.0, -2.0], &[1.0, -2.0]), 0.0);
+    }
+
+    #[test]
+    fn error_is_the_norm_ratio() {
+        // ‖(0, 0.5)‖ / ‖(3, 4)‖ = 0.5 / 5
+        let e = relative_error(&[3.0, 4.5], &[3.0, 4.0]);
+        assert!((e - 0.1).abs() < 1e-12, "{e}");
+    }
+
+    #[test]
+    fn nan_wrong_length_and_nonzero_against_zero_are_infinitely_wrong() {
+        assert_eq!(relative_error(&[f32::NAN], &[1.0]), f64::INFINITY);
+        assert_eq!(relative_error(&[1.0], &[1.0, 2.0]), f64::INFINITY);
+        assert_eq!(relative_error(&[1.0], &[0.0]), f64::INFINITY);
+    }
+}

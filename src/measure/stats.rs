@@ -1,0 +1,93 @@
+//! Statistics derived from raw samples; the raw samples are kept too.
+
+use serde::{Deserialize, Serialize};
+
+/// The `q`-quantile (0 ≤ q ≤ 1) of `sorted`, interpolating linearly
+/// between neighbours (numpy's default). `None` when empty.
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    let frac = pos - lo as f64;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
+}
+
+fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Median and spread of repeated measurements of one figure.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Interquartile range (p75 − p25).
+    pub iqr: f64,
+}
+
+impl Spread {
+    pub fn of(values: &[f64]) -> Option<Self> {
+        let v = sorted(values);
+        Some(Self {
+            median: quantile(&v, 0.5)?,
+            min: v[0],
+            max: v[v.len() - 1],
+            iqr: quantile(&v, 0.75)? - quantile(&v, 0.25)?,
+        })
+    }
+}
+
+/// Per-op latency summary, in microseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub avg: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Latency {
+    pub fn of_us(values_us: &[f64]) -> Option<Self> {
+        let v = sorted(values_us);
+        Some(Self {
+            avg: v.iter().sum::<f64>() / v.len().max(1) as f64,
+            p50: quantile(&v, 0.5)?,
+            p99: quantile(&v, 0.99)?,
+            max: *v.last()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile(&v, 0.5), Some(2.5));
+        assert_eq!(quantile(&v, 0.0), Some(1.0));
+        assert_eq!(quantile(&v, 1.0), Some(4.0));
+        assert!((quantile(&v, 0.99).unwrap() - 3.97).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn spread_of_unsorted_values() {
+        let s = Spread::of(&[5.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
+        assert_eq!((s.median, s.min, s.max, s.iqr), (3.0, 1.0, 5.0, 2.0));
+        assert!(Spread::of(&[]).is_none());
+    }
+
+    #[test]
+    fn latency_summary() {
+        let l = Latency::of_us(&[10.0, 30.0, 20.0]).unwrap();
+        assert_eq!((l.avg, l.p50, l.max), (20.0, 20.0, 30.0));
+        assert!((l.p99 - 29.8).abs() < 1e-9);
+    }
+}

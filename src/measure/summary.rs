@@ -1,0 +1,138 @@
+//! Turning the workers' raw trial records into a point's figures.
+
+use super::op_loop::TrialRecord;
+use super::stats::{Latency, Spread};
+use crate::results::Status;
+
+/// The figures of one point, derived from every worker's record of every trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub samples_per_s_trials: Vec<f64>,
+    pub samples_per_s: Option<Spread>,
+    pub ops_per_s: Option<f64>,
+    pub latency_us: Option<Latency>,
+    pub ops_completed: u64,
+    pub ops_checked: u64,
+    pub ops_wrong: u64,
+    pub max_rel_error: Option<f64>,
+    pub status: Status,
+    pub error: Option<String>,
+}
+
+/// `trials[t][w]` is worker `w`'s record of trial `t`. A trial's
+/// throughput is all its workers' ops over the span from the first
+/// worker's start to the last one's end; only complete trials count.
+pub fn summarize(
+    trials: &[Vec<TrialRecord>],
+    batch: u32,
+    ops_expected: u64,
+    error: Option<String>,
+) -> Summary {
+    let mut samples_per_s_trials = Vec::new();
+    let mut ops_per_s_trials = Vec::new();
+    let mut latencies_us = Vec::new();
+    let (mut completed, mut checked, mut wrong) = (0, 0, 0);
+    let mut max_rel_error: Option<f64> = None;
+    let mut first_error = error;
+    for records in trials {
+        let mut trial_ops = 0;
+        for r in records {
+            trial_ops += r.ops_completed;
+            checked += r.ops_checked;
+            wrong += r.ops_wrong;
+            if r.ops_checked > 0 {
+                max_rel_error = Some(max_rel_error.unwrap_or(0.0).max(r.max_rel_error));
+            }
+            latencies_us.extend(r.latencies_ns.iter().map(|&ns| ns as f64 / 1e3));
+            if first_error.is_none() {
+                first_error.clone_from(&r.error);
+            }
+        }
+        completed += trial_ops;
+        let start = records.iter().map(|r| r.start_unix_ns).min();
+        let end = records.iter().map(|r| r.end_unix_ns).max();
+        let complete = records.iter().all(|r| r.error.is_none());
+        if let (Some(start), Some(end), true) = (start, end, complete)
+            && end > start
+        {
+            let wall_s = (end - start) as f64 / 1e9;
+            ops_per_s_trials.push(trial_ops as f64 / wall_s);
+            samples_per_s_trials.push(trial_ops as f64 * f64::from(batch) / wall_s);
+        }
+    }
+    let status = if first_error.is_some() || completed != ops_expected {
+        Status::Failed
+    } else if wrong > 0 {
+        Status::Wrong
+    } else {
+        Status::Ok
+    };
+    let error = first_error.or_else(|| match status {
+        Status::Failed => Some(format!("{completed} of {ops_expected} ops completed")),
+        Status::Wrong => Some(format!(
+            "{wrong} of {checked} checked ops differ from the CPU reference (max relative error {:.2e})",
+            max_rel_error.unwrap_or(f64::NAN)
+        )),
+        Status::Ok => None,
+    });
+    Summary {
+        samples_per_s: Spread::of(&samples_per_s_trials),
+        ops_per_s: Spread::of(&ops_per_s_trials).map(|s| s.median),
+        samples_per_s_trials,
+        latency_us: Latency::of_us(&latencies_us),
+        ops_completed: completed,
+        ops_checked: checked,
+        ops_wrong: wrong,
+        max_rel_error,
+        status,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(start_s: f64, end_s: f64, ops: u64, wrong: u64) -> TrialRecord {
+        TrialRecord {
+            start_unix_ns: (start_s * 1e9) as u64,
+            end_unix_ns: (end_s * 1e9) as u64,
+            ops_completed: ops,
+            latencies_ns: vec![1000; ops as usize],
+            ops_checked: 1,
+            ops_wrong: wrong,
+            max_rel_error: if wrong > 0 { 0.5 } else { 1e-7 },
+            error: None,
+        }
+    }
+
+    #[test]
+    fn throughput_spans_all_workers_of_a_trial() {
+        // Two workers, 10 ops each, together from t=1 to t=3: 10 ops/s.
+        let trials = vec![vec![record(1.0, 2.0, 10, 0), record(1.5, 3.0, 10, 0)]];
+        let s = summarize(&trials, 4, 20, None);
+        assert_eq!(s.ops_per_s, Some(10.0));
+        assert_eq!(s.samples_per_s.unwrap().median, 40.0);
+        assert_eq!(s.latency_us.unwrap().p50, 1.0);
+        assert_eq!(s.status, Status::Ok);
+        assert_eq!(s.error, None);
+    }
+
+    #[test]
+    fn wrong_outputs_and_missing_ops_are_reported() {
+        let s = summarize(&[vec![record(0.0, 1.0, 10, 1)]], 1, 10, None);
+        assert_eq!(s.status, Status::Wrong);
+        assert!(s.error.unwrap().contains("1 of 1 checked ops"));
+
+        let mut short = record(0.0, 1.0, 7, 0);
+        short.error = Some("device lost".into());
+        let s = summarize(&[vec![short]], 1, 10, None);
+        assert_eq!(s.status, Status::Failed);
+        assert_eq!(s.ops_completed, 7);
+        assert_eq!(s.error.as_deref(), Some("device lost"));
+        assert!(
+            s.samples_per_s.is_none(),
+            "an incomplete trial has no throughput"
+        );
+    }
+}

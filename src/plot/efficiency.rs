@@ -1,0 +1,125 @@
+//! Efficiency vs N: throughput(N) / (N × throughput(1)) of the same
+//! strategy and sync mode, one line per strategy, log₂ x-axis.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::{
+    FONT, HEIGHT, WIDTH, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, pow2_label,
+    strategy_colour, title,
+};
+
+pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
+    let max_x = group
+        .series
+        .iter()
+        .flat_map(|s| &s.points)
+        .map(|p| log2(p.n))
+        .fold(0.0, f64::max);
+    let top = group
+        .series
+        .iter()
+        .flat_map(|s| &s.points)
+        .filter_map(|p| Some(p.efficiency? * spread_ratio(p).1 * 100.0))
+        .fold(110.0, f64::max)
+        * 1.08;
+
+    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            title("Efficiency vs N", group),
+            (FONT, 24).into_font().style(FontStyle::Bold),
+        )
+        .margin(24)
+        .x_label_area_size(64)
+        .y_label_area_size(84)
+        .build_cartesian_2d(-0.3..max_x.max(1.0) + 0.3, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .x_desc("N (threads, processes, or batch size) — log₂ scale")
+        .y_desc("Efficiency: samples/s ÷ (N × samples/s at N=1), %")
+        .x_labels(((max_x.max(1.0) + 1.0) * 2.0) as usize)
+        .x_label_formatter(&pow2_label)
+        .y_label_formatter(&|v| format!("{v:.0}%"))
+        .label_style((FONT, 17))
+        .axis_desc_style((FONT, 19))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(-0.3, 100.0), (max_x.max(1.0) + 0.3, 100.0)],
+            12,
+            8,
+            BLACK.mix(0.6).stroke_width(2),
+        ))?
+        .label("ideal (100%)")
+        .legend(|(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], BLACK.mix(0.6).stroke_width(2))
+        });
+
+    let mut any_bad = false;
+    for series in &group.series {
+        let colour = strategy_colour(&series.strategy);
+        let good: Vec<_> = series
+            .points
+            .iter()
+            .filter(|p| !is_bad(p))
+            .filter_map(|p| Some((p, log2(p.n), p.efficiency? * 100.0)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                good.iter().map(|&(_, x, y)| (x, y)),
+                colour.stroke_width(3),
+            ))?
+            .label(series.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+            });
+        for &(p, x, y) in &good {
+            let (lo, hi) = spread_ratio(p);
+            chart.draw_series(std::iter::once(ErrorBar::new_vertical(
+                x,
+                y * lo,
+                y,
+                y * hi,
+                colour.stroke_width(2),
+                10,
+            )))?;
+            draw_marker(&mut chart, series.run_index, (x, y), colour)?;
+        }
+        for p in series.points.iter().filter(|p| is_bad(p)) {
+            any_bad = true;
+            draw_bad(
+                &mut chart,
+                (log2(p.n), p.efficiency.map_or(0.0, |e| e * 100.0)),
+                p,
+            )?;
+        }
+    }
+    if any_bad {
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("✕ failed or wrong point")
+            .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 18))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// (min, max) of a point's samples/s relative to its median: the error bar.
+pub(crate) fn spread_ratio(p: &crate::results::Point) -> (f64, f64) {
+    match p.samples_per_s_spread {
+        Some(s) if s.median > 0.0 => (s.min / s.median, s.max / s.median),
+        _ => (1.0, 1.0),
+    }
+}

@@ -1,0 +1,248 @@
+//! Charts drawn from result files only, so they can be redrawn, merged
+//! across runs and tested without a GPU. Each chart is a pure function of
+//! loaded runs; nothing here measures anything.
+
+mod efficiency;
+mod throughput;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::Context;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::results::{Point, Run, Status};
+use crate::runner::slug;
+
+pub const WIDTH: u32 = 1280;
+pub const HEIGHT: u32 = 800;
+const FONT: &str = "sans-serif";
+
+/// The charts ship their own font (DejaVu Sans, embedded), so text renders
+/// on a machine with no fonts installed.
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded fonts are known-good TrueType files.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// One strategy's colour, the same on every chart.
+pub fn strategy_colour(strategy: &str) -> RGBColor {
+    match strategy {
+        "threads" => RGBColor(214, 39, 40),
+        "batch" => RGBColor(31, 119, 180),
+        "processes" => RGBColor(44, 160, 44),
+        "devices" => RGBColor(255, 127, 14),
+        "hybrid" => RGBColor(148, 103, 189),
+        "queue" => RGBColor(140, 86, 75),
+        "server" => RGBColor(227, 119, 194),
+        _ => RGBColor(127, 127, 127),
+    }
+}
+
+/// One line on a chart: a curve of one run.
+pub(crate) struct Series<'a> {
+    pub label: String,
+    pub strategy: String,
+    /// Which run it came from; picks the marker shape when runs are merged.
+    pub run_index: usize,
+    pub points: Vec<&'a Point>,
+}
+
+/// Points of one workload (name and dims) across runs, grouped into series.
+pub(crate) struct WorkloadCharts<'a> {
+    pub workload: String,
+    /// "adapter (backend)" of each run, for titles.
+    pub adapters: Vec<String>,
+    pub series: Vec<Series<'a>>,
+}
+
+pub(crate) fn log2(n: u32) -> f64 {
+    f64::from(n).log2()
+}
+
+/// Axis labels at powers of two only: `1 2 4 8 …`.
+pub(crate) fn pow2_label(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-6 && *x >= 0.0 {
+        format!("{}", 2f64.powf(x.round()) as u64)
+    } else {
+        String::new()
+    }
+}
+
+/// `12.3k`, `1.2M`: short labels for large figures.
+pub(crate) fn si(v: f64) -> String {
+    let (scaled, unit) = match v.abs() {
+        a if a >= 1e9 => (v / 1e9, "G"),
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e3 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    let text = if scaled.abs() >= 100.0 || scaled.fract().abs() < 1e-9 {
+        format!("{scaled:.0}")
+    } else {
+        format!("{scaled:.1}")
+    };
+    format!("{text}{unit}")
+}
+
+pub(crate) fn title(kind: &str, group: &WorkloadCharts) -> String {
+    format!(
+        "{kind} · {} · {}",
+        group.workload,
+        group.adapters.join(" vs ")
+    )
+}
+
+fn adapter_label(run: &Run) -> String {
+    let mut name = run.info.adapter.name.clone();
+    if name.chars().count() > 40 {
+        name = name.chars().take(39).collect::<String>() + "…";
+    }
+    format!("{name} ({})", run.info.adapter.backend)
+}
+
+fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
+    let mut groups: Vec<WorkloadCharts> = Vec::new();
+    for (run_index, run) in runs.iter().enumerate() {
+        for point in &run.points {
+            let workload = point.workload_label();
+            let gi = match groups.iter().position(|g| g.workload == workload) {
+                Some(i) => i,
+                None => {
+                    groups.push(WorkloadCharts {
+                        workload,
+                        adapters: Vec::new(),
+                        series: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[gi];
+            let adapter = adapter_label(run);
+            if !group.adapters.contains(&adapter) {
+                group.adapters.push(adapter.clone());
+            }
+            let mut label = point.strategy.clone();
+            if point.sync != "readback" {
+                label = format!("{label} ({})", point.sync);
+            }
+            if runs.len() > 1 {
+                label = format!("{label} · {adapter}");
+            }
+            match group
+                .series
+                .iter_mut()
+                .find(|s| s.label == label && s.run_index == run_index)
+            {
+                Some(series) => series.points.push(point),
+                None => group.series.push(Series {
+                    label,
+                    strategy: point.strategy.clone(),
+                    run_index,
+                    points: vec![point],
+                }),
+            }
+        }
+    }
+    for group in &mut groups {
+        for series in &mut group.series {
+            series.points.sort_by_key(|p| p.n);
+        }
+    }
+    groups
+}
+
+/// Points that did not produce a trustworthy figure; charts mark them.
+pub(crate) fn is_bad(point: &Point) -> bool {
+    point.status != Status::Ok
+}
+
+/// Draws every chart for `runs` into `out_dir` and returns the files written.
+pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    register_fonts();
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let groups = group_by_workload(runs);
+    if groups.is_empty() {
+        anyhow::bail!("the runs hold no points to draw");
+    }
+    let mut written = Vec::new();
+    for group in &groups {
+        let suffix = if groups.len() == 1 {
+            String::new()
+        } else {
+            format!("-{}", slug(&group.workload))
+        };
+        let path = out_dir.join(format!("efficiency{suffix}.png"));
+        efficiency::draw(group, &path).with_context(|| format!("drawing {}", path.display()))?;
+        written.push(path);
+        let path = out_dir.join(format!("throughput{suffix}.png"));
+        throughput::draw(group, &path).with_context(|| format!("drawing {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Marker for a series: circles for the first run, then triangles, squares.
+pub(crate) fn draw_marker<
+    DB: DrawingBackend,
+    CT: plotters::coord::CoordTranslate<From = (f64, f64)>,
+>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    run_index: usize,
+    at: (f64, f64),
+    colour: RGBColor,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let style = colour.filled();
+    match run_index % 3 {
+        0 => chart.draw_series(std::iter::once(Circle::new(at, 6, style))),
+        1 => chart.draw_series(std::iter::once(TriangleMarker::new(at, 8, style))),
+        _ => chart.draw_series(std::iter::once(Rectangle::new([at, at], style))),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// Draws a failed or wrong point as a black cross with its status.
+pub(crate) fn draw_bad<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    at: (f64, f64),
+    point: &Point,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let label = match point.status {
+        Status::Wrong => "wrong",
+        _ => "failed",
+    };
+    chart
+        .draw_series(std::iter::once(
+            EmptyElement::at(at)
+                + Cross::new((0, 0), 9, BLACK.stroke_width(3))
+                + Text::new(label, (8, -22), (FONT, 16).into_font().color(&BLACK)),
+        ))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert_eq!(pow2_label(&3.0), "8");
+        assert_eq!(pow2_label(&2.5), "");
+        assert_eq!(si(1_390_000.0), "1.4M");
+        assert_eq!(si(2720.0), "2.7k");
+        assert_eq!(si(250.0), "250");
+    }
+}

@@ -1,0 +1,300 @@
+//! The result schema, atomic writes, and loading.
+//!
+//! A run is a directory: `run.json` (where and how it was measured) and
+//! `points.jsonl` (one point per line, rewritten after each point). Every
+//! write goes to a temporary file in the same directory and is renamed
+//! over the old one, so a reader never sees half a file, and an
+//! interrupted run keeps every point it finished.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::gpu::AdapterSummary;
+use crate::measure::stats::{Latency, Spread};
+use crate::strategy::SetupTimes;
+
+pub const RUN_FILE: &str = "run.json";
+pub const POINTS_FILE: &str = "points.jsonl";
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub experiment_name: String,
+    pub experiment_path: String,
+    /// The experiment file's text, so the run can be repeated exactly.
+    pub experiment_text: String,
+    pub adapter: AdapterSummary,
+    pub os: String,
+    pub arch: String,
+    pub cpu_count: usize,
+    pub crate_version: String,
+    /// `git describe` of the build, `-dirty` when it had uncommitted changes.
+    pub git_revision: String,
+    /// How op times were taken.
+    pub timing_method: String,
+    pub started_at: DateTime<Utc>,
+    /// `None` while the run is going on, or if it was interrupted.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every expected op completed and every checked output matched.
+    Ok,
+    /// Every op completed, but some checked outputs were wrong.
+    Wrong,
+    /// The point could not be measured in full; `error` says why.
+    Failed,
+}
+
+/// One (workload, strategy, N, sync, precision) measurement on one adapter.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Point {
+    pub workload: String,
+    /// The workload's dimensions (`[in, out]` for linear).
+    pub dims: Vec<u32>,
+    pub strategy: String,
+    /// Parallelism level: threads, processes or batch size, per strategy.
+    pub n: u32,
+    /// Samples per op.
+    pub batch: u32,
+    /// Worker threads per process.
+    pub threads: u32,
+    pub processes: u32,
+    pub sync: String,
+    pub precision: String,
+    pub trials: u32,
+    /// Ops per worker per trial.
+    pub ops_per_worker: u64,
+    /// Median over trials of samples (batch rows) per second, all workers together.
+    pub samples_per_s: Option<f64>,
+    /// Median, min, max and IQR of samples/s over trials.
+    pub samples_per_s_spread: Option<Spread>,
+    /// Every trial's samples/s, raw.
+    pub samples_per_s_trials: Vec<f64>,
+    /// Median over trials of ops (dispatches) per second, all workers together.
+    pub ops_per_s: Option<f64>,
+    /// samples/s over the same strategy's, sync mode's, workload's and
+    /// precision's N=1 point in this run; `None` without that baseline.
+    pub speedup: Option<f64>,
+    /// speedup / N.
+    pub efficiency: Option<f64>,
+    /// Per-op latency, host submit to result, over all trials and workers.
+    pub latency_us: Option<Latency>,
+    pub ops_expected: u64,
+    pub ops_completed: u64,
+    pub ops_checked: u64,
+    pub ops_wrong: u64,
+    /// Largest relative error (‖gpu − reference‖ / ‖reference‖) among checked ops.
+    pub max_rel_error: Option<f64>,
+    pub setup_s: SetupTimes,
+    /// The whole point, setup included, in seconds.
+    pub wall_s: f64,
+    pub status: Status,
+    pub error: Option<String>,
+}
+
+impl Point {
+    /// The key under which efficiency is computed: N=1 of the same
+    /// everything else is the baseline.
+    pub fn curve_key(&self) -> (String, Vec<u32>, String, String, String) {
+        (
+            self.workload.clone(),
+            self.dims.clone(),
+            self.strategy.clone(),
+            self.sync.clone(),
+            self.precision.clone(),
+        )
+    }
+
+    /// `linear 256→128`.
+    pub fn workload_label(&self) -> String {
+        let dims: Vec<String> = self.dims.iter().map(u32::to_string).collect();
+        format!("{} {}", self.workload, dims.join("→"))
+    }
+}
+
+/// Fills `speedup` and `efficiency` of every point from the N=1 point of
+/// its own curve (same workload, dims, strategy, sync and precision). A
+/// point whose baseline is missing or failed gets `None`, never a guess.
+pub fn fill_scaling(points: &mut [Point]) {
+    let baselines: Vec<_> = points
+        .iter()
+        .filter(|p| p.n == 1 && p.status == Status::Ok)
+        .filter_map(|p| Some((p.curve_key(), p.samples_per_s?)))
+        .collect();
+    for point in points.iter_mut() {
+        let base = baselines
+            .iter()
+            .find(|(key, _)| *key == point.curve_key())
+            .map(|(_, s)| *s);
+        point.speedup = match (point.samples_per_s, base) {
+            (Some(s), Some(b)) if b > 0.0 => Some(s / b),
+            _ => None,
+        };
+        point.efficiency = point.speedup.map(|s| s / f64::from(point.n));
+    }
+}
+
+/// A run as loaded from its directory.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub dir: PathBuf,
+    pub info: RunInfo,
+    pub points: Vec<Point>,
+}
+
+/// Writes `contents` to `path` atomically (temporary file, then rename).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    file.write_all(contents)
+        .and_then(|_| file.as_file().sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}
+
+pub fn write_run_info(dir: &Path, info: &RunInfo) -> anyhow::Result<()> {
+    let json = serde_json::to_vec_pretty(info)?;
+    write_atomic(&dir.join(RUN_FILE), &json)
+}
+
+pub fn write_points(dir: &Path, points: &[Point]) -> anyhow::Result<()> {
+    let mut text = Vec::new();
+    for point in points {
+        serde_json::to_writer(&mut text, point)?;
+        text.push(b'\n');
+    }
+    write_atomic(&dir.join(POINTS_FILE), &text)
+}
+
+impl Run {
+    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+        let run_path = dir.join(RUN_FILE);
+        let text = std::fs::read_to_string(&run_path).with_context(|| {
+            format!(
+                "reading {} (is {} a run directory?)",
+                run_path.display(),
+                dir.display()
+            )
+        })?;
+        let info: RunInfo = serde_json::from_str(&text)
+            .with_context(|| format!("parsing {}", run_path.display()))?;
+        let points_path = dir.join(POINTS_FILE);
+        let text = match std::fs::read_to_string(&points_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", points_path.display())),
+        };
+        let mut points = Vec::new();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let point = serde_json::from_str(line)
+                .with_context(|| format!("{} line {}", points_path.display(), i + 1))?;
+            points.push(point);
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            info,
+            points,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn point(strategy: &str, n: u32, sps: Option<f64>, status: Status) -> Point {
+        Point {
+            workload: "linear".into(),
+            dims: vec![256, 128],
+            strategy: strategy.into(),
+            n,
+            batch: 1,
+            threads: n,
+            processes: 1,
+            sync: "readback".into(),
+            precision: "f32".into(),
+            trials: 1,
+            ops_per_worker: 10,
+            samples_per_s: sps,
+            samples_per_s_spread: None,
+            samples_per_s_trials: sps.into_iter().collect(),
+            ops_per_s: sps,
+            speedup: None,
+            efficiency: None,
+            latency_us: None,
+            ops_expected: 10,
+            ops_completed: 10,
+            ops_checked: 1,
+            ops_wrong: 0,
+            max_rel_error: Some(0.0),
+            setup_s: SetupTimes::default(),
+            wall_s: 1.0,
+            status,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn efficiency_is_against_n1_of_the_same_curve() {
+        let mut points = vec![
+            point("threads", 1, Some(100.0), Status::Ok),
+            point("threads", 4, Some(200.0), Status::Ok),
+            point("batch", 1, Some(50.0), Status::Ok),
+            point("batch", 4, Some(180.0), Status::Ok),
+        ];
+        fill_scaling(&mut points);
+        assert_eq!(points[0].efficiency, Some(1.0));
+        assert_eq!(points[1].speedup, Some(2.0));
+        assert_eq!(points[1].efficiency, Some(0.5));
+        assert_eq!(points[2].efficiency, Some(1.0));
+        assert_eq!(points[3].efficiency, Some(0.9));
+    }
+
+    #[test]
+    fn a_missing_or_failed_baseline_gives_no_efficiency() {
+        let mut points = vec![
+            point("threads", 1, None, Status::Failed),
+            point("threads", 2, Some(200.0), Status::Ok),
+            point("processes", 2, Some(200.0), Status::Ok),
+        ];
+        let mut other_sync = point("threads", 1, Some(100.0), Status::Ok);
+        other_sync.sync = "wait".into();
+        points.push(other_sync);
+        fill_scaling(&mut points);
+        assert_eq!(points[1].efficiency, None);
+        assert_eq!(points[2].efficiency, None);
+        assert_eq!(points[3].efficiency, Some(1.0));
+    }
+
+    #[test]
+    fn points_round_trip_through_an_atomic_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let points = vec![
+            point("threads", 1, Some(1.5), Status::Ok),
+            point("batch", 2, None, Status::Failed),
+        ];
+        write_points(dir.path(), &points).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(POINTS_FILE)).unwrap();
+        let back: Vec<Point> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(back, points);
+        // No temporary file is left beside it.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,35 @@
+//! `batch`: one thread, one op of N samples at a time — the seeds'
+//! "batching" curve.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::pool::ThreadPool;
+use super::{Env, Shape, Strategy, StrategyKind, Workers};
+use crate::experiment::PointSpec;
+
+pub struct Batch;
+
+impl Strategy for Batch {
+    fn kind(&self) -> StrategyKind {
+        StrategyKind::Batch
+    }
+
+    fn shape(&self, n: u32) -> Shape {
+        Shape {
+            threads: 1,
+            processes: 1,
+            batch: n,
+        }
+    }
+
+    fn prepare(
+        &self,
+        point: &PointSpec,
+        env: &Env,
+        deadline: Instant,
+    ) -> Result<Box<dyn Workers>, String> {
+        let pool = ThreadPool::start(Arc::clone(&env.ctx), self.shape(point.n), point, deadline)?;
+        Ok(Box::new(pool))
+    }
+}

@@ -1,0 +1,35 @@
+//! `threads`: N threads share one device and one queue, batch 1 each —
+//! the seeds' "threading" curve.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::pool::ThreadPool;
+use super::{Env, Shape, Strategy, StrategyKind, Workers};
+use crate::experiment::PointSpec;
+
+pub struct Threads;
+
+impl Strategy for Threads {
+    fn kind(&self) -> StrategyKind {
+        StrategyKind::Threads
+    }
+
+    fn shape(&self, n: u32) -> Shape {
+        Shape {
+            threads: n,
+            processes: 1,
+            batch: 1,
+        }
+    }
+
+    fn prepare(
+        &self,
+        point: &PointSpec,
+        env: &Env,
+        deadline: Instant,
+    ) -> Result<Box<dyn Workers>, String> {
+        let pool = ThreadPool::start(Arc::clone(&env.ctx), self.shape(point.n), point, deadline)?;
+        Ok(Box::new(pool))
+    }
+}
