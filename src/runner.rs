@@ -89,12 +89,15 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
         bar.set_message(spec.label());
         let point = measure_point(spec, &env);
         if point.status != Status::Ok {
-            bar.println(format!(
-                "  {:?} {}: {}",
-                point.status,
-                spec.label(),
-                point.error.as_deref().unwrap_or("")
-            ));
+            // suspend() prints even when the bar is hidden (--quiet, no terminal).
+            bar.suspend(|| {
+                eprintln!(
+                    "  {:?}: {}: {}",
+                    point.status,
+                    spec.label(),
+                    point.error.as_deref().unwrap_or("")
+                )
+            });
         }
         points.push(point);
         results::fill_scaling(&mut points);

@@ -64,6 +64,11 @@ pub fn scaling_tables(points: &[Point]) -> String {
                 status
             );
         }
+        for p in points.iter().filter(|p| p.curve_key() == key) {
+            if let Some(error) = &p.error {
+                let _ = writeln!(out, "  N={}: {}", p.n, error.replace('\n', "\n    "));
+            }
+        }
     }
     out
 }

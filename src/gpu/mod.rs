@@ -213,6 +213,18 @@ fn preference(info: &wgpu::AdapterInfo) -> (u8, u8) {
 /// The adapter a selection names: the best one whose name contains the
 /// requested substring (case-insensitive), or the best one overall.
 pub fn select(selection: &AdapterSelection) -> Result<wgpu::Adapter, GpuError> {
+    // GL is only probed when no native backend has a matching adapter: it
+    // would lose the ranking anyway, and probing EGL can be slow and noisy.
+    let native = selection.backends - wgpu::Backends::GL;
+    if !native.is_empty() && native != selection.backends {
+        let narrowed = AdapterSelection {
+            backends: native,
+            name: selection.name.clone(),
+        };
+        if let Ok(adapter) = select(&narrowed) {
+            return Ok(adapter);
+        }
+    }
     let adapters = enumerate(selection.backends);
     let tried = backends_list(selection.backends);
     if adapters.is_empty() {

@@ -87,6 +87,10 @@ enum FromWorker {
     Error(String),
 }
 
+/// Test hook: a worker process that sees this variable dies when asked for
+/// a trial, so the tests can check that a dead worker fails its point.
+pub const DIE_ON_TRIAL: &str = "CURVES_TEST_WORKER_DIES";
+
 /// The hidden `curves worker` subcommand: one process's side of the
 /// protocol. Returns when the parent closes stdin.
 pub fn serve() -> anyhow::Result<()> {
@@ -129,6 +133,10 @@ pub fn serve() -> anyhow::Result<()> {
     })?;
     for line in lines {
         match serde_json::from_str(&line?)? {
+            ToWorker::Trial { .. } if std::env::var_os(DIE_ON_TRIAL).is_some() => {
+                eprintln!("{DIE_ON_TRIAL} is set: exiting instead of running the trial");
+                std::process::exit(7);
+            }
             ToWorker::Trial { ops, checks } => {
                 send(&FromWorker::Trial(op_loop.run_trial(ops, checks)))?
             }

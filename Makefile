@@ -1,0 +1,65 @@
+# wgpu scaling curves. `make curves` and `make test` do all the set-up.
+#
+#   make curves                 build, run experiments/quick.toml on the default adapter, draw the charts
+#   make seeds                  the same with the seeds' full sweep (experiments/seeds.toml)
+#   make curves ARGS="--backend gl"        pass options to `curves run` (backend, adapter, ...)
+#   make curves EXPERIMENT=experiments/x.toml
+#   make test                   the test suite (runs real kernels on the adapter at hand)
+#   make lint                   rustfmt and clippy, as CI's reviewers expect
+#   make adapters               list every adapter wgpu finds
+
+CARGO      ?= cargo
+BIN        := target/release/curves
+EXPERIMENT ?= experiments/quick.toml
+ARGS       ?=
+
+# Mesa's device-select Vulkan layer probes for a Wayland display and
+# prints a harmless error on headless machines; curves picks the adapter
+# itself, so the layer is not needed.
+export NODEVICE_SELECT ?= 1
+
+.PHONY: curves seeds test lint adapters build toolchain adapter
+
+curves: build adapter
+	@dir=$$($(BIN) run $(EXPERIMENT) $(ARGS)) || exit $$?; \
+	echo; echo "Results: $$dir"; \
+	echo "Charts:"; $(BIN) plot "$$dir" | sed 's/^/  /'
+
+seeds:
+	@$(MAKE) --no-print-directory curves EXPERIMENT=experiments/seeds.toml
+
+test: toolchain adapter
+	$(CARGO) test --release
+
+lint: toolchain
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+adapters: build
+	@$(BIN) adapters
+
+build: toolchain
+	$(CARGO) build --release
+
+toolchain:
+	@command -v $(CARGO) >/dev/null 2>&1 || { \
+	  echo "Rust's cargo was not found. Install the Rust toolchain with rustup, then run make again."; exit 1; }
+
+# Makes sure wgpu finds at least one adapter. With none, and as root with
+# apt-get at hand, installs Mesa's lavapipe (a Vulkan driver that runs on
+# the CPU); otherwise prints the command to run.
+adapter: build
+	@$(BIN) adapters >/dev/null 2>&1; rc=$$?; \
+	if [ $$rc -eq 3 ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "No GPU adapter found: installing Mesa's lavapipe (apt-get install mesa-vulkan-drivers), which runs the kernels on the CPU."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mesa-vulkan-drivers >/dev/null || exit 1; \
+	    $(BIN) adapters >/dev/null || exit 1; \
+	  else \
+	    echo "No GPU adapter found. Install a Vulkan driver; with no GPU, Mesa's lavapipe runs on the CPU:"; \
+	    echo "  sudo apt-get install mesa-vulkan-drivers"; \
+	    exit 1; \
+	  fi; \
+	elif [ $$rc -ne 0 ]; then \
+	  $(BIN) adapters; exit 1; \
+	fi

@@ -1,0 +1,167 @@
+//! Every strategy completes exactly the expected ops, with no wrong output,
+//! on the adapter at hand: a real run through the CLI, read back from its
+//! result files.
+
+mod common;
+
+use curves::results::{Run, Status};
+
+const TINY: &str = r#"
+name = "tiny"
+[settings]
+warmup_ops = 2
+trials = 2
+ops = 6
+checks = 3
+timeout_s = 120
+
+[[sweep]]
+workload = "linear"
+strategy = "threads"
+n = [1, 3]
+
+[[sweep]]
+workload = "linear"
+dims = [40, 70]
+strategy = "batch"
+n = [1, 5]
+
+[[sweep]]
+workload = "linear"
+strategy = "processes"
+n = [1, 2]
+"#;
+
+#[test]
+fn every_strategy_completes_the_expected_ops_and_records_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::experiment(dir.path(), TINY);
+    let out = dir.path().join("results");
+    let assert = common::curves()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let run_dir = std::path::PathBuf::from(stdout.trim());
+    assert!(
+        run_dir.starts_with(&out),
+        "prints the run directory: {stdout}"
+    );
+
+    let run = Run::load(&run_dir).unwrap();
+    assert_eq!(run.info.experiment_name, "tiny");
+    assert_eq!(run.info.experiment_text, TINY);
+    assert!(run.info.finished_at.is_some());
+    assert!(!run.info.adapter.name.is_empty() && !run.info.adapter.backend.is_empty());
+    assert!(run.info.cpu_count >= 1);
+
+    let shapes: Vec<_> = run
+        .points
+        .iter()
+        .map(|p| (p.strategy.as_str(), p.n, p.threads, p.processes, p.batch))
+        .collect();
+    assert_eq!(
+        shapes,
+        vec![
+            ("threads", 1, 1, 1, 1),
+            ("threads", 3, 3, 1, 1),
+            ("batch", 1, 1, 1, 1),
+            ("batch", 5, 1, 1, 5),
+            ("processes", 1, 1, 1, 1),
+            ("processes", 2, 1, 2, 1),
+        ]
+    );
+    for p in &run.points {
+        let what = format!("{} N={}: {:?}", p.strategy, p.n, p.error);
+        let workers = u64::from(p.threads * p.processes);
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert_eq!(p.ops_expected, 2 * 6 * workers, "{what}");
+        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
+        assert_eq!(p.ops_checked, 2 * 3 * workers, "{what}");
+        assert_eq!(p.ops_wrong, 0, "{what}");
+        assert_eq!(p.samples_per_s_trials.len(), 2, "{what}");
+        let sps = p.samples_per_s.unwrap();
+        assert!(sps.is_finite() && sps > 0.0, "{what}");
+        let ops = p.ops_per_s.unwrap();
+        assert!(
+            (sps / ops - f64::from(p.batch)).abs() < 1e-6 * sps,
+            "{what}: samples/s = batch × ops/s"
+        );
+        let lat = p.latency_us.unwrap();
+        assert!(
+            lat.p50 > 0.0 && lat.p50 <= lat.p99 && lat.p99 <= lat.max,
+            "{what}"
+        );
+        assert!(
+            p.setup_s.prepare_s > 0.0 && p.setup_s.start_s > 0.0,
+            "{what}"
+        );
+        if p.n == 1 {
+            assert_eq!(p.speedup, Some(1.0), "{what}");
+            assert_eq!(p.efficiency, Some(1.0), "{what}");
+        } else {
+            let e = p.efficiency.unwrap();
+            assert!(
+                (e - p.speedup.unwrap() / f64::from(p.n)).abs() < 1e-12,
+                "{what}"
+            );
+        }
+    }
+    let processes = run
+        .points
+        .iter()
+        .find(|p| p.strategy == "processes" && p.n == 2)
+        .unwrap();
+    assert!(
+        processes.setup_s.device_s > 0.0,
+        "each worker process opens its own device"
+    );
+}
+
+/// A worker process that dies mid-point makes that point `failed`, with the
+/// exit status and the worker's last words, and the run goes on.
+#[test]
+fn a_dying_worker_process_fails_its_point_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::experiment(
+        dir.path(),
+        "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\n\
+         [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n",
+    );
+    let out = dir.path().join("results");
+    let assert = common::curves()
+        .env(curves::strategy::processes::DIE_ON_TRIAL, "1")
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let run = Run::load(std::path::Path::new(stdout.trim())).unwrap();
+    let dead = &run.points[0];
+    assert_eq!(dead.status, Status::Failed);
+    assert_eq!(dead.ops_completed, 0);
+    assert_eq!(dead.samples_per_s, None);
+    let error = dead.error.as_deref().unwrap();
+    assert!(
+        error.contains("exited")
+            && error.contains("7")
+            && error.contains("instead of running the trial"),
+        "{error}"
+    );
+    assert_eq!(
+        run.points[1].status,
+        Status::Ok,
+        "the next point still runs"
+    );
+}
