@@ -40,6 +40,9 @@ pub enum ExperimentError {
 pub struct Settings {
     /// Untimed ops per worker before the first trial.
     pub warmup_ops: u64,
+    /// Keep warming up (in rounds of `warmup_ops`) for at least this many
+    /// seconds, so clocks and caches settle.
+    pub warmup_s: f64,
     /// Timed trials per point; the point reports their median and spread.
     pub trials: NonZeroU32,
     /// Ops per worker per trial.
@@ -58,6 +61,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             warmup_ops: 10,
+            warmup_s: 0.0,
             trials: NonZeroU32::new(3).expect("non-zero"),
             ops: NonZeroU64::new(100).expect("non-zero"),
             checks: 8,
@@ -87,6 +91,7 @@ struct SweepFile {
     sync: Option<SyncMode>,
     precision: Option<Precision>,
     warmup_ops: Option<u64>,
+    warmup_s: Option<f64>,
     trials: Option<NonZeroU32>,
     ops: Option<NonZeroU64>,
     checks: Option<u64>,
@@ -177,6 +182,7 @@ impl Experiment {
             }
             let settings = Settings {
                 warmup_ops: sweep.warmup_ops.unwrap_or(settings.warmup_ops),
+                warmup_s: sweep.warmup_s.unwrap_or(settings.warmup_s),
                 trials: sweep.trials.unwrap_or(settings.trials),
                 ops: sweep.ops.unwrap_or(settings.ops),
                 checks: sweep.checks.unwrap_or(settings.checks),

@@ -14,7 +14,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::gpu::AdapterSummary;
-use crate::measure::stats::{Latency, Spread};
+use crate::measure::stats::{HistogramBin, Latency, Spread};
+use crate::measure::summary::PhaseBreakdown;
 use crate::strategy::SetupTimes;
 
 pub const RUN_FILE: &str = "run.json";
@@ -75,6 +76,9 @@ pub struct Point {
     pub samples_per_s: Option<f64>,
     /// Median, min, max and IQR of samples/s over trials.
     pub samples_per_s_spread: Option<Spread>,
+    /// The trials' samples/s span more than 20% of their median.
+    #[serde(default)]
+    pub noisy: bool,
     /// Every trial's samples/s, raw.
     pub samples_per_s_trials: Vec<f64>,
     /// Median over trials of ops (dispatches) per second, all workers together.
@@ -86,6 +90,15 @@ pub struct Point {
     pub efficiency: Option<f64>,
     /// Per-op latency, host submit to result, over all trials and workers.
     pub latency_us: Option<Latency>,
+    /// Every op's latency, binned by quarter-octaves.
+    #[serde(default)]
+    pub latency_histogram: Vec<HistogramBin>,
+    /// Median and mean time per op in encode, submit, GPU, wait and readback.
+    #[serde(default)]
+    pub phases_us: Option<PhaseBreakdown>,
+    /// `gpu-timestamps` or `wall-clock`: how GPU time was measured.
+    #[serde(default = "wall_clock")]
+    pub timing_method: String,
     pub ops_expected: u64,
     pub ops_completed: u64,
     pub ops_checked: u64,
@@ -97,6 +110,11 @@ pub struct Point {
     pub wall_s: f64,
     pub status: Status,
     pub error: Option<String>,
+}
+
+// Result files written before a field existed still load.
+fn wall_clock() -> String {
+    "wall-clock".into()
 }
 
 impl Point {
@@ -231,11 +249,15 @@ mod tests {
             ops_per_worker: 10,
             samples_per_s: sps,
             samples_per_s_spread: None,
+            noisy: false,
             samples_per_s_trials: sps.into_iter().collect(),
             ops_per_s: sps,
             speedup: None,
             efficiency: None,
             latency_us: None,
+            latency_histogram: Vec::new(),
+            phases_us: None,
+            timing_method: "wall-clock".into(),
             ops_expected: 10,
             ops_completed: 10,
             ops_checked: 1,

@@ -50,7 +50,12 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
         cpu_count: std::thread::available_parallelism().map_or(1, |n| n.get()),
         crate_version: env!("CARGO_PKG_VERSION").into(),
         git_revision: env!("CURVES_GIT_REVISION").into(),
-        timing_method: "wall-clock".into(),
+        timing_method: if ctx.info.timestamp_query {
+            "gpu-timestamps"
+        } else {
+            "wall-clock"
+        }
+        .into(),
         started_at,
         finished_at: None,
     };
@@ -161,11 +166,15 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         ops_per_worker: ops,
         samples_per_s: summary.samples_per_s.map(|s| s.median),
         samples_per_s_spread: summary.samples_per_s,
+        noisy: summary.samples_per_s.is_some_and(|s| s.is_noisy()),
         samples_per_s_trials: summary.samples_per_s_trials,
         ops_per_s: summary.ops_per_s,
         speedup: None,
         efficiency: None,
         latency_us: summary.latency_us,
+        latency_histogram: summary.latency_histogram,
+        phases_us: summary.phases_us,
+        timing_method: summary.timing_method,
         ops_expected,
         ops_completed: summary.ops_completed,
         ops_checked: summary.ops_checked,

@@ -81,7 +81,7 @@ fn outputs_of_different_slots_differ_and_a_mix_up_is_caught() {
     let mut out = vec![0f32; prepared.output_len()];
 
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    prepared.encode(&mut encoder, 0);
+    prepared.encode(&mut encoder, 0, None);
     readback.record_copy(&mut encoder, prepared.output(0));
     let submission = ctx.queue.submit([encoder.finish()]);
     readback

@@ -40,11 +40,22 @@ impl Readback {
 
     /// Waits for `submission` (which must contain [`Self::record_copy`]),
     /// then copies the staged values into `out`.
-    pub fn read_into(
+    pub fn read_into<T: bytemuck::Pod>(
         &self,
         device: &wgpu::Device,
         submission: wgpu::SubmissionIndex,
-        out: &mut [f32],
+        out: &mut [T],
+        timeout: Duration,
+    ) -> Result<(), GpuError> {
+        self.wait(device, submission, timeout)?;
+        self.copy_out(out)
+    }
+
+    /// Maps the staging buffer once `submission` has completed.
+    pub fn wait(
+        &self,
+        device: &wgpu::Device,
+        submission: wgpu::SubmissionIndex,
         timeout: Duration,
     ) -> Result<(), GpuError> {
         let tx = self.done_tx.clone();
@@ -61,16 +72,20 @@ impl Readback {
         // Another thread's poll may be the one that runs our callback, so
         // the answer is taken from the channel rather than assumed.
         match self.done_rx.recv_timeout(timeout) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(GpuError::Map(e.to_string())),
-            Err(_) => return Err(GpuError::Timeout(timeout)),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(GpuError::Map(e.to_string())),
+            Err(_) => Err(GpuError::Timeout(timeout)),
         }
+    }
+
+    /// Copies the mapped values into `out` and unmaps; after [`Self::wait`].
+    pub fn copy_out<T: bytemuck::Pod>(&self, out: &mut [T]) -> Result<(), GpuError> {
         {
             let view = self
                 .staging
                 .get_mapped_range(..)
                 .map_err(|e| GpuError::Map(e.to_string()))?;
-            let values: &[f32] =
+            let values: &[T] =
                 bytemuck::try_cast_slice(&view).map_err(|e| GpuError::Map(e.to_string()))?;
             out.copy_from_slice(&values[..out.len()]);
         }

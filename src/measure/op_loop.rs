@@ -1,7 +1,12 @@
 //! One worker's loop of ops: the timed region. Everything it touches is
 //! allocated before the loop; per op it only records a command buffer,
-//! submits it and syncs as the point's sync mode says.
+//! submits it and syncs as the point's sync mode says, timing each phase.
+//!
+//! Outputs are checked after the clock stops: in `readback` mode the
+//! sampled ops' host copies, in the other modes each input slot's output
+//! buffer, which is cleared before the trial so that a missing op shows.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -13,6 +18,22 @@ use crate::gpu::readback::Readback;
 use crate::gpu::{GpuContext, GpuError};
 use crate::workload::{Prepared, SLOTS, Workload};
 
+/// Ops per trial whose GPU execution time is taken with timestamp queries.
+const GPU_SAMPLES: u64 = 64;
+
+/// Where each op's host time went, per op, in nanoseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Phases {
+    /// Creating the command encoder, encoding the op, finishing the buffer.
+    pub encode_ns: Vec<u64>,
+    /// `queue.submit`.
+    pub submit_ns: Vec<u64>,
+    /// Blocked until the GPU finished (this op, the device, or the oldest in flight).
+    pub wait_ns: Vec<u64>,
+    /// Copying the mapped output to host memory and unmapping (`readback` only).
+    pub readback_ns: Vec<u64>,
+}
+
 /// What one worker measured in one trial.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrialRecord {
@@ -21,8 +42,13 @@ pub struct TrialRecord {
     pub start_unix_ns: u64,
     pub end_unix_ns: u64,
     pub ops_completed: u64,
-    /// Per-op latency, submit to result on the host, in nanoseconds.
+    /// Per-op latency in nanoseconds: from starting to encode the op until
+    /// the host saw it complete (at once, or when its wait came round).
     pub latencies_ns: Vec<u64>,
+    pub phases: Phases,
+    /// GPU execution time of sampled ops (timestamp queries), in ns; empty
+    /// where the adapter has no timestamps.
+    pub gpu_ns: Vec<u64>,
     pub ops_checked: u64,
     pub ops_wrong: u64,
     /// Largest relative error among checked ops.
@@ -38,17 +64,52 @@ pub struct WorkerSetup {
     pub warmup_s: f64,
 }
 
+/// Timestamp queries for sampled ops: two per op, resolved after the trial.
+struct Timestamps {
+    query_set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    readback: Readback,
+    period_ns: f64,
+}
+
+impl Timestamps {
+    fn new(ctx: &GpuContext) -> Option<Self> {
+        if !ctx.info.timestamp_query {
+            return None;
+        }
+        let count = 2 * GPU_SAMPLES as u32;
+        let bytes = u64::from(count) * 8;
+        Some(Self {
+            query_set: ctx.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("op.timestamps"),
+                ty: wgpu::QueryType::Timestamp,
+                count,
+            }),
+            resolve: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("op.timestamps.resolve"),
+                size: bytes,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            readback: Readback::new(&ctx.device, "op.timestamps.staging", bytes),
+            period_ns: f64::from(ctx.queue.get_timestamp_period()),
+        })
+    }
+}
+
 pub struct OpLoop {
     ctx: Arc<GpuContext>,
     prepared: Box<dyn Prepared>,
     readback: Readback,
+    timestamps: Option<Timestamps>,
     sync: SyncMode,
     timeout: Duration,
-    /// Where unchecked outputs land (the host copy the sync mode asks for).
+    /// Where unchecked outputs land (the host copy `readback` asks for).
     host_out: Vec<f32>,
     /// Outputs kept for checking after the trial, and their slots.
     kept: Vec<f32>,
     kept_slots: Vec<usize>,
+    in_flight: VecDeque<(wgpu::SubmissionIndex, Instant)>,
     pub setup: WorkerSetup,
 }
 
@@ -57,6 +118,10 @@ fn unix_ns() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
+}
+
+fn ns(from: Instant, to: Instant) -> u64 {
+    to.saturating_duration_since(from).as_nanos() as u64
 }
 
 impl OpLoop {
@@ -72,16 +137,19 @@ impl OpLoop {
         let started = Instant::now();
         let prepared = workload.prepare(&ctx, batch, seed);
         let out_len = prepared.output_len();
-        let readback = Readback::new(&ctx.device, "readback.staging", (out_len * 4) as u64);
+        let readback = Readback::new(&ctx.device, "op.readback.staging", (out_len * 4) as u64);
+        let timestamps = Timestamps::new(&ctx);
         Self {
             ctx,
             prepared,
             readback,
+            timestamps,
             sync,
             timeout,
             host_out: vec![0.0; out_len],
             kept: Vec::new(),
             kept_slots: Vec::new(),
+            in_flight: VecDeque::new(),
             setup: WorkerSetup {
                 prepare_s: started.elapsed().as_secs_f64(),
                 warmup_s: 0.0,
@@ -89,53 +157,77 @@ impl OpLoop {
         }
     }
 
-    pub fn warm_up(&mut self, ops: u64) -> Result<(), GpuError> {
+    /// Whether GPU execution times come from timestamp queries.
+    pub fn has_gpu_timestamps(&self) -> bool {
+        self.timestamps.is_some()
+    }
+
+    /// Untimed ops: at least `ops`, and for at least `min_s` seconds.
+    pub fn warm_up(&mut self, ops: u64, min_s: f64) -> Result<(), String> {
         let started = Instant::now();
-        for i in 0..ops {
-            self.op(i as usize % SLOTS, None)?;
-        }
-        if let Some(e) = self.ctx.take_error() {
-            return Err(e);
+        loop {
+            let record = self.run_trial(ops.max(1), 0);
+            if let Some(e) = record.error {
+                return Err(format!("warm-up failed: {e}"));
+            }
+            if started.elapsed().as_secs_f64() >= min_s {
+                break;
+            }
         }
         self.setup.warmup_s = started.elapsed().as_secs_f64();
         Ok(())
     }
 
-    /// Runs `ops` ops, keeping about `checks` outputs (spread evenly) and
-    /// comparing them with the reference after the clock stops.
+    /// Runs `ops` ops, then checks outputs against the reference (about
+    /// `checks` of them in `readback` mode, each slot's last in the others).
     pub fn run_trial(&mut self, ops: u64, checks: u64) -> TrialRecord {
         let out_len = self.prepared.output_len();
-        let checks = checks.min(ops);
-        let stride = ops.checked_div(checks).map_or(u64::MAX, |s| s.max(1));
+        let readback_mode = self.sync == SyncMode::Readback;
+        let checks = if readback_mode { checks.min(ops) } else { 0 };
+        let check_stride = ops.checked_div(checks).map_or(u64::MAX, |s| s.max(1));
+        let gpu_stride = if self.timestamps.is_some() {
+            (ops / GPU_SAMPLES).max(1)
+        } else {
+            u64::MAX
+        };
         self.kept.resize(checks as usize * out_len, 0.0);
         self.kept_slots.clear();
         self.kept_slots.reserve(checks as usize);
+        self.in_flight.clear();
+        self.in_flight.reserve(ops as usize);
+        let n = ops as usize;
         let mut record = TrialRecord {
-            latencies_ns: Vec::with_capacity(ops as usize),
+            latencies_ns: Vec::with_capacity(n),
+            phases: Phases {
+                encode_ns: Vec::with_capacity(n),
+                submit_ns: Vec::with_capacity(n),
+                wait_ns: Vec::with_capacity(n),
+                readback_ns: Vec::with_capacity(n),
+            },
             ..Default::default()
         };
+        if !readback_mode && let Err(e) = self.clear_outputs() {
+            record.error = Some(e.to_string());
+            return record;
+        }
 
+        let mut gpu_sampled = 0u32;
         record.start_unix_ns = unix_ns();
         for i in 0..ops {
             let slot = i as usize % SLOTS;
-            let keep = i % stride == 0 && (self.kept_slots.len() as u64) < checks;
-            let started = Instant::now();
-            let result = if keep {
-                let k = self.kept_slots.len();
-                self.kept_slots.push(slot);
-                self.op(slot, Some(k * out_len))
-            } else {
-                self.op(slot, None)
-            };
-            if let Err(e) = result {
+            let keep =
+                readback_mode && i % check_stride == 0 && (self.kept_slots.len() as u64) < checks;
+            let time_gpu = i % gpu_stride == 0 && u64::from(gpu_sampled) < GPU_SAMPLES;
+            if let Err(e) = self.op(slot, keep, time_gpu.then_some(gpu_sampled), &mut record) {
                 record.error = Some(e.to_string());
-                self.kept_slots.pop_if(|_| keep);
                 break;
             }
-            record
-                .latencies_ns
-                .push(started.elapsed().as_nanos() as u64);
-            record.ops_completed += 1;
+            gpu_sampled += u32::from(time_gpu);
+        }
+        if record.error.is_none()
+            && let Err(e) = self.drain(&mut record)
+        {
+            record.error = Some(e.to_string());
         }
         record.end_unix_ns = unix_ns();
 
@@ -144,38 +236,178 @@ impl OpLoop {
         {
             record.error = Some(e.to_string());
         }
-        for (k, &slot) in self.kept_slots.iter().enumerate() {
-            let got = &self.kept[k * out_len..(k + 1) * out_len];
+        if record.error.is_none() {
+            if let Err(e) = self.check(&mut record, ops) {
+                record.error = Some(e.to_string());
+            }
+            match self.gpu_times(gpu_sampled) {
+                Ok(times) => record.gpu_ns = times,
+                Err(e) => record.error = Some(e.to_string()),
+            }
+        }
+        record
+    }
+
+    /// One op: encode, submit, sync. `gpu_index` is its timestamp pair.
+    fn op(
+        &mut self,
+        slot: usize,
+        keep: bool,
+        gpu_index: Option<u32>,
+        record: &mut TrialRecord,
+    ) -> Result<(), GpuError> {
+        let t0 = Instant::now();
+        let mut encoder = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+        let writes = match (&self.timestamps, gpu_index) {
+            (Some(ts), Some(k)) => Some(wgpu::ComputePassTimestampWrites {
+                query_set: &ts.query_set,
+                beginning_of_pass_write_index: Some(2 * k),
+                end_of_pass_write_index: Some(2 * k + 1),
+            }),
+            _ => None,
+        };
+        self.prepared.encode(&mut encoder, slot, writes);
+        if self.sync == SyncMode::Readback {
+            self.readback
+                .record_copy(&mut encoder, self.prepared.output(slot));
+        }
+        let commands = encoder.finish();
+        let t1 = Instant::now();
+        // A full pipeline waits for its oldest op before taking another.
+        if let SyncMode::Pipeline(depth) = self.sync
+            && self.in_flight.len() >= depth as usize
+        {
+            self.wait_oldest(record)?;
+        }
+        let t2 = Instant::now();
+        let submission = self.ctx.queue.submit([commands]);
+        let t3 = Instant::now();
+        match self.sync {
+            SyncMode::Readback => self
+                .readback
+                .wait(&self.ctx.device, submission, self.timeout)?,
+            SyncMode::Wait => self.poll(Some(submission))?,
+            SyncMode::Device => self.poll(None)?,
+            SyncMode::Pipeline(_) | SyncMode::End => self.in_flight.push_back((submission, t0)),
+        }
+        let t4 = Instant::now();
+        if self.sync == SyncMode::Readback {
+            let out = if keep {
+                let at = self.kept_slots.len() * self.host_out.len();
+                self.kept_slots.push(slot);
+                &mut self.kept[at..at + self.host_out.len()]
+            } else {
+                &mut self.host_out[..]
+            };
+            self.readback.copy_out(out)?;
+        }
+        let t5 = Instant::now();
+
+        let phases = &mut record.phases;
+        phases.encode_ns.push(ns(t0, t1));
+        phases.wait_ns.push(ns(t1, t2) + ns(t3, t4));
+        phases.submit_ns.push(ns(t2, t3));
+        phases.readback_ns.push(ns(t4, t5));
+        if !matches!(self.sync, SyncMode::Pipeline(_) | SyncMode::End) {
+            record.latencies_ns.push(ns(t0, t5));
+            record.ops_completed += 1;
+        }
+        Ok(())
+    }
+
+    fn poll(&self, submission: Option<wgpu::SubmissionIndex>) -> Result<(), GpuError> {
+        self.ctx.device.poll(wgpu::PollType::Wait {
+            submission_index: submission,
+            timeout: Some(self.timeout),
+        })?;
+        Ok(())
+    }
+
+    fn wait_oldest(&mut self, record: &mut TrialRecord) -> Result<(), GpuError> {
+        if let Some((submission, started)) = self.in_flight.pop_front() {
+            self.poll(Some(submission))?;
+            record.latencies_ns.push(ns(started, Instant::now()));
+            record.ops_completed += 1;
+        }
+        Ok(())
+    }
+
+    /// Waits for every op still in flight (`pipeline`, `end`).
+    fn drain(&mut self, record: &mut TrialRecord) -> Result<(), GpuError> {
+        let started = Instant::now();
+        while !self.in_flight.is_empty() {
+            self.wait_oldest(record)?;
+        }
+        if let Some(last) = record.phases.wait_ns.last_mut() {
+            *last += ns(started, Instant::now());
+        }
+        Ok(())
+    }
+
+    fn clear_outputs(&self) -> Result<(), GpuError> {
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        for slot in 0..SLOTS {
+            encoder.clear_buffer(self.prepared.output(slot), 0, None);
+        }
+        let submission = self.ctx.queue.submit([encoder.finish()]);
+        self.poll(Some(submission))
+    }
+
+    fn check(&mut self, record: &mut TrialRecord, ops: u64) -> Result<(), GpuError> {
+        let out_len = self.prepared.output_len();
+        let compare = |got: &[f32], slot: usize, record: &mut TrialRecord| {
             let err = relative_error(got, self.prepared.expected(slot));
             record.ops_checked += 1;
             record.max_rel_error = record.max_rel_error.max(err);
             if err > F32_TOLERANCE || err.is_nan() {
                 record.ops_wrong += 1;
             }
+        };
+        if self.sync == SyncMode::Readback {
+            for (k, &slot) in self.kept_slots.iter().enumerate() {
+                compare(&self.kept[k * out_len..(k + 1) * out_len], slot, record);
+            }
+            return Ok(());
         }
-        record
+        // Each slot's buffer holds its last op's output, or zeros if none ran.
+        for slot in 0..SLOTS.min(ops as usize) {
+            let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+            self.readback
+                .record_copy(&mut encoder, self.prepared.output(slot));
+            let submission = self.ctx.queue.submit([encoder.finish()]);
+            self.readback.read_into(
+                &self.ctx.device,
+                submission,
+                &mut self.host_out,
+                self.timeout,
+            )?;
+            compare(&self.host_out, slot, record);
+        }
+        Ok(())
     }
 
-    /// One op over `slot`; its output goes to `kept[offset..]` when given,
-    /// else to the scratch host buffer.
-    fn op(&mut self, slot: usize, keep_at: Option<usize>) -> Result<(), GpuError> {
-        let mut encoder = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
-        self.prepared.encode(&mut encoder, slot);
-        match self.sync {
-            SyncMode::Readback => {
-                self.readback
-                    .record_copy(&mut encoder, self.prepared.output(slot));
-                let submission = self.ctx.queue.submit([encoder.finish()]);
-                let out = match keep_at {
-                    Some(at) => &mut self.kept[at..at + self.host_out.len()],
-                    None => &mut self.host_out[..],
-                };
-                self.readback
-                    .read_into(&self.ctx.device, submission, out, self.timeout)
-            }
+    /// Resolves the trial's timestamp pairs into GPU times in nanoseconds.
+    fn gpu_times(&self, pairs: u32) -> Result<Vec<u64>, GpuError> {
+        let Some(ts) = &self.timestamps else {
+            return Ok(Vec::new());
+        };
+        if pairs == 0 {
+            return Ok(Vec::new());
         }
+        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
+        encoder.resolve_query_set(&ts.query_set, 0..2 * pairs, &ts.resolve, 0);
+        ts.readback.record_copy(&mut encoder, &ts.resolve);
+        let submission = self.ctx.queue.submit([encoder.finish()]);
+        let mut raw = vec![0u64; 2 * GPU_SAMPLES as usize];
+        ts.readback
+            .read_into(&self.ctx.device, submission, &mut raw, self.timeout)?;
+        Ok(raw[..2 * pairs as usize]
+            .chunks(2)
+            .filter(|pair| pair[1] > pair[0])
+            .map(|pair| ((pair[1] - pair[0]) as f64 * ts.period_ns) as u64)
+            .collect())
     }
 }

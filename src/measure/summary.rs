@@ -1,8 +1,22 @@
 //! Turning the workers' raw trial records into a point's figures.
 
+use serde::{Deserialize, Serialize};
+
 use super::op_loop::TrialRecord;
-use super::stats::{Latency, Spread};
+use super::stats::{Center, HistogramBin, Latency, Spread, log_histogram};
 use crate::results::Status;
+
+/// Where an op's time goes, per phase, in microseconds (median and mean
+/// over every op of every trial and worker).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseBreakdown {
+    pub encode: Center,
+    pub submit: Center,
+    /// GPU execution from timestamp queries; `None` without them.
+    pub gpu: Option<Center>,
+    pub wait: Center,
+    pub readback: Center,
+}
 
 /// The figures of one point, derived from every worker's record of every trial.
 #[derive(Clone, Debug, PartialEq)]
@@ -11,6 +25,10 @@ pub struct Summary {
     pub samples_per_s: Option<Spread>,
     pub ops_per_s: Option<f64>,
     pub latency_us: Option<Latency>,
+    pub latency_histogram: Vec<HistogramBin>,
+    pub phases_us: Option<PhaseBreakdown>,
+    /// `gpu-timestamps` when GPU times were measured, else `wall-clock`.
+    pub timing_method: String,
     pub ops_completed: u64,
     pub ops_checked: u64,
     pub ops_wrong: u64,
@@ -31,6 +49,8 @@ pub fn summarize(
     let mut samples_per_s_trials = Vec::new();
     let mut ops_per_s_trials = Vec::new();
     let mut latencies_us = Vec::new();
+    let (mut encode, mut submit, mut wait, mut readback, mut gpu) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let (mut completed, mut checked, mut wrong) = (0, 0, 0);
     let mut max_rel_error: Option<f64> = None;
     let mut first_error = error;
@@ -44,6 +64,11 @@ pub fn summarize(
                 max_rel_error = Some(max_rel_error.unwrap_or(0.0).max(r.max_rel_error));
             }
             latencies_us.extend(r.latencies_ns.iter().map(|&ns| ns as f64 / 1e3));
+            encode.extend_from_slice(&r.phases.encode_ns);
+            submit.extend_from_slice(&r.phases.submit_ns);
+            wait.extend_from_slice(&r.phases.wait_ns);
+            readback.extend_from_slice(&r.phases.readback_ns);
+            gpu.extend_from_slice(&r.gpu_ns);
             if first_error.is_none() {
                 first_error.clone_from(&r.error);
             }
@@ -75,7 +100,24 @@ pub fn summarize(
         )),
         Status::Ok => None,
     });
+    let phases_us = (|| {
+        Some(PhaseBreakdown {
+            encode: Center::of_ns(&encode)?,
+            submit: Center::of_ns(&submit)?,
+            gpu: Center::of_ns(&gpu),
+            wait: Center::of_ns(&wait)?,
+            readback: Center::of_ns(&readback)?,
+        })
+    })();
     Summary {
+        latency_histogram: log_histogram(&latencies_us),
+        timing_method: if gpu.is_empty() {
+            "wall-clock"
+        } else {
+            "gpu-timestamps"
+        }
+        .into(),
+        phases_us,
         samples_per_s: Spread::of(&samples_per_s_trials),
         ops_per_s: Spread::of(&ops_per_s_trials).map(|s| s.median),
         samples_per_s_trials,
@@ -99,6 +141,13 @@ mod tests {
             end_unix_ns: (end_s * 1e9) as u64,
             ops_completed: ops,
             latencies_ns: vec![1000; ops as usize],
+            phases: crate::measure::op_loop::Phases {
+                encode_ns: vec![100; ops as usize],
+                submit_ns: vec![200; ops as usize],
+                wait_ns: vec![600; ops as usize],
+                readback_ns: vec![100; ops as usize],
+            },
+            gpu_ns: vec![300],
             ops_checked: 1,
             ops_wrong: wrong,
             max_rel_error: if wrong > 0 { 0.5 } else { 1e-7 },
@@ -114,6 +163,18 @@ mod tests {
         assert_eq!(s.ops_per_s, Some(10.0));
         assert_eq!(s.samples_per_s.unwrap().median, 40.0);
         assert_eq!(s.latency_us.unwrap().p50, 1.0);
+        let phases = s.phases_us.unwrap();
+        assert_eq!(
+            (
+                phases.encode.median,
+                phases.submit.median,
+                phases.wait.median
+            ),
+            (0.1, 0.2, 0.6)
+        );
+        assert_eq!(phases.gpu.unwrap().median, 0.3);
+        assert_eq!(s.timing_method, "gpu-timestamps");
+        assert_eq!(s.latency_histogram.iter().map(|b| b.count).sum::<u64>(), 20);
         assert_eq!(s.status, Status::Ok);
         assert_eq!(s.error, None);
     }

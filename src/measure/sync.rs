@@ -13,16 +13,30 @@ pub enum SyncMode {
     /// Every op copies its output back to the host and waits for it, like
     /// PyTorch's `.cpu()` after each call.
     Readback,
+    /// Every op waits for its own submission, like waiting on an event.
+    Wait,
+    /// Every op waits for everything submitted to the device so far, by any
+    /// thread, like `torch.mps.synchronize()`.
+    Device,
+    /// Up to D ops in flight per worker; the oldest is waited for before
+    /// another is submitted.
+    Pipeline(u32),
+    /// No wait until the end of the trial.
+    End,
 }
 
 impl SyncMode {
-    pub const NAMES: &'static str = "readback";
+    pub const NAMES: &'static str = "readback, wait, device, pipeline:D (D ≥ 1), end";
 }
 
 impl fmt::Display for SyncMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SyncMode::Readback => f.write_str("readback"),
+            SyncMode::Wait => f.write_str("wait"),
+            SyncMode::Device => f.write_str("device"),
+            SyncMode::Pipeline(depth) => write!(f, "pipeline:{depth}"),
+            SyncMode::End => f.write_str("end"),
         }
     }
 }
@@ -32,10 +46,16 @@ impl FromStr for SyncMode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "readback" => Ok(SyncMode::Readback),
-            other => Err(format!(
-                "unknown sync mode {other:?}; this build measures: {}",
-                Self::NAMES
-            )),
+            "wait" => Ok(SyncMode::Wait),
+            "device" => Ok(SyncMode::Device),
+            "end" => Ok(SyncMode::End),
+            other => match other.strip_prefix("pipeline:").map(str::parse::<u32>) {
+                Some(Ok(depth)) if depth >= 1 => Ok(SyncMode::Pipeline(depth)),
+                _ => Err(format!(
+                    "unknown sync mode {other:?}; known: {}",
+                    Self::NAMES
+                )),
+            },
         }
     }
 }
@@ -50,5 +70,31 @@ impl TryFrom<String> for SyncMode {
 impl From<SyncMode> for String {
     fn from(mode: SyncMode) -> Self {
         mode.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SyncMode;
+
+    #[test]
+    fn names_round_trip() {
+        for mode in [
+            SyncMode::Readback,
+            SyncMode::Wait,
+            SyncMode::Device,
+            SyncMode::Pipeline(8),
+            SyncMode::End,
+        ] {
+            assert_eq!(mode.to_string().parse::<SyncMode>(), Ok(mode));
+        }
+    }
+
+    #[test]
+    fn bad_names_list_the_known_ones() {
+        for bad in ["pipeline:0", "pipeline:", "pipeline:x", "sync"] {
+            let e = bad.parse::<SyncMode>().unwrap_err();
+            assert!(e.contains("pipeline:D"), "{e}");
+        }
     }
 }

@@ -129,12 +129,14 @@ fn worker_main(
             point.sync,
             Duration::from_secs_f64(point.settings.timeout_s),
         );
-        op_loop.warm_up(point.settings.warmup_ops).map(|_| op_loop)
+        op_loop
+            .warm_up(point.settings.warmup_ops, point.settings.warmup_s)
+            .map(|_| op_loop)
     }));
     let mut op_loop = match prepared {
         Ok(Ok(op_loop)) => op_loop,
         Ok(Err(e)) => {
-            let _ = reports.send((worker, Report::Ready(Err(e.to_string()))));
+            let _ = reports.send((worker, Report::Ready(Err(e))));
             return;
         }
         Err(panic) => {

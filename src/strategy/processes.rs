@@ -49,6 +49,7 @@ impl Strategy for Processes {
             batch: shape.batch,
             sync: point.sync,
             warmup_ops: point.settings.warmup_ops,
+            warmup_s: point.settings.warmup_s,
             seed: worker_seed(point.settings.seed, worker),
             timeout_s: point.settings.timeout_s,
             adapter_name: env.ctx.info.name.clone(),
@@ -66,6 +67,7 @@ pub struct WorkerSpec {
     pub batch: u32,
     pub sync: SyncMode,
     pub warmup_ops: u64,
+    pub warmup_s: f64,
     pub seed: u64,
     pub timeout_s: f64,
     /// The exact adapter the parent measures, so every process uses it too.
@@ -124,8 +126,8 @@ pub fn serve() -> anyhow::Result<()> {
         spec.sync,
         timeout,
     );
-    if let Err(e) = op_loop.warm_up(spec.warmup_ops) {
-        return send(&FromWorker::Error(e.to_string()));
+    if let Err(e) = op_loop.warm_up(spec.warmup_ops, spec.warmup_s) {
+        return send(&FromWorker::Error(e));
     }
     send(&FromWorker::Ready {
         device_s,

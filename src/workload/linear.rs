@@ -75,7 +75,10 @@ impl Linear {
             let output = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(&format!("linear.y[{slot}]")),
                 size: (out_len * 4) as u64,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                // COPY_DST: cleared before each trial, so a missing op is seen.
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -125,10 +128,15 @@ pub struct PreparedLinear {
 }
 
 impl Prepared for PreparedLinear {
-    fn encode(&self, encoder: &mut wgpu::CommandEncoder, slot: usize) {
+    fn encode(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        slot: usize,
+        timestamps: Option<wgpu::ComputePassTimestampWrites<'_>>,
+    ) {
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("linear"),
-            timestamp_writes: None,
+            timestamp_writes: timestamps,
         });
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, &self.slots[slot].bind_group, &[]);

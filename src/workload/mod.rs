@@ -65,8 +65,15 @@ impl Workload {
 /// A workload ready to run on one device: everything allocated, nothing
 /// left to build. One op = one forward pass over one input slot.
 pub trait Prepared: Send {
-    /// Records one op over input slot `slot` into `encoder`.
-    fn encode(&self, encoder: &mut wgpu::CommandEncoder, slot: usize);
+    /// Records one op over input slot `slot` into `encoder`. With
+    /// `timestamps`, the GPU writes the time at the op's first pass's start
+    /// and its last pass's end, so GPU execution time can be measured.
+    fn encode(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        slot: usize,
+        timestamps: Option<wgpu::ComputePassTimestampWrites<'_>>,
+    );
     /// The buffer slot `slot`'s output lands in.
     fn output(&self, slot: usize) -> &wgpu::Buffer;
     /// Output values of one op.
