@@ -71,11 +71,25 @@ impl Default for Settings {
     }
 }
 
+/// The order points are measured in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// Each sweep in turn, N ascending as listed.
+    #[default]
+    Sweep,
+    /// One point of each sweep in turn (A1 B1 C1 A2 B2 …), so that drift
+    /// on a noisy machine spreads evenly over the curves.
+    Interleave,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExperimentFile {
     name: Option<String>,
     description: Option<String>,
+    #[serde(default)]
+    order: Order,
     #[serde(default)]
     settings: Settings,
     sweep: toml::Spanned<Vec<SweepFile>>,
@@ -163,8 +177,9 @@ impl Experiment {
         if sweeps.is_empty() {
             return Err(invalid(format!("line {sweeps_line}: no [[sweep]] to run")));
         }
-        let mut points = Vec::new();
+        let mut per_sweep: Vec<Vec<PointSpec>> = Vec::new();
         for sweep in sweeps {
+            let mut points = Vec::new();
             let n_line = line_of(text, sweep.n.span().start);
             let dims = sweep
                 .dims
@@ -204,7 +219,17 @@ impl Experiment {
                     settings: settings.clone(),
                 });
             }
+            per_sweep.push(points);
         }
+        let points = match file.order {
+            Order::Sweep => per_sweep.into_iter().flatten().collect(),
+            Order::Interleave => {
+                let longest = per_sweep.iter().map(Vec::len).max().unwrap_or(0);
+                (0..longest)
+                    .flat_map(|i| per_sweep.iter().filter_map(move |s| s.get(i).cloned()))
+                    .collect()
+            }
+        };
         let name = file.name.unwrap_or_else(|| {
             path.file_stem()
                 .map_or("experiment".into(), |s| s.to_string_lossy().into_owned())
@@ -265,6 +290,28 @@ ops = 7
         );
         assert_eq!(e.points[2].workload.dims(), vec![8, 3]);
         assert_eq!(e.points[0].settings.trials.get(), 2);
+    }
+
+    #[test]
+    fn interleaving_takes_one_point_of_each_sweep_in_turn() {
+        let e = parse(&format!("order = \"interleave\"\n{GOOD}")).unwrap();
+        let order: Vec<_> = e.points.iter().map(|p| (p.strategy, p.n)).collect();
+        assert_eq!(
+            order,
+            vec![
+                (StrategyKind::Threads, 1),
+                (StrategyKind::Batch, 4),
+                (StrategyKind::Threads, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn sync_modes_parse_and_bad_ones_name_the_line() {
+        let e = parse(&GOOD.replace("n = [4]", "n = [4]\nsync = \"pipeline:8\"")).unwrap();
+        assert_eq!(e.points[2].sync, SyncMode::Pipeline(8));
+        let e = parse(&GOOD.replace("n = [4]", "n = [4]\nsync = \"pipelined\"")).unwrap_err();
+        assert!(e.contains("line 17") && e.contains("pipeline:D"), "{e}");
     }
 
     #[test]

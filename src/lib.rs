@@ -4,6 +4,7 @@
 //! Data flows one way: experiment file → plan of points → runner
 //! (prepare, warm up, measure, check) → result files → charts.
 
+pub mod analysis;
 pub mod experiment;
 pub mod gpu;
 pub mod measure;
@@ -12,5 +13,6 @@ pub mod results;
 pub mod runner;
 pub mod shaders;
 pub mod strategy;
+pub mod stress;
 pub mod table;
 pub mod workload;

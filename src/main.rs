@@ -1,5 +1,6 @@
 //! The `curves` command line: parse, dispatch, print errors. Nothing else.
 
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,7 +11,8 @@ use curves::experiment::Experiment;
 use curves::gpu::{self, AdapterSelection, AdapterSummary, BackendChoice, GpuError};
 use curves::results::Run;
 use curves::runner::{self, RunOptions};
-use curves::strategy::processes;
+use curves::strategy::{Env, processes};
+use curves::stress::stress;
 
 /// Exit status when no GPU adapter is found (the Makefile installs lavapipe on it).
 const EXIT_NO_ADAPTER: u8 = 3;
@@ -82,6 +84,22 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Stress verification: every workload under N threads sharing one device,
+    /// every op's output checked against the CPU reference. Exits 0 only if
+    /// every op completed and none was wrong.
+    Stress {
+        /// Threads sharing the device.
+        #[arg(long, default_value = "8")]
+        threads: NonZeroU32,
+        /// Ops per thread.
+        #[arg(long, default_value = "50")]
+        ops: NonZeroU64,
+        /// Give up on a workload after this many seconds.
+        #[arg(long, default_value = "300")]
+        timeout_s: f64,
+        #[command(flatten)]
+        adapter: AdapterArgs,
+    },
     /// Internal: one worker process of the `processes` strategy.
     #[command(hide = true)]
     Worker,
@@ -135,6 +153,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for path in curves::plot::draw(&runs, &out)? {
                 println!("{}", path.display());
             }
+            Ok(())
+        }
+        Command::Stress {
+            threads,
+            ops,
+            timeout_s,
+            adapter,
+        } => {
+            let env = Env::open(&AdapterSelection::new(adapter.backend, adapter.adapter)?)?;
+            let (report, passed) = stress(&env, threads, ops, timeout_s);
+            print!("{report}");
+            anyhow::ensure!(passed, "stress verification failed");
             Ok(())
         }
         Command::Worker => processes::serve().context("worker process"),

@@ -20,6 +20,8 @@ use crate::strategy::SetupTimes;
 
 pub const RUN_FILE: &str = "run.json";
 pub const POINTS_FILE: &str = "points.jsonl";
+/// Derived: USL fits of the run's curves (recomputable from the points).
+pub const FITS_FILE: &str = "fits.json";
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunInfo {
@@ -106,6 +108,9 @@ pub struct Point {
     /// Largest relative error (‖gpu − reference‖ / ‖reference‖) among checked ops.
     pub max_rel_error: Option<f64>,
     pub setup_s: SetupTimes,
+    /// Timed seconds, all trials together (setup and checks excluded).
+    #[serde(default)]
+    pub measured_s: f64,
     /// The whole point, setup included, in seconds.
     pub wall_s: f64,
     pub status: Status,
@@ -134,28 +139,6 @@ impl Point {
     pub fn workload_label(&self) -> String {
         let dims: Vec<String> = self.dims.iter().map(u32::to_string).collect();
         format!("{} {}", self.workload, dims.join("→"))
-    }
-}
-
-/// Fills `speedup` and `efficiency` of every point from the N=1 point of
-/// its own curve (same workload, dims, strategy, sync and precision). A
-/// point whose baseline is missing or failed gets `None`, never a guess.
-pub fn fill_scaling(points: &mut [Point]) {
-    let baselines: Vec<_> = points
-        .iter()
-        .filter(|p| p.n == 1 && p.status == Status::Ok)
-        .filter_map(|p| Some((p.curve_key(), p.samples_per_s?)))
-        .collect();
-    for point in points.iter_mut() {
-        let base = baselines
-            .iter()
-            .find(|(key, _)| *key == point.curve_key())
-            .map(|(_, s)| *s);
-        point.speedup = match (point.samples_per_s, base) {
-            (Some(s), Some(b)) if b > 0.0 => Some(s / b),
-            _ => None,
-        };
-        point.efficiency = point.speedup.map(|s| s / f64::from(point.n));
     }
 }
 
@@ -192,6 +175,10 @@ pub fn write_points(dir: &Path, points: &[Point]) -> anyhow::Result<()> {
         text.push(b'\n');
     }
     write_atomic(&dir.join(POINTS_FILE), &text)
+}
+
+pub fn write_fits(dir: &Path, fits: &[crate::analysis::CurveFit]) -> anyhow::Result<()> {
+    write_atomic(&dir.join(FITS_FILE), &serde_json::to_vec_pretty(fits)?)
 }
 
 impl Run {
@@ -231,10 +218,10 @@ impl Run {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn point(strategy: &str, n: u32, sps: Option<f64>, status: Status) -> Point {
+    pub fn point(strategy: &str, n: u32, sps: Option<f64>, status: Status) -> Point {
         Point {
             workload: "linear".into(),
             dims: vec![256, 128],
@@ -264,42 +251,11 @@ mod tests {
             ops_wrong: 0,
             max_rel_error: Some(0.0),
             setup_s: SetupTimes::default(),
+            measured_s: 0.5,
             wall_s: 1.0,
             status,
             error: None,
         }
-    }
-
-    #[test]
-    fn efficiency_is_against_n1_of_the_same_curve() {
-        let mut points = vec![
-            point("threads", 1, Some(100.0), Status::Ok),
-            point("threads", 4, Some(200.0), Status::Ok),
-            point("batch", 1, Some(50.0), Status::Ok),
-            point("batch", 4, Some(180.0), Status::Ok),
-        ];
-        fill_scaling(&mut points);
-        assert_eq!(points[0].efficiency, Some(1.0));
-        assert_eq!(points[1].speedup, Some(2.0));
-        assert_eq!(points[1].efficiency, Some(0.5));
-        assert_eq!(points[2].efficiency, Some(1.0));
-        assert_eq!(points[3].efficiency, Some(0.9));
-    }
-
-    #[test]
-    fn a_missing_or_failed_baseline_gives_no_efficiency() {
-        let mut points = vec![
-            point("threads", 1, None, Status::Failed),
-            point("threads", 2, Some(200.0), Status::Ok),
-            point("processes", 2, Some(200.0), Status::Ok),
-        ];
-        let mut other_sync = point("threads", 1, Some(100.0), Status::Ok);
-        other_sync.sync = "wait".into();
-        points.push(other_sync);
-        fill_scaling(&mut points);
-        assert_eq!(points[1].efficiency, None);
-        assert_eq!(points[2].efficiency, None);
-        assert_eq!(points[3].efficiency, Some(1.0));
     }
 
     #[test]

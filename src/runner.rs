@@ -3,15 +3,15 @@
 //! results before the next one starts.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::analysis;
 use crate::experiment::{Experiment, PointSpec};
-use crate::gpu::{AdapterSelection, GpuContext};
+use crate::gpu::AdapterSelection;
 use crate::measure::summary::summarize;
 use crate::results::{self, Point, RunInfo, Status};
 use crate::strategy::Env;
@@ -27,7 +27,8 @@ pub struct RunOptions {
 
 /// Measures every point of `experiment` and returns the run directory.
 pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<PathBuf> {
-    let ctx = Arc::new(GpuContext::open(&options.selection)?);
+    let env = Env::open(&options.selection)?;
+    let ctx = &env.ctx;
     let started_at = Utc::now();
     let run_id = format!(
         "{}-{}-{}-{}",
@@ -70,11 +71,6 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
         dir.display()
     );
 
-    let env = Env {
-        selection: AdapterSelection::exact(&ctx.info),
-        ctx,
-        exe: std::env::current_exe().context("finding this program, to start worker processes")?,
-    };
     let bar = if options.progress {
         ProgressBar::new(experiment.points.len() as u64)
     } else {
@@ -105,7 +101,8 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
             });
         }
         points.push(point);
-        results::fill_scaling(&mut points);
+        analysis::fill_scaling(&mut points);
+        results::write_fits(&dir, &analysis::usl_fits(&points))?;
         results::write_points(&dir, &points)?;
         bar.inc(1);
     }
@@ -181,6 +178,7 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         ops_wrong: summary.ops_wrong,
         max_rel_error: summary.max_rel_error,
         setup_s: setup,
+        measured_s: summary.measured_s,
         wall_s: started.elapsed().as_secs_f64(),
         status: summary.status,
         error: summary.error,

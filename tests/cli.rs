@@ -154,3 +154,35 @@ fn plot_refuses_a_directory_that_is_not_a_run() {
         .code(1)
         .stderr(predicate::str::contains("is ").and(predicate::str::contains("a run directory?")));
 }
+
+#[test]
+fn stress_checks_every_op_and_says_pass() {
+    common::curves()
+        .args(["stress", "--threads", "3", "--ops", "5"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Total ops: 15 (expected: 15)")
+                .and(predicate::str::contains("Checked: 15, wrong: 0"))
+                .and(predicate::str::contains("Status: PASS")),
+        );
+}
+
+#[test]
+fn stress_fails_loudly_when_ops_cannot_complete() {
+    // A point given no time at all cannot complete: the exit status says so.
+    common::curves()
+        .args([
+            "stress",
+            "--threads",
+            "2",
+            "--ops",
+            "5",
+            "--timeout-s",
+            "0.000001",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Status: FAIL"))
+        .stderr(predicate::str::contains("stress verification failed"));
+}

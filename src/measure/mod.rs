@@ -6,3 +6,4 @@ pub mod op_loop;
 pub mod stats;
 pub mod summary;
 pub mod sync;
+pub mod usl;

@@ -294,6 +294,7 @@ impl OpLoop {
             SyncMode::Pipeline(_) | SyncMode::End => self.in_flight.push_back((submission, t0)),
         }
         let t4 = Instant::now();
+        let mut t5 = t4;
         if self.sync == SyncMode::Readback {
             let out = if keep {
                 let at = self.kept_slots.len() * self.host_out.len();
@@ -303,8 +304,8 @@ impl OpLoop {
                 &mut self.host_out[..]
             };
             self.readback.copy_out(out)?;
+            t5 = Instant::now();
         }
-        let t5 = Instant::now();
 
         let phases = &mut record.phases;
         phases.encode_ns.push(ns(t0, t1));

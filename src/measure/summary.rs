@@ -29,6 +29,8 @@ pub struct Summary {
     pub phases_us: Option<PhaseBreakdown>,
     /// `gpu-timestamps` when GPU times were measured, else `wall-clock`.
     pub timing_method: String,
+    /// Timed seconds: each trial from its first worker's start to its last one's end.
+    pub measured_s: f64,
     pub ops_completed: u64,
     pub ops_checked: u64,
     pub ops_wrong: u64,
@@ -54,6 +56,7 @@ pub fn summarize(
     let (mut completed, mut checked, mut wrong) = (0, 0, 0);
     let mut max_rel_error: Option<f64> = None;
     let mut first_error = error;
+    let mut measured_s = 0.0;
     for records in trials {
         let mut trial_ops = 0;
         for r in records {
@@ -77,6 +80,9 @@ pub fn summarize(
         let start = records.iter().map(|r| r.start_unix_ns).min();
         let end = records.iter().map(|r| r.end_unix_ns).max();
         let complete = records.iter().all(|r| r.error.is_none());
+        if let (Some(start), Some(end)) = (start, end) {
+            measured_s += end.saturating_sub(start) as f64 / 1e9;
+        }
         if let (Some(start), Some(end), true) = (start, end, complete)
             && end > start
         {
@@ -110,6 +116,7 @@ pub fn summarize(
         })
     })();
     Summary {
+        measured_s,
         latency_histogram: log_histogram(&latencies_us),
         timing_method: if gpu.is_empty() {
             "wall-clock"
@@ -161,6 +168,7 @@ mod tests {
         let trials = vec![vec![record(1.0, 2.0, 10, 0), record(1.5, 3.0, 10, 0)]];
         let s = summarize(&trials, 4, 20, None);
         assert_eq!(s.ops_per_s, Some(10.0));
+        assert_eq!(s.measured_s, 2.0);
         assert_eq!(s.samples_per_s.unwrap().median, 40.0);
         assert_eq!(s.latency_us.unwrap().p50, 1.0);
         let phases = s.phases_us.unwrap();

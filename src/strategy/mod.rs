@@ -71,6 +71,20 @@ pub struct Env {
     pub exe: PathBuf,
 }
 
+impl Env {
+    /// Opens the run's shared device on the selected adapter.
+    pub fn open(selection: &AdapterSelection) -> anyhow::Result<Self> {
+        let ctx = Arc::new(GpuContext::open(selection)?);
+        Ok(Self {
+            selection: AdapterSelection::exact(&ctx.info),
+            ctx,
+            exe: std::env::current_exe().map_err(|e| {
+                anyhow::anyhow!("finding this program, to start worker processes: {e}")
+            })?,
+        })
+    }
+}
+
 /// Setup costs of a point, in seconds, all outside the timed region.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetupTimes {

@@ -35,6 +35,11 @@ impl Workload {
         }
     }
 
+    /// Every workload at its default dimensions (what `curves stress` checks).
+    pub fn defaults() -> Vec<Self> {
+        vec![Workload::Linear(linear::Linear::default())]
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Workload::Linear(_) => "linear",
