@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{
-    FONT, HEIGHT, WIDTH, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, pow2_label,
+    FONT, HEIGHT, WIDTH, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label,
     strategy_colour, title,
 };
 
@@ -63,6 +63,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
     let mut any_bad = false;
     for series in &group.series {
         let colour = strategy_colour(&series.strategy);
+        let style = series.style;
         let good: Vec<_> = series
             .points
             .iter()
@@ -75,9 +76,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
                 colour.stroke_width(3),
             ))?
             .label(series.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-            });
+            .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
         for &(p, x, y) in &good {
             let (lo, hi) = spread_ratio(p);
             chart.draw_series(std::iter::once(ErrorBar::new_vertical(
@@ -88,7 +87,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
                 colour.stroke_width(2),
                 10,
             )))?;
-            draw_marker(&mut chart, series.run_index, (x, y), colour)?;
+            draw_marker(&mut chart, series.style, (x, y), colour)?;
         }
         for p in series.points.iter().filter(|p| is_bad(p)) {
             any_bad = true;
@@ -107,7 +106,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::MiddleRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.4))
         .label_font((FONT, 18))

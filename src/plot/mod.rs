@@ -48,8 +48,10 @@ pub fn strategy_colour(strategy: &str) -> RGBColor {
 pub(crate) struct Series<'a> {
     pub label: String,
     pub strategy: String,
-    /// Which run it came from; picks the marker shape when runs are merged.
+    /// Which run it came from.
     pub run_index: usize,
+    /// Picks the marker shape: one per (run, sync mode) in the chart.
+    pub style: usize,
     pub points: Vec<&'a Point>,
 }
 
@@ -59,6 +61,8 @@ pub(crate) struct WorkloadCharts<'a> {
     /// "adapter (backend)" of each run, for titles.
     pub adapters: Vec<String>,
     pub series: Vec<Series<'a>>,
+    /// The (run, sync mode) pairs seen, in order: their index is the marker style.
+    styles: Vec<(usize, String)>,
 }
 
 pub(crate) fn log2(n: u32) -> f64 {
@@ -118,6 +122,7 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
                         workload,
                         adapters: Vec::new(),
                         series: Vec::new(),
+                        styles: Vec::new(),
                     });
                     groups.len() - 1
                 }
@@ -140,12 +145,23 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
                 .find(|s| s.label == label && s.run_index == run_index)
             {
                 Some(series) => series.points.push(point),
-                None => group.series.push(Series {
-                    label,
-                    strategy: point.strategy.clone(),
-                    run_index,
-                    points: vec![point],
-                }),
+                None => {
+                    let variant = (run_index, point.sync.clone());
+                    let style = match group.styles.iter().position(|v| *v == variant) {
+                        Some(i) => i,
+                        None => {
+                            group.styles.push(variant);
+                            group.styles.len() - 1
+                        }
+                    };
+                    group.series.push(Series {
+                        label,
+                        strategy: point.strategy.clone(),
+                        run_index,
+                        style,
+                        points: vec![point],
+                    })
+                }
             }
         }
     }
@@ -187,26 +203,75 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// Marker for a series: circles for the first run, then triangles, squares.
+/// A marker drawn at a point: a short line (in legends) and a shape.
+pub(crate) type Marker<C, DB> =
+    plotters::element::ComposedElement<C, DB, PathElement<(i32, i32)>, Polygon<(i32, i32)>>;
+
+/// A series' marker: its shape tells apart curves of one colour (the same
+/// strategy under other sync modes, or from other runs).
+pub(crate) fn marker<DB: DrawingBackend, C: Clone>(
+    style: usize,
+    at: C,
+    colour: RGBColor,
+    with_line: bool,
+) -> Marker<C, DB> {
+    let shape = match style % 6 {
+        // An octagon reads as a circle at this size.
+        0 => vec![
+            (-3, -6),
+            (3, -6),
+            (6, -3),
+            (6, 3),
+            (3, 6),
+            (-3, 6),
+            (-6, 3),
+            (-6, -3),
+        ],
+        1 => vec![(0, -8), (7, 5), (-7, 5)],
+        2 => vec![(-5, -5), (5, -5), (5, 5), (-5, 5)],
+        3 => vec![(0, -7), (7, 0), (0, 7), (-7, 0)],
+        4 => vec![(0, 8), (7, -5), (-7, -5)],
+        _ => vec![
+            (-2, -7),
+            (2, -7),
+            (2, -2),
+            (7, -2),
+            (7, 2),
+            (2, 2),
+            (2, 7),
+            (-2, 7),
+            (-2, 2),
+            (-7, 2),
+            (-7, -2),
+            (-2, -2),
+        ],
+    };
+    let line = if with_line {
+        vec![(-12, 0), (12, 0)]
+    } else {
+        vec![(0, 0)]
+    };
+    EmptyElement::at(at)
+        + PathElement::new(line, colour.stroke_width(3))
+        + Polygon::new(shape, colour.filled())
+}
+
+/// Draws a series' marker at a data point.
 pub(crate) fn draw_marker<
     DB: DrawingBackend,
     CT: plotters::coord::CoordTranslate<From = (f64, f64)>,
 >(
     chart: &mut ChartContext<'_, DB, CT>,
-    run_index: usize,
+    style: usize,
     at: (f64, f64),
     colour: RGBColor,
 ) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
-    let style = colour.filled();
-    match run_index % 3 {
-        0 => chart.draw_series(std::iter::once(Circle::new(at, 6, style))),
-        1 => chart.draw_series(std::iter::once(TriangleMarker::new(at, 8, style))),
-        _ => chart.draw_series(std::iter::once(Rectangle::new([at, at], style))),
-    }
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    chart
+        .draw_series(std::iter::once(marker(style, at, colour, false)))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 
 use super::efficiency::spread_ratio;
 use super::{
-    FONT, HEIGHT, WIDTH, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, pow2_label, si,
-    strategy_colour, title,
+    FONT, HEIGHT, WIDTH, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label,
+    si, strategy_colour, title,
 };
 
 pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
@@ -61,6 +61,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
     let mut ideal_labelled = false;
     for series in &group.series {
         let colour = strategy_colour(&series.strategy);
+        let style = series.style;
         let good: Vec<_> = series
             .points
             .iter()
@@ -94,9 +95,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
                 colour.stroke_width(3),
             ))?
             .label(series.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-            });
+            .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
         for &(p, x, y) in &good {
             let (rlo, rhi) = spread_ratio(p);
             chart.draw_series(std::iter::once(ErrorBar::new_vertical(
@@ -107,7 +106,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
                 colour.stroke_width(2),
                 10,
             )))?;
-            draw_marker(&mut chart, series.run_index, (x, y), colour)?;
+            draw_marker(&mut chart, series.style, (x, y), colour)?;
         }
         for p in series.points.iter().filter(|p| is_bad(p)) {
             any_bad = true;
