@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::measure::usl::UslFit;
-use crate::results::{Point, Status};
+use crate::results::{CurveKey, Point, Status};
 
 /// Fills `speedup` and `efficiency` of every point from the N=1 point of
 /// its own curve (same workload, dims, strategy, sync and precision). A
@@ -29,14 +29,11 @@ pub fn fill_scaling(points: &mut [Point]) {
     }
 }
 
-/// A USL fit of one curve (workload, strategy, sync, precision).
+/// A USL fit of one curve.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurveFit {
-    pub workload: String,
-    pub dims: Vec<u32>,
-    pub strategy: String,
-    pub sync: String,
-    pub precision: String,
+    #[serde(flatten)]
+    pub curve: CurveKey,
     pub fit: UslFit,
 }
 
@@ -63,15 +60,7 @@ pub fn usl_fits(points: &[Point]) -> Vec<CurveFit> {
                 .filter_map(|p| Some((f64::from(p.n), p.samples_per_s?)))
                 .collect();
             let fit = UslFit::fit(&curve)?;
-            let (workload, dims, strategy, sync, precision) = key;
-            Some(CurveFit {
-                workload,
-                dims,
-                strategy,
-                sync,
-                precision,
-                fit,
-            })
+            Some(CurveFit { curve: key, fit })
         })
         .collect()
 }
@@ -115,10 +104,10 @@ pub fn advantages(points: &[Point]) -> Vec<((String, String, String), Vec<Advant
         };
         let rows = &mut groups[gi].1;
         match rows.iter_mut().find(|r| r.n == p.n) {
-            Some(row) => row.samples_per_s.push((p.strategy.clone(), sps)),
+            Some(row) => row.samples_per_s.push((p.strategy_label(), sps)),
             None => rows.push(AdvantageRow {
                 n: p.n,
-                samples_per_s: vec![(p.strategy.clone(), sps)],
+                samples_per_s: vec![(p.strategy_label(), sps)],
             }),
         }
     }
@@ -197,7 +186,7 @@ mod tests {
         ];
         let fits = usl_fits(&points);
         assert_eq!(fits.len(), 1);
-        assert_eq!(fits[0].strategy, "threads");
+        assert_eq!(fits[0].curve.strategy, "threads");
         assert!((fits[0].fit.sigma - 1.0).abs() < 1e-9);
     }
 }

@@ -102,6 +102,8 @@ struct SweepFile {
     dims: Option<toml::Spanned<Vec<u32>>>,
     strategy: StrategyKind,
     n: toml::Spanned<Vec<NonZeroU32>>,
+    /// Samples per op of each worker; `hybrid` only.
+    batch: Option<toml::Spanned<NonZeroU32>>,
     sync: Option<SyncMode>,
     precision: Option<Precision>,
     warmup_ops: Option<u64>,
@@ -119,6 +121,9 @@ pub struct PointSpec {
     pub workload: Workload,
     pub strategy: StrategyKind,
     pub n: u32,
+    /// Samples per op of each worker for `hybrid`; 1 otherwise (`batch`
+    /// takes its batch from N).
+    pub batch: u32,
     pub sync: SyncMode,
     pub precision: Precision,
     pub settings: Settings,
@@ -127,10 +132,15 @@ pub struct PointSpec {
 impl PointSpec {
     /// `linear 256→128 · threads N=4 · readback · f32`, for progress and errors.
     pub fn label(&self) -> String {
+        let strategy = if self.strategy == StrategyKind::Hybrid {
+            format!("hybrid ×{}", self.batch)
+        } else {
+            self.strategy.name().to_string()
+        };
         format!(
             "{} · {} N={} · {} · {}",
             self.workload.label(),
-            self.strategy.name(),
+            strategy,
             self.n,
             self.sync,
             self.precision.name()
@@ -189,6 +199,17 @@ impl Experiment {
                 let line = dims.map_or(n_line, |d| d.0);
                 invalid(format!("line {line}: {e}"))
             })?;
+            let batch = match (&sweep.batch, sweep.strategy) {
+                (None, _) => 1,
+                (Some(b), StrategyKind::Hybrid) => b.get_ref().get(),
+                (Some(b), other) => {
+                    return Err(invalid(format!(
+                        "line {}: batch is for strategy = \"hybrid\" (threads × batch); {} sets its shape from n",
+                        line_of(text, b.span().start),
+                        other.name()
+                    )));
+                }
+            };
             let ns = sweep.n.into_inner();
             if ns.is_empty() {
                 return Err(invalid(format!(
@@ -214,6 +235,7 @@ impl Experiment {
                     workload: workload.clone(),
                     strategy: sweep.strategy,
                     n: n.get(),
+                    batch,
                     sync: sweep.sync.unwrap_or(SyncMode::Readback),
                     precision: sweep.precision.unwrap_or_default(),
                     settings: settings.clone(),
@@ -312,6 +334,34 @@ ops = 7
         assert_eq!(e.points[2].sync, SyncMode::Pipeline(8));
         let e = parse(&GOOD.replace("n = [4]", "n = [4]\nsync = \"pipelined\"")).unwrap_err();
         assert!(e.contains("line 17") && e.contains("pipeline:D"), "{e}");
+    }
+
+    #[test]
+    fn every_committed_experiment_file_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+        let mut count = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let e = Experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert!(!e.points.is_empty(), "{}", path.display());
+                count += 1;
+            }
+        }
+        assert!(count >= 4, "quick, seeds, sync and size at least");
+    }
+
+    #[test]
+    fn batch_is_only_for_hybrid() {
+        let e = parse(&GOOD.replace(
+            "strategy = \"batch\"\nn = [4]",
+            "strategy = \"hybrid\"\nbatch = 32\nn = [4]",
+        ))
+        .unwrap();
+        assert_eq!((e.points[2].n, e.points[2].batch), (4, 32));
+        assert_eq!(e.points[0].batch, 1);
+        let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\nbatch = 8")).unwrap_err();
+        assert!(e.contains("line 11") && e.contains("hybrid"), "{e}");
     }
 
     #[test]

@@ -100,6 +100,16 @@ enum Command {
         #[command(flatten)]
         adapter: AdapterArgs,
     },
+    /// Validate every WGSL kernel (f32 and f16 variants) with naga and translate
+    /// it to SPIR-V (Vulkan), MSL (Metal), HLSL (DX12) and GLSL (GL).
+    ///
+    /// Exits non-zero naming the file, line and reason of any failure, so a
+    /// shader that a backend this machine lacks would reject is caught here.
+    Shaders {
+        /// Also write every translation into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Internal: one worker process of the `processes` strategy.
     #[command(hide = true)]
     Worker,
@@ -165,6 +175,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (report, passed) = stress(&env, threads, ops, timeout_s);
             print!("{report}");
             anyhow::ensure!(passed, "stress verification failed");
+            Ok(())
+        }
+        Command::Shaders { out } => {
+            let written =
+                curves::shaders::check_all(out.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for path in &written {
+                println!("{}", path.display());
+            }
+            eprintln!(
+                "{} kernels × f32, f16: valid WGSL, translated to SPIR-V, MSL, HLSL and GLSL (f32)",
+                curves::shaders::Kernel::ALL.len()
+            );
             Ok(())
         }
         Command::Worker => processes::serve().context("worker process"),

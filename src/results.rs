@@ -53,6 +53,9 @@ pub enum Status {
     Wrong,
     /// The point could not be measured in full; `error` says why.
     Failed,
+    /// The adapter cannot run the point (f16 without `SHADER_F16`, say);
+    /// `error` says why. Not a failure of the tool or the driver.
+    Unsupported,
 }
 
 /// One (workload, strategy, N, sync, precision) measurement on one adapter.
@@ -117,6 +120,18 @@ pub struct Point {
     pub error: Option<String>,
 }
 
+/// What makes points one curve: everything but N.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurveKey {
+    pub workload: String,
+    pub dims: Vec<u32>,
+    pub strategy: String,
+    pub sync: String,
+    pub precision: String,
+    /// Per-thread batch of a `hybrid` curve (0 for other strategies).
+    pub hybrid_batch: u32,
+}
+
 // Result files written before a field existed still load.
 fn wall_clock() -> String {
     "wall-clock".into()
@@ -125,14 +140,28 @@ fn wall_clock() -> String {
 impl Point {
     /// The key under which efficiency is computed: N=1 of the same
     /// everything else is the baseline.
-    pub fn curve_key(&self) -> (String, Vec<u32>, String, String, String) {
-        (
-            self.workload.clone(),
-            self.dims.clone(),
-            self.strategy.clone(),
-            self.sync.clone(),
-            self.precision.clone(),
-        )
+    pub fn curve_key(&self) -> CurveKey {
+        CurveKey {
+            workload: self.workload.clone(),
+            dims: self.dims.clone(),
+            strategy: self.strategy.clone(),
+            sync: self.sync.clone(),
+            precision: self.precision.clone(),
+            hybrid_batch: if self.strategy == "hybrid" {
+                self.batch
+            } else {
+                0
+            },
+        }
+    }
+
+    /// The strategy as shown in tables and legends: `hybrid ×32` names its batch.
+    pub fn strategy_label(&self) -> String {
+        if self.strategy == "hybrid" {
+            format!("hybrid ×{}", self.batch)
+        } else {
+            self.strategy.clone()
+        }
     }
 
     /// `linear 256→128`.

@@ -16,6 +16,7 @@ use crate::measure::summary::summarize;
 use crate::results::{self, Point, RunInfo, Status};
 use crate::strategy::Env;
 use crate::table;
+use crate::workload::Precision;
 
 pub struct RunOptions {
     pub selection: AdapterSelection,
@@ -120,14 +121,18 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(spec.settings.timeout_s);
     let strategy = spec.strategy.strategy();
-    let shape = strategy.shape(spec.n);
+    let shape = strategy.shape(spec);
     let (ops, trials) = (spec.settings.ops.get(), spec.settings.trials.get());
     let ops_expected = u64::from(trials) * u64::from(shape.workers()) * ops;
 
     let mut records = Vec::new();
     let mut setup = Default::default();
     let mut error = None;
-    match strategy.prepare(spec, env, deadline) {
+    let unsupported = unsupported_reason(spec, env);
+    match unsupported
+        .clone()
+        .map_or_else(|| strategy.prepare(spec, env, deadline), Err)
+    {
         Ok(mut workers) => {
             setup = workers.setup();
             for _ in 0..trials {
@@ -148,7 +153,10 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         }
         Err(e) => error = Some(e),
     }
-    let summary = summarize(&records, shape.batch, ops_expected, error);
+    let mut summary = summarize(&records, shape.batch, ops_expected, error);
+    if unsupported.is_some() {
+        summary.status = Status::Unsupported;
+    }
     Point {
         workload: spec.workload.name().into(),
         dims: spec.workload.dims(),
@@ -183,6 +191,16 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         status: summary.status,
         error: summary.error,
     }
+}
+
+/// Why the adapter cannot run `spec` at all, if it cannot.
+fn unsupported_reason(spec: &PointSpec, env: &Env) -> Option<String> {
+    (spec.precision == Precision::F16 && !env.ctx.info.shader_f16).then(|| {
+        format!(
+            "f16 needs the SHADER_F16 feature, which {} ({}) does not have",
+            env.ctx.info.name, env.ctx.info.backend
+        )
+    })
 }
 
 /// Lower-case letters, digits and single dashes: safe in any file name.

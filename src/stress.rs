@@ -21,6 +21,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             workload,
             strategy: StrategyKind::Threads,
             n: threads.get(),
+            batch: 1,
             sync: SyncMode::Readback,
             precision: Precision::F32,
             settings: Settings {

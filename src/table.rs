@@ -15,6 +15,7 @@ fn n_label(strategy: &str) -> &'static str {
         "threads" => "Threads",
         "processes" => "Processes",
         "batch" => "Batch",
+        "hybrid" => "Threads",
         _ => "N",
     }
 }
@@ -24,6 +25,7 @@ pub fn status_text(p: &Point) -> String {
         Status::Ok => "PASS".to_string(),
         Status::Wrong => format!("WRONG ({} of {} checked)", p.ops_wrong, p.ops_checked),
         Status::Failed => "FAIL".to_string(),
+        Status::Unsupported => "UNSUPPORTED".to_string(),
     };
     if p.noisy {
         format!("{base} (noisy)")
@@ -52,7 +54,7 @@ pub fn scaling_tables(points: &[Point]) -> String {
             out,
             "\n### {} · {} · sync {} · {}\n",
             first.workload_label(),
-            first.strategy,
+            first.strategy_label(),
             first.sync,
             first.precision
         );
@@ -96,10 +98,7 @@ pub fn scaling_tables(points: &[Point]) -> String {
                 opt(p.efficiency, |v| format!("{:.1}%", v * 100.0)),
             );
         }
-        if let Some(f) = fits.iter().find(|f| {
-            (&f.workload, &f.dims, &f.strategy, &f.sync, &f.precision)
-                == (&key.0, &key.1, &key.2, &key.3, &key.4)
-        }) {
+        if let Some(f) = fits.iter().find(|f| f.curve == key) {
             let fit = f.fit;
             let _ = writeln!(
                 out,

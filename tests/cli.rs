@@ -186,3 +186,32 @@ fn stress_fails_loudly_when_ops_cannot_complete() {
         .stdout(predicate::str::contains("Status: FAIL"))
         .stderr(predicate::str::contains("stress verification failed"));
 }
+
+#[test]
+fn shaders_validates_and_writes_every_translation() {
+    let dir = tempfile::tempdir().unwrap();
+    common::curves()
+        .args(["shaders", "--out", dir.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("translated to SPIR-V, MSL, HLSL"));
+    for kernel in ["matmul", "attention", "layer_norm"] {
+        for file in [
+            format!("{kernel}.f32.wgsl"),
+            format!("{kernel}.f32.spv"),
+            format!("{kernel}.f32.metal"),
+            format!("{kernel}.f32.hlsl"),
+            format!("{kernel}.f32.comp.glsl"),
+            format!("{kernel}.f16.metal"),
+            format!("{kernel}.f16.hlsl"),
+        ] {
+            let path = dir.path().join(&file);
+            assert!(
+                std::fs::metadata(&path)
+                    .map(|m| m.len() > 100)
+                    .unwrap_or(false),
+                "{file} missing or empty"
+            );
+        }
+    }
+}

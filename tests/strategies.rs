@@ -32,16 +32,27 @@ strategy = "processes"
 n = [1, 2]
 "#;
 
-#[test]
-fn every_strategy_completes_the_expected_ops_and_records_them() {
+/// Every workload under every strategy, in a tiny run on `backend`.
+fn every_strategy_and_workload_on(backend: &str) {
+    let mut text = String::from(TINY);
+    for (workload, dims) in [("mlp", "[20, 33, 7]"), ("transformer", "[32, 2, 5, 48]")] {
+        for strategy in ["threads", "batch", "processes"] {
+            text += &format!(
+                "[[sweep]]\nworkload = \"{workload}\"\ndims = {dims}\nstrategy = \"{strategy}\"\nn = [1, 2]\n"
+            );
+        }
+    }
+    text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"hybrid\"\nbatch = 3\nn = [1, 2]\n";
     let dir = tempfile::tempdir().unwrap();
-    let file = common::experiment(dir.path(), TINY);
+    let file = common::experiment(dir.path(), &text);
     let out = dir.path().join("results");
     let assert = common::curves()
         .args([
             "run",
             file.to_str().unwrap(),
             "--quiet",
+            "--backend",
+            backend,
             "--out",
             out.to_str().unwrap(),
         ])
@@ -56,13 +67,12 @@ fn every_strategy_completes_the_expected_ops_and_records_them() {
 
     let run = Run::load(&run_dir).unwrap();
     assert_eq!(run.info.experiment_name, "tiny");
-    assert_eq!(run.info.experiment_text, TINY);
+    assert_eq!(run.info.experiment_text, text);
+    assert_eq!(run.info.adapter.backend, backend);
     assert!(run.info.finished_at.is_some());
-    assert!(!run.info.adapter.name.is_empty() && !run.info.adapter.backend.is_empty());
     assert!(run.info.cpu_count >= 1);
 
-    let shapes: Vec<_> = run
-        .points
+    let shapes: Vec<_> = run.points[..6]
         .iter()
         .map(|p| (p.strategy.as_str(), p.n, p.threads, p.processes, p.batch))
         .collect();
@@ -77,8 +87,22 @@ fn every_strategy_completes_the_expected_ops_and_records_them() {
             ("processes", 2, 1, 2, 1),
         ]
     );
+    let hybrid = run.points.last().unwrap();
+    assert_eq!(
+        (
+            hybrid.strategy.as_str(),
+            hybrid.n,
+            hybrid.threads,
+            hybrid.batch
+        ),
+        ("hybrid", 2, 2, 3)
+    );
+    assert_eq!(run.points.len(), 6 + 2 * 3 * 2 + 2);
     for p in &run.points {
-        let what = format!("{} N={}: {:?}", p.strategy, p.n, p.error);
+        let what = format!(
+            "{} {} N={} on {backend}: {:?}",
+            p.workload, p.strategy, p.n, p.error
+        );
         let workers = u64::from(p.threads * p.processes);
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_expected, 2 * 6 * workers, "{what}");
@@ -122,6 +146,53 @@ fn every_strategy_completes_the_expected_ops_and_records_them() {
         processes.setup_s.device_s > 0.0,
         "each worker process opens its own device"
     );
+}
+
+#[test]
+fn every_strategy_and_workload_completes_the_expected_ops_on_vulkan() {
+    every_strategy_and_workload_on("vulkan");
+}
+
+#[test]
+fn every_strategy_and_workload_completes_the_expected_ops_on_gl() {
+    every_strategy_and_workload_on("gl");
+}
+
+/// Where the adapter has no f16 (GL), an f16 point is `unsupported` with
+/// the reason, and the run goes on.
+#[test]
+fn f16_without_shader_f16_is_unsupported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::experiment(
+        dir.path(),
+        "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\nprecision = \"f16\"\n\
+         [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n",
+    );
+    let out = dir.path().join("results");
+    let assert = common::curves()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--backend",
+            "gl",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let run = Run::load(std::path::Path::new(stdout.trim())).unwrap();
+    assert!(!run.info.adapter.shader_f16);
+    assert_eq!(run.points[0].status, Status::Unsupported);
+    assert!(
+        run.points[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("SHADER_F16")
+    );
+    assert_eq!(run.points[1].status, Status::Ok);
 }
 
 /// A worker process that dies mid-point makes that point `failed`, with the

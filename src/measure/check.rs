@@ -1,8 +1,5 @@
 //! Comparing GPU outputs with the CPU reference.
 
-/// Largest relative error (‖got − want‖ / ‖want‖) an f32 op may have.
-pub const F32_TOLERANCE: f64 = 1e-4;
-
 /// ‖got − want‖₂ / ‖want‖₂; infinite when `got` has a NaN or infinity, or
 /// the lengths differ, so such an output always counts as wrong.
 pub fn relative_error(got: &[f32], want: &[f32]) -> f64 {

@@ -12,11 +12,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::check::{F32_TOLERANCE, relative_error};
+use super::check::relative_error;
 use super::sync::SyncMode;
 use crate::gpu::readback::Readback;
 use crate::gpu::{GpuContext, GpuError};
-use crate::workload::{Prepared, SLOTS, Workload};
+use crate::workload::program::decode_values;
+use crate::workload::{Precision, Prepared, SLOTS, Workload};
 
 /// Ops per trial whose GPU execution time is taken with timestamp queries.
 const GPU_SAMPLES: u64 = 64;
@@ -104,10 +105,11 @@ pub struct OpLoop {
     timestamps: Option<Timestamps>,
     sync: SyncMode,
     timeout: Duration,
-    /// Where unchecked outputs land (the host copy `readback` asks for).
-    host_out: Vec<f32>,
+    /// Where unchecked outputs land (the host copy `readback` asks for), as
+    /// raw bytes in the point's precision.
+    host_out: Vec<u8>,
     /// Outputs kept for checking after the trial, and their slots.
-    kept: Vec<f32>,
+    kept: Vec<u8>,
     kept_slots: Vec<usize>,
     in_flight: VecDeque<(wgpu::SubmissionIndex, Instant)>,
     pub setup: WorkerSetup,
@@ -130,14 +132,15 @@ impl OpLoop {
         ctx: Arc<GpuContext>,
         workload: &Workload,
         batch: u32,
+        precision: Precision,
         seed: u64,
         sync: SyncMode,
         timeout: Duration,
     ) -> Self {
         let started = Instant::now();
-        let prepared = workload.prepare(&ctx, batch, seed);
-        let out_len = prepared.output_len();
-        let readback = Readback::new(&ctx.device, "op.readback.staging", (out_len * 4) as u64);
+        let prepared = workload.prepare(&ctx, batch, precision, seed);
+        let out_bytes = prepared.output_bytes();
+        let readback = Readback::new(&ctx.device, "op.readback.staging", out_bytes as u64);
         let timestamps = Timestamps::new(&ctx);
         Self {
             ctx,
@@ -146,7 +149,7 @@ impl OpLoop {
             timestamps,
             sync,
             timeout,
-            host_out: vec![0.0; out_len],
+            host_out: vec![0; out_bytes],
             kept: Vec::new(),
             kept_slots: Vec::new(),
             in_flight: VecDeque::new(),
@@ -181,7 +184,7 @@ impl OpLoop {
     /// Runs `ops` ops, then checks outputs against the reference (about
     /// `checks` of them in `readback` mode, each slot's last in the others).
     pub fn run_trial(&mut self, ops: u64, checks: u64) -> TrialRecord {
-        let out_len = self.prepared.output_len();
+        let out_len = self.prepared.output_bytes();
         let readback_mode = self.sync == SyncMode::Readback;
         let checks = if readback_mode { checks.min(ops) } else { 0 };
         let check_stride = ops.checked_div(checks).map_or(u64::MAX, |s| s.max(1));
@@ -190,7 +193,7 @@ impl OpLoop {
         } else {
             u64::MAX
         };
-        self.kept.resize(checks as usize * out_len, 0.0);
+        self.kept.resize(checks as usize * out_len, 0);
         self.kept_slots.clear();
         self.kept_slots.reserve(checks as usize);
         self.in_flight.clear();
@@ -358,12 +361,16 @@ impl OpLoop {
     }
 
     fn check(&mut self, record: &mut TrialRecord, ops: u64) -> Result<(), GpuError> {
-        let out_len = self.prepared.output_len();
-        let compare = |got: &[f32], slot: usize, record: &mut TrialRecord| {
-            let err = relative_error(got, self.prepared.expected(slot));
+        let out_len = self.prepared.output_bytes();
+        let precision = self.prepared.precision();
+        let values = self.prepared.output_len();
+        let compare = |got: &[u8], slot: usize, record: &mut TrialRecord| {
+            let mut got = decode_values(got, precision);
+            got.truncate(values);
+            let err = relative_error(&got, self.prepared.expected(slot));
             record.ops_checked += 1;
             record.max_rel_error = record.max_rel_error.max(err);
-            if err > F32_TOLERANCE || err.is_nan() {
+            if err > precision.tolerance() || err.is_nan() {
                 record.ops_wrong += 1;
             }
         };

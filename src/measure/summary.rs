@@ -104,7 +104,7 @@ pub fn summarize(
             "{wrong} of {checked} checked ops differ from the CPU reference (max relative error {:.2e})",
             max_rel_error.unwrap_or(f64::NAN)
         )),
-        Status::Ok => None,
+        Status::Ok | Status::Unsupported => None,
     });
     let phases_us = (|| {
         Some(PhaseBreakdown {

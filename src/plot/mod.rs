@@ -132,7 +132,7 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
             if !group.adapters.contains(&adapter) {
                 group.adapters.push(adapter.clone());
             }
-            let mut label = point.strategy.clone();
+            let mut label = point.strategy_label();
             if point.sync != "readback" {
                 label = format!("{label} ({})", point.sync);
             }
@@ -286,6 +286,7 @@ where
 {
     let label = match point.status {
         Status::Wrong => "wrong",
+        Status::Unsupported => "unsupported",
         _ => "failed",
     };
     chart

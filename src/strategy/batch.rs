@@ -15,7 +15,8 @@ impl Strategy for Batch {
         StrategyKind::Batch
     }
 
-    fn shape(&self, n: u32) -> Shape {
+    fn shape(&self, point: &PointSpec) -> Shape {
+        let n = point.n;
         Shape {
             threads: 1,
             processes: 1,
@@ -29,7 +30,7 @@ impl Strategy for Batch {
         env: &Env,
         deadline: Instant,
     ) -> Result<Box<dyn Workers>, String> {
-        let pool = ThreadPool::start(Arc::clone(&env.ctx), self.shape(point.n), point, deadline)?;
+        let pool = ThreadPool::start(Arc::clone(&env.ctx), self.shape(point), point, deadline)?;
         Ok(Box::new(pool))
     }
 }

@@ -4,6 +4,7 @@
 //! the [`Workers`] for trials and measures nothing else.
 
 pub mod batch;
+pub mod hybrid;
 pub mod pool;
 pub mod processes;
 pub mod threads;
@@ -27,6 +28,8 @@ pub enum StrategyKind {
     Batch,
     /// N OS processes, each with its own device, batch 1 each.
     Processes,
+    /// N threads sharing one device, each running ops of `batch` samples.
+    Hybrid,
 }
 
 impl StrategyKind {
@@ -35,6 +38,7 @@ impl StrategyKind {
             Self::Threads => "threads",
             Self::Batch => "batch",
             Self::Processes => "processes",
+            Self::Hybrid => "hybrid",
         }
     }
 
@@ -43,6 +47,7 @@ impl StrategyKind {
             Self::Threads => &threads::Threads,
             Self::Batch => &batch::Batch,
             Self::Processes => &processes::Processes,
+            Self::Hybrid => &hybrid::Hybrid,
         }
     }
 }
@@ -101,7 +106,8 @@ pub struct SetupTimes {
 
 pub trait Strategy: Sync {
     fn kind(&self) -> StrategyKind;
-    fn shape(&self, n: u32) -> Shape;
+    /// How the point's N (and per-worker batch, for `hybrid`) map onto workers.
+    fn shape(&self, point: &PointSpec) -> Shape;
     /// Starts the workers, prepares the workload on each and warms up.
     fn prepare(
         &self,

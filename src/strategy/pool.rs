@@ -125,6 +125,7 @@ fn worker_main(
             ctx,
             &point.workload,
             batch,
+            point.precision,
             worker_seed(point.settings.seed, worker),
             point.sync,
             Duration::from_secs_f64(point.settings.timeout_s),

@@ -20,7 +20,7 @@ use crate::experiment::PointSpec;
 use crate::gpu::{AdapterSelection, GpuContext};
 use crate::measure::op_loop::{OpLoop, TrialRecord, WorkerSetup};
 use crate::measure::sync::SyncMode;
-use crate::workload::Workload;
+use crate::workload::{Precision, Workload};
 
 pub struct Processes;
 
@@ -29,7 +29,8 @@ impl Strategy for Processes {
         StrategyKind::Processes
     }
 
-    fn shape(&self, n: u32) -> Shape {
+    fn shape(&self, point: &PointSpec) -> Shape {
+        let n = point.n;
         Shape {
             threads: 1,
             processes: n,
@@ -43,10 +44,11 @@ impl Strategy for Processes {
         env: &Env,
         deadline: Instant,
     ) -> Result<Box<dyn Workers>, String> {
-        let shape = self.shape(point.n);
+        let shape = self.shape(point);
         let spec = |worker: usize| WorkerSpec {
             workload: point.workload.clone(),
             batch: shape.batch,
+            precision: point.precision,
             sync: point.sync,
             warmup_ops: point.settings.warmup_ops,
             warmup_s: point.settings.warmup_s,
@@ -65,6 +67,7 @@ impl Strategy for Processes {
 pub struct WorkerSpec {
     pub workload: Workload,
     pub batch: u32,
+    pub precision: Precision,
     pub sync: SyncMode,
     pub warmup_ops: u64,
     pub warmup_s: f64,
@@ -122,6 +125,7 @@ pub fn serve() -> anyhow::Result<()> {
         ctx,
         &spec.workload,
         spec.batch,
+        spec.precision,
         spec.seed,
         spec.sync,
         timeout,

@@ -1,0 +1,312 @@
+//! What every workload is built from: buffers in the point's precision,
+//! kernel dispatches, and the [`Program`] that encodes one op as one
+//! compute pass over a chain of dispatches, intermediates staying on the
+//! GPU.
+
+use std::collections::HashMap;
+
+use wgpu::util::DeviceExt;
+
+use super::{Precision, Prepared, SLOTS, random_values};
+use crate::gpu::GpuContext;
+use crate::shaders::Kernel;
+
+/// `data` in the storage format of `precision`.
+pub fn encode_values(data: &[f32], precision: Precision) -> Vec<u8> {
+    match precision {
+        Precision::F32 => bytemuck::cast_slice(data).to_vec(),
+        Precision::F16 => {
+            let halves: Vec<half::f16> = data.iter().map(|&v| half::f16::from_f32(v)).collect();
+            bytemuck::cast_slice(&halves).to_vec()
+        }
+    }
+}
+
+/// Bytes read back from the GPU, as f32 values.
+pub fn decode_values(bytes: &[u8], precision: Precision) -> Vec<f32> {
+    match precision {
+        Precision::F32 => bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        Precision::F16 => bytes
+            .chunks_exact(2)
+            .map(|c| half::f16::from_bits(u16::from_ne_bytes([c[0], c[1]])).to_f32())
+            .collect(),
+    }
+}
+
+/// `data` rounded to what `precision` can store, so the CPU reference
+/// starts from exactly the GPU's weights and inputs.
+pub fn quantize(mut data: Vec<f32>, precision: Precision) -> Vec<f32> {
+    if precision == Precision::F16 {
+        for v in &mut data {
+            *v = half::f16::from_f32(*v).to_f32();
+        }
+    }
+    data
+}
+
+/// Random values in `[-scale, scale)`, rounded to `precision`.
+pub fn random(len: usize, scale: f32, seed: u64, precision: Precision) -> Vec<f32> {
+    quantize(random_values(len, scale, seed), precision)
+}
+
+/// One kernel launch with its bindings.
+pub struct Dispatch {
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    workgroups: (u32, u32, u32),
+}
+
+/// Creates buffers and dispatches for one prepared workload, with
+/// pipelines built once per kernel.
+pub struct Builder<'a> {
+    ctx: &'a GpuContext,
+    pub precision: Precision,
+    pipelines: HashMap<Kernel, wgpu::ComputePipeline>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(ctx: &'a GpuContext, precision: Precision) -> Self {
+        Self {
+            ctx,
+            precision,
+            pipelines: HashMap::new(),
+        }
+    }
+
+    /// A read-only storage buffer holding `data`.
+    pub fn upload(&self, label: &str, data: &[f32]) -> wgpu::Buffer {
+        self.ctx
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: &encode_values(data, self.precision),
+                usage: wgpu::BufferUsages::STORAGE,
+            })
+    }
+
+    /// A storage buffer of `len` values the GPU writes (copyable, clearable).
+    pub fn scratch(&self, label: &str, len: usize) -> wgpu::Buffer {
+        self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: (len * self.precision.bytes()).next_multiple_of(4).max(4) as u64,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_SRC
+                | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    pub fn uniform(&self, label: &str, words: &[u32]) -> wgpu::Buffer {
+        self.ctx
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: bytemuck::cast_slice(words),
+                usage: wgpu::BufferUsages::UNIFORM,
+            })
+    }
+
+    /// A dispatch of `kernel` with `buffers` bound at 0, 1, 2, … in order.
+    pub fn dispatch(
+        &mut self,
+        kernel: Kernel,
+        label: &str,
+        buffers: &[&wgpu::Buffer],
+        workgroups: (u32, u32, u32),
+    ) -> Dispatch {
+        let (device, precision) = (&self.ctx.device, self.precision);
+        let pipeline = self
+            .pipelines
+            .entry(kernel)
+            .or_insert_with(|| kernel.pipeline(device, precision))
+            .clone();
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let bind_group = self
+            .ctx
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &entries,
+            });
+        Dispatch {
+            pipeline,
+            bind_group,
+            workgroups,
+        }
+    }
+
+    /// `y = act(x · w + bias)` for `m` rows of `k` → `n`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per binding and dimension of the kernel"
+    )]
+    pub fn matmul(
+        &mut self,
+        label: &str,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        bias: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        (m, k, n): (u32, u32, u32),
+        relu: bool,
+    ) -> Dispatch {
+        let params = self.uniform(&format!("{label}.params"), &[m, k, n, u32::from(relu)]);
+        self.dispatch(
+            Kernel::Matmul,
+            label,
+            &[&params, x, w, bias, y],
+            (n.div_ceil(16), m.div_ceil(16), 1),
+        )
+    }
+}
+
+/// Per-sample input for the pool from which every slot's batch is drawn.
+/// Distinct samples are capped, so that the reference (computed once per
+/// distinct sample) stays cheap at large batches; slots still differ.
+pub struct SamplePool {
+    pub samples: Vec<Vec<f32>>,
+    batch: usize,
+}
+
+const MAX_DISTINCT_SAMPLES: usize = 64;
+
+impl SamplePool {
+    pub fn new(batch: u32, sample_len: usize, precision: Precision, seed: u64) -> Self {
+        let batch = batch as usize;
+        let count = (batch * SLOTS).min(MAX_DISTINCT_SAMPLES);
+        let samples = (0..count)
+            .map(|i| {
+                random(
+                    sample_len,
+                    1.0,
+                    seed.wrapping_add(7919 * (i as u64 + 1)),
+                    precision,
+                )
+            })
+            .collect();
+        Self { samples, batch }
+    }
+
+    /// Which pool sample is row `row` of slot `slot`: all distinct while
+    /// they fit, else a different rotation per slot.
+    pub fn index(&self, slot: usize, row: usize) -> usize {
+        if self.batch * SLOTS <= self.samples.len() {
+            slot * self.batch + row
+        } else {
+            (row + 13 * slot) % self.samples.len()
+        }
+    }
+
+    /// Slot `slot`'s batch, rows concatenated.
+    pub fn slot_input(&self, slot: usize) -> Vec<f32> {
+        (0..self.batch)
+            .flat_map(|row| self.samples[self.index(slot, row)].iter().copied())
+            .collect()
+    }
+
+    /// Slot `slot`'s expected output from per-sample references.
+    pub fn slot_expected(&self, slot: usize, references: &[Vec<f32>]) -> Vec<f32> {
+        (0..self.batch)
+            .flat_map(|row| references[self.index(slot, row)].iter().copied())
+            .collect()
+    }
+}
+
+/// A prepared workload: per slot, its input, output and chain of
+/// dispatches, and the reference output.
+pub struct Program {
+    pub precision: Precision,
+    pub slots: Vec<ProgramSlot>,
+    pub out_len: usize,
+}
+
+pub struct ProgramSlot {
+    pub dispatches: Vec<Dispatch>,
+    pub output: wgpu::Buffer,
+    pub expected: Vec<f32>,
+}
+
+impl Prepared for Program {
+    fn encode(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        slot: usize,
+        timestamps: Option<wgpu::ComputePassTimestampWrites<'_>>,
+    ) {
+        // One pass: wgpu orders the dispatches in it, each seeing the
+        // previous one's writes.
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("op"),
+            timestamp_writes: timestamps,
+        });
+        for d in &self.slots[slot].dispatches {
+            pass.set_pipeline(&d.pipeline);
+            pass.set_bind_group(0, &d.bind_group, &[]);
+            pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, d.workgroups.2);
+        }
+    }
+
+    fn output(&self, slot: usize) -> &wgpu::Buffer {
+        &self.slots[slot].output
+    }
+
+    fn output_len(&self) -> usize {
+        self.out_len
+    }
+
+    fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    fn expected(&self, slot: usize) -> &[f32] {
+        &self.slots[slot].expected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_through_both_storage_formats() {
+        let data = vec![1.0, -0.5, 3.25];
+        for precision in [Precision::F32, Precision::F16] {
+            assert_eq!(
+                decode_values(&encode_values(&data, precision), precision),
+                data
+            );
+        }
+        assert_eq!(
+            quantize(vec![0.1], Precision::F16),
+            vec![half::f16::from_f32(0.1).to_f32()]
+        );
+    }
+
+    #[test]
+    fn slots_draw_different_rows_from_the_pool() {
+        for batch in [1, 3, 16, 256] {
+            let pool = SamplePool::new(batch, 2, Precision::F32, 1);
+            let slots: Vec<Vec<f32>> = (0..SLOTS).map(|s| pool.slot_input(s)).collect();
+            assert_eq!(slots[0].len(), batch as usize * 2);
+            for a in 0..SLOTS {
+                for b in a + 1..SLOTS {
+                    assert_ne!(
+                        slots[a], slots[b],
+                        "batch {batch}: slots {a} and {b} are the same"
+                    );
+                }
+            }
+        }
+    }
+}
