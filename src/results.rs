@@ -164,10 +164,15 @@ impl Point {
         }
     }
 
-    /// `linear 256→128`.
+    /// `linear 256→128`, as [`crate::workload::Workload::label`] writes it.
     pub fn workload_label(&self) -> String {
-        let dims: Vec<String> = self.dims.iter().map(u32::to_string).collect();
-        format!("{} {}", self.workload, dims.join("→"))
+        match (self.workload.as_str(), self.dims.as_slice()) {
+            ("transformer", &[d, h, s, f]) => format!("transformer d{d} h{h} seq{s} ff{f}"),
+            _ => {
+                let dims: Vec<String> = self.dims.iter().map(u32::to_string).collect();
+                format!("{} {}", self.workload, dims.join("→"))
+            }
+        }
     }
 }
 
@@ -284,6 +289,21 @@ pub(crate) mod tests {
             wall_s: 1.0,
             status,
             error: None,
+        }
+    }
+
+    #[test]
+    fn labels_match_the_workloads() {
+        use crate::workload::{Workload, WorkloadKind};
+        for kind in [
+            WorkloadKind::Linear,
+            WorkloadKind::Mlp,
+            WorkloadKind::Transformer,
+        ] {
+            let w = Workload::new(kind, None).unwrap();
+            let mut p = point("batch", 1, None, Status::Ok);
+            (p.workload, p.dims) = (w.name().into(), w.dims());
+            assert_eq!(p.workload_label(), w.label());
         }
     }
 

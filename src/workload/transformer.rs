@@ -15,8 +15,8 @@ use crate::gpu::GpuContext;
 use crate::shaders::Kernel;
 
 const EPS: f32 = 1e-5;
-/// The attention kernel keeps one row of scores and one of outputs per
-/// invocation; these bound them.
+/// The attention kernel gives one invocation to each key and to each output
+/// element of a query row, in a 128-wide workgroup.
 const MAX_SEQ: u32 = 128;
 const MAX_HEAD_DIM: u32 = 128;
 
@@ -52,6 +52,12 @@ struct Weights {
     ff2_b: Vec<f32>,
     ln2_g: Vec<f32>,
     ln2_b: Vec<f32>,
+}
+
+/// One workgroup per item: x up to the 65535 a dimension allows, the rest in y.
+fn grid(items: u32) -> (u32, u32, u32) {
+    const MAX: u32 = 65535;
+    (items.min(MAX), items.div_ceil(MAX), 1)
 }
 
 impl Transformer {
@@ -198,14 +204,14 @@ impl Transformer {
                         Kernel::Attention,
                         &l("attention"),
                         &[&attention_params, &qkv, &attn],
-                        ((batch * heads * seq).div_ceil(64), 1, 1),
+                        grid(batch * heads * seq),
                     ),
                     b.matmul(&l("out"), &attn, &out_w, &out_b, &proj, (rows, d, d), false),
                     b.dispatch(
                         Kernel::LayerNorm,
                         &l("norm1"),
                         &[&norm_params, &x, &proj, &ln1_g, &ln1_b, &h],
-                        (rows.div_ceil(64), 1, 1),
+                        grid(rows),
                     ),
                     b.matmul(&l("ff1"), &h, &ff1_w, &ff1_b, &f1, (rows, d, ff), true),
                     b.matmul(&l("ff2"), &f1, &ff2_w, &ff2_b, &f2, (rows, ff, d), false),
@@ -213,7 +219,7 @@ impl Transformer {
                         Kernel::LayerNorm,
                         &l("norm2"),
                         &[&norm_params, &h, &f2, &ln2_g, &ln2_b, &y],
-                        (rows.div_ceil(64), 1, 1),
+                        grid(rows),
                     ),
                 ];
                 ProgramSlot {
