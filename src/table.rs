@@ -15,7 +15,7 @@ fn n_label(strategy: &str) -> &'static str {
         "threads" => "Threads",
         "processes" => "Processes",
         "batch" => "Batch",
-        "hybrid" => "Threads",
+        "hybrid" | "devices" => "Threads",
         _ => "N",
     }
 }

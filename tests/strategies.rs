@@ -42,6 +42,7 @@ fn every_strategy_and_workload_on(backend: &str) {
             );
         }
     }
+    text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"devices\"\nn = [1, 2]\n";
     text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"hybrid\"\nbatch = 3\nn = [1, 2]\n";
     let dir = tempfile::tempdir().unwrap();
     let file = common::experiment(dir.path(), &text);
@@ -97,7 +98,7 @@ fn every_strategy_and_workload_on(backend: &str) {
         ),
         ("hybrid", 2, 2, 3)
     );
-    assert_eq!(run.points.len(), 6 + 2 * 3 * 2 + 2);
+    assert_eq!(run.points.len(), 6 + 2 * 3 * 2 + 2 + 2);
     for p in &run.points {
         let what = format!(
             "{} {} N={} on {backend}: {:?}",
@@ -137,6 +138,19 @@ fn every_strategy_and_workload_on(backend: &str) {
             );
         }
     }
+    let devices = run
+        .points
+        .iter()
+        .find(|p| p.strategy == "devices" && p.n == 2)
+        .unwrap();
+    assert_eq!(
+        (devices.threads, devices.processes, devices.batch),
+        (2, 1, 1)
+    );
+    assert!(
+        devices.setup_s.device_s > 0.0,
+        "each devices worker opens its own device"
+    );
     let processes = run
         .points
         .iter()

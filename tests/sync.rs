@@ -7,13 +7,13 @@ mod common;
 
 use curves::results::{FITS_FILE, Run, Status};
 
-const SYNC_MODES: [&str; 5] = ["readback", "wait", "device", "pipeline:3", "end"];
+const SYNC_MODES: [&str; 6] = ["readback", "wait", "device", "spin", "pipeline:3", "end"];
 
 #[test]
 fn every_sync_mode_under_every_strategy() {
     let mut text = String::from("[settings]\nwarmup_ops = 2\ntrials = 2\nops = 7\nchecks = 3\n");
     for sync in SYNC_MODES {
-        for strategy in ["threads", "batch", "processes"] {
+        for strategy in ["threads", "devices", "batch", "processes"] {
             text += &format!(
                 "[[sweep]]\nworkload = \"linear\"\nstrategy = \"{strategy}\"\nn = [1, 2, 3]\nsync = \"{sync}\"\n"
             );
@@ -38,7 +38,7 @@ fn every_sync_mode_under_every_strategy() {
             .trim(),
     );
     let run = Run::load(&run_dir).unwrap();
-    assert_eq!(run.points.len(), SYNC_MODES.len() * 3 * 3);
+    assert_eq!(run.points.len(), SYNC_MODES.len() * 4 * 3);
 
     for p in &run.points {
         let what = format!("{} N={} sync {}: {:?}", p.strategy, p.n, p.sync, p.error);
@@ -85,8 +85,8 @@ fn every_sync_mode_under_every_strategy() {
 
     let fits: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(run_dir.join(FITS_FILE)).unwrap()).unwrap();
-    // threads and processes in every sync mode; never batch.
-    assert_eq!(fits.len(), 2 * SYNC_MODES.len(), "{fits:?}");
+    // threads, devices and processes in every sync mode; never batch.
+    assert_eq!(fits.len(), 3 * SYNC_MODES.len(), "{fits:?}");
     assert!(
         fits.iter()
             .all(|f| f["strategy"] != "batch" && f["fit"]["sigma"].as_f64().unwrap() >= 0.0)

@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,9 @@ pub struct TrialRecord {
 /// How long setting a worker up took, outside every timed region.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct WorkerSetup {
+    /// Opening the worker's own device (0 when it shares one).
+    #[serde(default)]
+    pub device_s: f64,
     pub prepare_s: f64,
     pub warmup_s: f64,
 }
@@ -112,6 +116,8 @@ pub struct OpLoop {
     kept: Vec<u8>,
     kept_slots: Vec<usize>,
     in_flight: VecDeque<(wgpu::SubmissionIndex, Instant)>,
+    /// Set by the queue when the work `spin` waits for is done.
+    done: Arc<AtomicBool>,
     pub setup: WorkerSetup,
 }
 
@@ -153,7 +159,9 @@ impl OpLoop {
             kept: Vec::new(),
             kept_slots: Vec::new(),
             in_flight: VecDeque::new(),
+            done: Arc::default(),
             setup: WorkerSetup {
+                device_s: 0.0,
                 prepare_s: started.elapsed().as_secs_f64(),
                 warmup_s: 0.0,
             },
@@ -294,6 +302,7 @@ impl OpLoop {
                 .wait(&self.ctx.device, submission, self.timeout)?,
             SyncMode::Wait => self.poll(Some(submission))?,
             SyncMode::Device => self.poll(None)?,
+            SyncMode::Spin => self.spin()?,
             SyncMode::Pipeline(_) | SyncMode::End => self.in_flight.push_back((submission, t0)),
         }
         let t4 = Instant::now();
@@ -327,6 +336,24 @@ impl OpLoop {
             submission_index: submission,
             timeout: Some(self.timeout),
         })?;
+        Ok(())
+    }
+
+    /// Busy-polls until the queue's work submitted so far is done.
+    fn spin(&self) -> Result<(), GpuError> {
+        self.done.store(false, Ordering::Release);
+        let done = Arc::clone(&self.done);
+        self.ctx
+            .queue
+            .on_submitted_work_done(move || done.store(true, Ordering::Release));
+        let started = Instant::now();
+        while !self.done.load(Ordering::Acquire) {
+            self.ctx.device.poll(wgpu::PollType::Poll)?;
+            if started.elapsed() > self.timeout {
+                return Err(GpuError::Timeout(self.timeout));
+            }
+            std::hint::spin_loop();
+        }
         Ok(())
     }
 

@@ -18,6 +18,9 @@ pub enum SyncMode {
     /// Every op waits for everything submitted to the device so far, by any
     /// thread, like `torch.mps.synchronize()`.
     Device,
+    /// Like `wait`, but the host busy-polls the device instead of blocking
+    /// in the driver: tells a blocking wait's own cost apart from the GPU's.
+    Spin,
     /// Up to D ops in flight per worker; the oldest is waited for before
     /// another is submitted.
     Pipeline(u32),
@@ -26,7 +29,7 @@ pub enum SyncMode {
 }
 
 impl SyncMode {
-    pub const NAMES: &'static str = "readback, wait, device, pipeline:D (D ≥ 1), end";
+    pub const NAMES: &'static str = "readback, wait, device, spin, pipeline:D (D ≥ 1), end";
 }
 
 impl fmt::Display for SyncMode {
@@ -35,6 +38,7 @@ impl fmt::Display for SyncMode {
             SyncMode::Readback => f.write_str("readback"),
             SyncMode::Wait => f.write_str("wait"),
             SyncMode::Device => f.write_str("device"),
+            SyncMode::Spin => f.write_str("spin"),
             SyncMode::Pipeline(depth) => write!(f, "pipeline:{depth}"),
             SyncMode::End => f.write_str("end"),
         }
@@ -48,6 +52,7 @@ impl FromStr for SyncMode {
             "readback" => Ok(SyncMode::Readback),
             "wait" => Ok(SyncMode::Wait),
             "device" => Ok(SyncMode::Device),
+            "spin" => Ok(SyncMode::Spin),
             "end" => Ok(SyncMode::End),
             other => match other.strip_prefix("pipeline:").map(str::parse::<u32>) {
                 Some(Ok(depth)) if depth >= 1 => Ok(SyncMode::Pipeline(depth)),
@@ -83,6 +88,7 @@ mod tests {
             SyncMode::Readback,
             SyncMode::Wait,
             SyncMode::Device,
+            SyncMode::Spin,
             SyncMode::Pipeline(8),
             SyncMode::End,
         ] {

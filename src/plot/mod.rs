@@ -95,11 +95,14 @@ pub(crate) fn si(v: f64) -> String {
 }
 
 pub(crate) fn title(kind: &str, group: &WorkloadCharts) -> String {
-    format!(
-        "{kind} · {} · {}",
-        group.workload,
-        group.adapters.join(" vs ")
-    )
+    match group.adapters.as_slice() {
+        [one] => format!("{kind} · {} · {one}", group.workload),
+        many => format!(
+            "{kind} · {} · {} adapters (see legend)",
+            group.workload,
+            many.len()
+        ),
+    }
 }
 
 fn adapter_label(run: &Run) -> String {
@@ -136,6 +139,9 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
             if point.sync != "readback" {
                 label = format!("{label} ({})", point.sync);
             }
+            if point.precision != "f32" {
+                label = format!("{label} {}", point.precision);
+            }
             if runs.len() > 1 {
                 label = format!("{label} · {adapter}");
             }
@@ -146,7 +152,7 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
             {
                 Some(series) => series.points.push(point),
                 None => {
-                    let variant = (run_index, point.sync.clone());
+                    let variant = (run_index, format!("{} {}", point.sync, point.precision));
                     let style = match group.styles.iter().position(|v| *v == variant) {
                         Some(i) => i,
                         None => {

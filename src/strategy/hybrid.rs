@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::pool::ThreadPool;
+use super::pool::{Devices, ThreadPool};
 use super::{Env, Shape, Strategy, StrategyKind, Workers};
 use crate::experiment::PointSpec;
 
@@ -29,7 +29,12 @@ impl Strategy for Hybrid {
         env: &Env,
         deadline: Instant,
     ) -> Result<Box<dyn Workers>, String> {
-        let pool = ThreadPool::start(Arc::clone(&env.ctx), self.shape(point), point, deadline)?;
+        let pool = ThreadPool::start(
+            Devices::Shared(Arc::clone(&env.ctx)),
+            self.shape(point),
+            point,
+            deadline,
+        )?;
         Ok(Box::new(pool))
     }
 }

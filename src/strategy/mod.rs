@@ -4,6 +4,7 @@
 //! the [`Workers`] for trials and measures nothing else.
 
 pub mod batch;
+pub mod devices;
 pub mod hybrid;
 pub mod pool;
 pub mod processes;
@@ -30,6 +31,8 @@ pub enum StrategyKind {
     Processes,
     /// N threads sharing one device, each running ops of `batch` samples.
     Hybrid,
+    /// N threads in one process, each with its own device, batch 1 each.
+    Devices,
 }
 
 impl StrategyKind {
@@ -39,6 +42,7 @@ impl StrategyKind {
             Self::Batch => "batch",
             Self::Processes => "processes",
             Self::Hybrid => "hybrid",
+            Self::Devices => "devices",
         }
     }
 
@@ -48,6 +52,7 @@ impl StrategyKind {
             Self::Batch => &batch::Batch,
             Self::Processes => &processes::Processes,
             Self::Hybrid => &hybrid::Hybrid,
+            Self::Devices => &devices::DevicesStrategy,
         }
     }
 }

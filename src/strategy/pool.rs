@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::{SetupTimes, Shape, Workers, remaining};
 use crate::experiment::PointSpec;
-use crate::gpu::GpuContext;
+use crate::gpu::{AdapterSelection, GpuContext};
 use crate::measure::op_loop::{OpLoop, TrialRecord, WorkerSetup};
 
 enum Command {
@@ -50,9 +50,18 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "worker panicked".into())
 }
 
+/// Where a worker's device comes from.
+#[derive(Clone)]
+pub enum Devices {
+    /// All workers share the run's device and its queue (`threads`, `batch`).
+    Shared(Arc<GpuContext>),
+    /// Each worker opens its own device on this adapter (`devices`).
+    OnePerWorker(AdapterSelection),
+}
+
 impl ThreadPool {
     pub fn start(
-        ctx: Arc<GpuContext>,
+        devices: Devices,
         shape: Shape,
         point: &PointSpec,
         deadline: Instant,
@@ -64,13 +73,13 @@ impl ThreadPool {
         for worker in 0..shape.workers() as usize {
             let (command_tx, command_rx) = channel();
             commands.push(command_tx);
-            let ctx = Arc::clone(&ctx);
+            let devices = devices.clone();
             let report_tx = report_tx.clone();
             let point = point.clone();
             let batch = shape.batch;
             let spawned = std::thread::Builder::new()
                 .name(format!("worker-{worker}"))
-                .spawn(move || worker_main(worker, ctx, batch, &point, command_rx, report_tx));
+                .spawn(move || worker_main(worker, devices, batch, &point, command_rx, report_tx));
             threads
                 .push(spawned.map_err(|e| format!("could not start worker thread {worker}: {e}"))?);
         }
@@ -81,7 +90,10 @@ impl ThreadPool {
             reports,
             threads,
             setup: SetupTimes {
-                device_s: ctx.open_s,
+                device_s: match &devices {
+                    Devices::Shared(ctx) => ctx.open_s,
+                    Devices::OnePerWorker(_) => 0.0,
+                },
                 ..Default::default()
             },
             abandoned: false,
@@ -89,6 +101,7 @@ impl ThreadPool {
         for _ in 0..pool.commands.len() {
             match pool.next_report(deadline, "getting ready")? {
                 (_, Report::Ready(Ok(setup))) => {
+                    pool.setup.device_s = pool.setup.device_s.max(setup.device_s);
                     pool.setup.prepare_s = pool.setup.prepare_s.max(setup.prepare_s);
                     pool.setup.warmup_s = pool.setup.warmup_s.max(setup.warmup_s);
                 }
@@ -114,13 +127,21 @@ impl ThreadPool {
 
 fn worker_main(
     worker: usize,
-    ctx: Arc<GpuContext>,
+    devices: Devices,
     batch: u32,
     point: &PointSpec,
     commands: Receiver<Command>,
     reports: Sender<(usize, Report)>,
 ) {
     let prepared = catch_unwind(AssertUnwindSafe(|| {
+        let (ctx, device_s) = match devices {
+            Devices::Shared(ctx) => (ctx, 0.0),
+            Devices::OnePerWorker(selection) => {
+                let ctx = GpuContext::open(&selection).map_err(|e| e.to_string())?;
+                let open_s = ctx.open_s;
+                (Arc::new(ctx), open_s)
+            }
+        };
         let mut op_loop = OpLoop::prepare(
             ctx,
             &point.workload,
@@ -130,6 +151,7 @@ fn worker_main(
             point.sync,
             Duration::from_secs_f64(point.settings.timeout_s),
         );
+        op_loop.setup.device_s = device_s;
         op_loop
             .warm_up(point.settings.warmup_ops, point.settings.warmup_s)
             .map(|_| op_loop)
