@@ -4,7 +4,7 @@
 
 mod common;
 
-use curves::results::{Run, Status};
+use curves::results::Status;
 
 const TINY: &str = r#"
 name = "tiny"
@@ -44,29 +44,7 @@ fn every_strategy_and_workload_on(backend: &str) {
     }
     text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"devices\"\nn = [1, 2]\n";
     text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"hybrid\"\nbatch = 3\nn = [1, 2]\n";
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::experiment(dir.path(), &text);
-    let out = dir.path().join("results");
-    let assert = common::curves()
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--quiet",
-            "--backend",
-            backend,
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
-    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    let run_dir = std::path::PathBuf::from(stdout.trim());
-    assert!(
-        run_dir.starts_with(&out),
-        "prints the run directory: {stdout}"
-    );
-
-    let run = Run::load(&run_dir).unwrap();
+    let (_dir, run) = common::run_experiment(common::curves(), &text, &["--backend", backend]);
     assert_eq!(run.info.experiment_name, "tiny");
     assert_eq!(run.info.experiment_text, text);
     assert_eq!(run.info.adapter.backend, backend);
@@ -176,27 +154,9 @@ fn every_strategy_and_workload_completes_the_expected_ops_on_gl() {
 /// the reason, and the run goes on.
 #[test]
 fn f16_without_shader_f16_is_unsupported_and_the_run_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::experiment(
-        dir.path(),
-        "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\nprecision = \"f16\"\n\
-         [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n",
-    );
-    let out = dir.path().join("results");
-    let assert = common::curves()
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--quiet",
-            "--backend",
-            "gl",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
-    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    let run = Run::load(std::path::Path::new(stdout.trim())).unwrap();
+    let text = "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\nprecision = \"f16\"\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n";
+    let (_dir, run) = common::run_experiment(common::curves(), text, &["--backend", "gl"]);
     assert!(!run.info.adapter.shader_f16);
     assert_eq!(run.points[0].status, Status::Unsupported);
     assert!(
@@ -213,26 +173,11 @@ fn f16_without_shader_f16_is_unsupported_and_the_run_goes_on() {
 /// exit status and the worker's last words, and the run goes on.
 #[test]
 fn a_dying_worker_process_fails_its_point_and_the_run_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::experiment(
-        dir.path(),
-        "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\n\
-         [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n",
-    );
-    let out = dir.path().join("results");
-    let assert = common::curves()
-        .env(curves::strategy::processes::DIE_ON_TRIAL, "1")
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
-    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    let run = Run::load(std::path::Path::new(stdout.trim())).unwrap();
+    let text = "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n";
+    let mut cmd = common::curves();
+    cmd.env(curves::strategy::processes::DIE_ON_TRIAL, "1");
+    let (_dir, run) = common::run_experiment(cmd, text, &[]);
     let dead = &run.points[0];
     assert_eq!(dead.status, Status::Failed);
     assert_eq!(dead.ops_completed, 0);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use curves::results::{FITS_FILE, Run, Status};
+use curves::results::{FITS_FILE, Status};
 
 const SYNC_MODES: [&str; 6] = ["readback", "wait", "device", "spin", "pipeline:3", "end"];
 
@@ -19,25 +19,7 @@ fn every_sync_mode_under_every_strategy() {
             );
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let file = common::experiment(dir.path(), &text);
-    let out = dir.path().join("results");
-    let assert = common::curves()
-        .args([
-            "run",
-            file.to_str().unwrap(),
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
-    let run_dir = std::path::PathBuf::from(
-        String::from_utf8(assert.get_output().stdout.clone())
-            .unwrap()
-            .trim(),
-    );
-    let run = Run::load(&run_dir).unwrap();
+    let (_dir, run) = common::run_experiment(common::curves(), &text, &[]);
     assert_eq!(run.points.len(), SYNC_MODES.len() * 4 * 3);
 
     for p in &run.points {
@@ -84,7 +66,7 @@ fn every_sync_mode_under_every_strategy() {
     }
 
     let fits: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join(FITS_FILE)).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(run.dir.join(FITS_FILE)).unwrap()).unwrap();
     // threads, devices and processes in every sync mode; never batch.
     assert_eq!(fits.len(), 3 * SYNC_MODES.len(), "{fits:?}");
     assert!(

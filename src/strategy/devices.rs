@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use super::pool::{Devices, ThreadPool};
+use super::pool::{self, Devices};
 use super::{Env, Shape, Strategy, StrategyKind, Workers};
 use crate::experiment::PointSpec;
 
@@ -31,7 +31,6 @@ impl Strategy for DevicesStrategy {
         deadline: Instant,
     ) -> Result<Box<dyn Workers>, String> {
         let devices = Devices::OnePerWorker(env.selection.clone());
-        let pool = ThreadPool::start(devices, self.shape(point), point, deadline)?;
-        Ok(Box::new(pool))
+        pool::prepare(devices, self.shape(point), point, deadline)
     }
 }

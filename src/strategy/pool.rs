@@ -36,6 +36,18 @@ pub struct ThreadPool {
     abandoned: bool,
 }
 
+/// `prepare` of every in-process strategy: a pool of `shape` on `devices`.
+pub fn prepare(
+    devices: Devices,
+    shape: Shape,
+    point: &PointSpec,
+    deadline: Instant,
+) -> Result<Box<dyn Workers>, String> {
+    Ok(Box::new(ThreadPool::start(
+        devices, shape, point, deadline,
+    )?))
+}
+
 /// Each worker's inputs differ, so a worker answered with another's
 /// output is caught.
 pub fn worker_seed(base: u64, worker: usize) -> u64 {

@@ -26,3 +26,35 @@ pub fn fixture(name: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(name)
 }
+
+/// Runs `curves run` with `cmd` (environment set by the caller) on an
+/// experiment file holding `text`, plus `args`; expects success and the run
+/// directory on stdout, inside the temporary directory returned with the run.
+pub fn run_experiment(
+    mut cmd: Command,
+    text: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, curves::results::Run) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = experiment(dir.path(), text);
+    let out = dir.path().join("results");
+    let assert = cmd
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(args)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).expect("utf-8 output");
+    let run_dir = PathBuf::from(stdout.trim());
+    assert!(
+        run_dir.starts_with(&out),
+        "prints the run directory: {stdout}"
+    );
+    let run = curves::results::Run::load(&run_dir).expect("the run loads");
+    (dir, run)
+}
