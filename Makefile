@@ -23,7 +23,7 @@ export NODEVICE_SELECT ?= 1
 curves: build adapter
 	@dir=$$($(BIN) run $(EXPERIMENT) $(ARGS)) || exit $$?; \
 	echo; echo "Results: $$dir"; \
-	echo "Charts:"; $(BIN) plot "$$dir" | sed 's/^/  /'
+	echo "Charts and report:"; $(BIN) report "$$dir" | grep -v '\.svg$$' | sed 's/^/  /'
 
 seeds:
 	@$(MAKE) --no-print-directory curves EXPERIMENT=experiments/seeds.toml

@@ -89,10 +89,14 @@ impl AdvantageRow {
 }
 
 /// Cross-strategy comparisons: for each (workload, sync, precision), the
-/// N at which at least two strategies have good points.
+/// N at which at least two strategies have good points. `hybrid` is left
+/// out: its N counts threads of B samples each, not requests.
 pub fn advantages(points: &[Point]) -> Vec<((String, String, String), Vec<AdvantageRow>)> {
     let mut groups: Vec<((String, String, String), Vec<AdvantageRow>)> = Vec::new();
-    for p in points.iter().filter(|p| p.status == Status::Ok) {
+    for p in points
+        .iter()
+        .filter(|p| p.status == Status::Ok && p.strategy != "hybrid")
+    {
         let Some(sps) = p.samples_per_s else { continue };
         let key = (p.workload_label(), p.sync.clone(), p.precision.clone());
         let gi = match groups.iter().position(|(k, _)| *k == key) {

@@ -9,6 +9,7 @@ pub mod experiment;
 pub mod gpu;
 pub mod measure;
 pub mod plot;
+pub mod report;
 pub mod results;
 pub mod runner;
 pub mod shaders;

@@ -110,6 +110,24 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Write a Markdown report of run directories, with its charts beside it;
+    /// reads result files only.
+    ///
+    /// A summary computed from the data (peak speedup per curve, where
+    /// efficiency drops below 50%, the winner at each N and by how much, what
+    /// the USL fit says about serialisation, the best configuration per use
+    /// case), every configuration ranked, the seeds' tables, the caveats
+    /// (failed, wrong, unsupported, noisy points, missing baselines) and the
+    /// runs' metadata.
+    Report {
+        /// Run directories (each holds run.json and points.jsonl).
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// The report file. Default: plots/<run-id>/REPORT.md for one run,
+        /// plots/merged/REPORT.md for several.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Internal: one worker process of the `processes` strategy.
     #[command(hide = true)]
     Worker,
@@ -156,10 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .iter()
                 .map(|d| Run::load(d))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let out = out.unwrap_or_else(|| match runs.as_slice() {
-                [one] => PathBuf::from("plots").join(&one.info.run_id),
-                _ => PathBuf::from("plots/merged"),
-            });
+            let out = out.unwrap_or_else(|| default_plot_dir(&runs));
             for path in curves::plot::draw(&runs, &out)? {
                 println!("{}", path.display());
             }
@@ -177,6 +192,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             anyhow::ensure!(passed, "stress verification failed");
             Ok(())
         }
+        Command::Report { runs, out } => {
+            let runs = runs
+                .iter()
+                .map(|d| Run::load(d))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let out = out.unwrap_or_else(|| default_plot_dir(&runs).join("REPORT.md"));
+            for path in curves::report::write(&runs, &out)? {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
         Command::Shaders { out } => {
             let written =
                 curves::shaders::check_all(out.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -190,6 +216,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Worker => processes::serve().context("worker process"),
+    }
+}
+
+/// plots/<run-id> for one run, plots/merged for several.
+fn default_plot_dir(runs: &[Run]) -> PathBuf {
+    match runs {
+        [one] => PathBuf::from("plots").join(&one.info.run_id),
+        _ => PathBuf::from("plots/merged"),
     }
 }
 

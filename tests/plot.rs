@@ -1,6 +1,8 @@
-//! Charts from a committed result fixture (a real lavapipe run with one
-//! genuinely failed point): the PNGs decode, have the expected size, are
-//! not blank, and show each strategy's colour.
+//! Charts and the report from committed result fixtures — real lavapipe
+//! (Vulkan) and llvmpipe (GL) runs of tests/fixtures/plot-fixture.toml,
+//! each with one genuinely timed-out point: every PNG decodes at the
+//! expected size and is not blank, every SVG is a whole SVG document, and
+//! the report holds its sections and tables.
 
 mod common;
 
@@ -8,6 +10,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use curves::plot::{HEIGHT, WIDTH, strategy_colour};
+use curves::results::Run;
 
 fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
@@ -22,8 +25,48 @@ fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
     (info.width, info.height, pixels)
 }
 
+fn assert_chart(path: &Path, strategies: &[&str]) {
+    let name = path.display();
+    let (width, height, pixels) = decode(path);
+    assert_eq!((width, height), (WIDTH, HEIGHT), "{name}");
+    let white = pixels.iter().filter(|p| **p == [255, 255, 255]).count();
+    assert!(white < pixels.len() * 97 / 100, "{name} is nearly blank");
+    let colours: HashSet<_> = pixels.iter().collect();
+    assert!(
+        colours.len() > 20,
+        "{name} has only {} colours",
+        colours.len()
+    );
+    for strategy in strategies {
+        let c = strategy_colour(strategy);
+        let count = pixels.iter().filter(|p| **p == [c.0, c.1, c.2]).count();
+        assert!(
+            count > 100,
+            "{name}: {strategy}'s line is missing ({count} pixels)"
+        );
+    }
+    // Text (the title) is drawn with the embedded font: dark pixels in the title band.
+    let title_ink = pixels[..(WIDTH * 50) as usize]
+        .iter()
+        .filter(|p| p[0] < 100 && p[1] < 100 && p[2] < 100)
+        .count();
+    assert!(
+        title_ink > 500,
+        "{name}: no title text ({title_ink} dark pixels)"
+    );
+
+    let svg = std::fs::read_to_string(path.with_extension("svg")).unwrap();
+    assert!(
+        svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{name}: SVG twin is not a whole document"
+    );
+    assert!(svg.contains("<text"), "{name}: SVG twin has no text");
+}
+
+const STRATEGIES: [&str; 3] = ["threads", "batch", "processes"];
+
 #[test]
-fn plot_draws_efficiency_and_throughput_from_result_files() {
+fn plot_draws_every_chart_from_result_files() {
     let out = tempfile::tempdir().unwrap();
     let assert = common::curves()
         .args([
@@ -35,42 +78,39 @@ fn plot_draws_efficiency_and_throughput_from_result_files() {
         .assert()
         .success();
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-    for name in ["efficiency.png", "throughput.png"] {
-        let path = out.path().join(name);
+    for chart in ["efficiency", "throughput", "latency"] {
+        let path = out.path().join(format!("{chart}.png"));
         assert!(
             stdout.contains(path.to_str().unwrap()),
-            "prints {name}: {stdout}"
+            "prints {chart}: {stdout}"
         );
-        let (width, height, pixels) = decode(&path);
-        assert_eq!((width, height), (WIDTH, HEIGHT), "{name}");
-        let white = pixels.iter().filter(|p| **p == [255, 255, 255]).count();
-        assert!(white < pixels.len() * 97 / 100, "{name} is nearly blank");
-        let colours: HashSet<_> = pixels.iter().collect();
-        assert!(
-            colours.len() > 20,
-            "{name} has only {} colours",
-            colours.len()
-        );
-        for strategy in ["threads", "batch", "processes"] {
-            let c = strategy_colour(strategy);
-            let rgb = [c.0, c.1, c.2];
-            let count = pixels.iter().filter(|p| **p == rgb).count();
-            assert!(
-                count > 200,
-                "{name}: {strategy}'s line is missing ({count} pixels)"
-            );
-        }
-        // Text (title, axes, legend) is drawn with the embedded font: dark
-        // grey/black pixels in the title band.
-        let title_ink = pixels[..(WIDTH * 60) as usize]
-            .iter()
-            .filter(|p| p[0] < 100 && p[1] < 100 && p[2] < 100)
-            .count();
-        assert!(
-            title_ink > 500,
-            "{name}: no title text ({title_ink} dark pixels)"
-        );
+        assert_chart(&path, &STRATEGIES);
     }
+    // The phases chart draws bars in the phases' colours, not the strategies'.
+    assert_chart(&out.path().join("phases.png"), &[]);
+}
+
+#[test]
+fn two_backends_merge_into_one_chart_per_workload() {
+    let out = tempfile::tempdir().unwrap();
+    common::curves()
+        .args([
+            "plot",
+            common::fixture("run-lavapipe").to_str().unwrap(),
+            common::fixture("run-llvmpipe-gl").to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    for chart in ["efficiency", "throughput", "latency"] {
+        assert_chart(&out.path().join(format!("{chart}.png")), &STRATEGIES);
+    }
+    let svg = std::fs::read_to_string(out.path().join("throughput.svg")).unwrap();
+    assert!(
+        svg.contains("(vulkan)") && svg.contains("(gl)"),
+        "the legend names both backends"
+    );
 }
 
 #[test]
@@ -81,12 +121,60 @@ fn plot_defaults_to_plots_run_id() {
         .args(["plot", common::fixture("run-lavapipe").to_str().unwrap()])
         .assert()
         .success();
-    let run_id = "20261121-050053-plot-fixture-llvmpipe-llvm-15-0-6-256-bits-vulkan";
+    let run = Run::load(&common::fixture("run-lavapipe")).unwrap();
     assert!(
         cwd.path()
             .join("plots")
-            .join(run_id)
+            .join(&run.info.run_id)
             .join("efficiency.png")
             .is_file()
     );
+}
+
+#[test]
+fn report_holds_summary_tables_charts_caveats_and_metadata() {
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("REPORT.md");
+    common::curves()
+        .args([
+            "report",
+            common::fixture("run-lavapipe").to_str().unwrap(),
+            common::fixture("run-llvmpipe-gl").to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(&file).unwrap();
+    for section in [
+        "## Summary",
+        "| Workload | Curve | Peak speedup | Efficiency below 50% from | Serialisation (USL) |",
+        "| Single stream (one worker) |",
+        "Winner at each N, linear 256→128",
+        "## Charts",
+        "![efficiency](efficiency.png)",
+        "## Every configuration, ranked by samples/s",
+        "| Threads | Ops | Time (s) | ops/s | Avg (ms) | P50 (ms) | P99 (ms) | Status |",
+        "| Batch | samples/s | Speedup | Efficiency |",
+        "### Direct comparison",
+        "USL fit: σ =",
+        "## Caveats",
+        "**FAIL** — timed out",
+        "## Runs",
+        "(vulkan)",
+        "(gl)",
+    ] {
+        assert!(report.contains(section), "the report lacks {section:?}");
+    }
+    for chart in [
+        "efficiency.png",
+        "throughput.png",
+        "latency.png",
+        "phases.png",
+    ] {
+        assert!(
+            out.path().join(chart).is_file(),
+            "{chart} beside the report"
+        );
+    }
 }

@@ -1,16 +1,21 @@
 //! Efficiency vs N: throughput(N) / (N × throughput(1)) of the same
 //! strategy and sync mode, one line per strategy, log₂ x-axis.
 
-use std::path::Path;
-
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    FONT, HEIGHT, WIDTH, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label,
-    strategy_colour, title,
+    FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label, strategy_colour,
+    title,
 };
 
-pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn draw<DB: DrawingBackend>(
+    group: &WorkloadCharts,
+    root: DrawingArea<DB, Shift>,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
     let max_x = group
         .series
         .iter()
@@ -25,7 +30,6 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
         .fold(110.0, f64::max)
         * 1.08;
 
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(

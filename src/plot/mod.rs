@@ -3,6 +3,8 @@
 //! loaded runs; nothing here measures anything.
 
 mod efficiency;
+mod latency;
+mod phases;
 mod throughput;
 
 use std::path::{Path, PathBuf};
@@ -199,12 +201,33 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         } else {
             format!("-{}", slug(&group.workload))
         };
-        let path = out_dir.join(format!("efficiency{suffix}.png"));
-        efficiency::draw(group, &path).with_context(|| format!("drawing {}", path.display()))?;
-        written.push(path);
-        let path = out_dir.join(format!("throughput{suffix}.png"));
-        throughput::draw(group, &path).with_context(|| format!("drawing {}", path.display()))?;
-        written.push(path);
+        // Each chart twice: a PNG to look at, an SVG to zoom and to edit.
+        macro_rules! both {
+            ($chart:ident) => {
+                for ext in ["png", "svg"] {
+                    let path = out_dir.join(format!("{}{suffix}.{ext}", stringify!($chart)));
+                    let drawn = if ext == "png" {
+                        $chart::draw(
+                            group,
+                            BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
+                        )
+                    } else {
+                        $chart::draw(
+                            group,
+                            SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
+                        )
+                    };
+                    drawn.with_context(|| format!("drawing {}", path.display()))?;
+                    written.push(path);
+                }
+            };
+        }
+        both!(efficiency);
+        both!(throughput);
+        both!(latency);
+        if phases::has_phases(group) {
+            both!(phases);
+        }
     }
     Ok(written)
 }

@@ -1,17 +1,24 @@
 //! Samples/s vs N on log-log axes, with each curve's ideal linear scaling
 //! from its own N=1 point drawn dashed.
 
-use std::path::Path;
-
+use plotters::coord::Shift;
 use plotters::prelude::*;
+
+use crate::measure::usl::UslFit;
 
 use super::efficiency::spread_ratio;
 use super::{
-    FONT, HEIGHT, WIDTH, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label,
-    si, strategy_colour, title,
+    FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label, si,
+    strategy_colour, title,
 };
 
-pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn draw<DB: DrawingBackend>(
+    group: &WorkloadCharts,
+    root: DrawingArea<DB, Shift>,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
     let all = || group.series.iter().flat_map(|s| &s.points);
     let max_n = all().map(|p| p.n).max().unwrap_or(1);
     let max_x = log2(max_n).max(1.0);
@@ -35,7 +42,6 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
         (1.0, 10.0)
     };
 
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
@@ -89,6 +95,32 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
                     });
             }
         }
+        // The USL fitted to curves of workers, dotted, with σ and κ named.
+        if series.strategy != "batch" && series.strategy != "hybrid" {
+            let curve: Vec<(f64, f64)> =
+                good.iter().map(|&(p, _, y)| (f64::from(p.n), y)).collect();
+            if let Some(fit) = UslFit::fit(&curve) {
+                let last = series.points.iter().map(|p| p.n).max().unwrap_or(1);
+                let xs = (0..=(log2(last) * 20.0) as u32).map(|i| f64::from(i) / 20.0);
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        xs.map(|x| (x, fit.throughput(2f64.powf(x)))),
+                        2,
+                        4,
+                        colour.mix(0.9).stroke_width(2),
+                    ))?
+                    .label(format!(
+                        "USL fit of {}: σ = {:.2}, κ = {:.4}",
+                        series.label, fit.sigma, fit.kappa
+                    ))
+                    .legend(move |(x, y)| {
+                        PathElement::new(
+                            vec![(x, y), (x + 4, y), (x + 10, y), (x + 14, y)],
+                            colour.stroke_width(2),
+                        )
+                    });
+            }
+        }
         chart
             .draw_series(LineSeries::new(
                 good.iter().map(|&(_, x, y)| (x, y)),
@@ -125,7 +157,7 @@ pub(crate) fn draw(group: &WorkloadCharts, path: &Path) -> anyhow::Result<()> {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.4))
         .label_font((FONT, 18))

@@ -1,0 +1,108 @@
+//! Latency vs N: each curve's per-op p50 (solid) and p99 (dashed), log-log.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{
+    FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label, strategy_colour,
+    title,
+};
+
+fn us_label(v: &f64) -> String {
+    match *v {
+        v if v >= 1e6 => format!("{} s", super::si(v / 1e6)),
+        v if v >= 1e3 => format!("{} ms", super::si(v / 1e3)),
+        v => format!("{} µs", super::si(v)),
+    }
+}
+
+pub(crate) fn draw<DB: DrawingBackend>(
+    group: &WorkloadCharts,
+    root: DrawingArea<DB, Shift>,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let all = || group.series.iter().flat_map(|s| &s.points);
+    let max_x = all().map(|p| log2(p.n)).fold(1.0, f64::max);
+    let values: Vec<f64> = all()
+        .filter_map(|p| p.latency_us)
+        .flat_map(|l| [l.p50, l.p99])
+        .collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(0.0, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi > 0.0 {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (1.0, 10.0)
+    };
+
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            title("Latency per op vs N", group),
+            (FONT, 24).into_font().style(FontStyle::Bold),
+        )
+        .margin(24)
+        .x_label_area_size(64)
+        .y_label_area_size(96)
+        .build_cartesian_2d(-0.3..max_x + 0.3, (lo..hi).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("N (threads, processes, or batch size) — log₂ scale")
+        .y_desc("Latency per op, host submit to result — log scale")
+        .x_labels(((max_x + 1.0) * 2.0) as usize)
+        .x_label_formatter(&pow2_label)
+        .y_label_formatter(&us_label)
+        .label_style((FONT, 17))
+        .axis_desc_style((FONT, 19))
+        .draw()?;
+
+    for series in &group.series {
+        let colour = strategy_colour(&series.strategy);
+        let style = series.style;
+        let good: Vec<_> = series
+            .points
+            .iter()
+            .filter(|p| !is_bad(p))
+            .filter_map(|p| Some((log2(p.n), p.latency_us?)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                good.iter().map(|&(x, l)| (x, l.p50)),
+                colour.stroke_width(3),
+            ))?
+            .label(format!("{} — p50", series.label))
+            .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
+        chart.draw_series(DashedLineSeries::new(
+            good.iter().map(|&(x, l)| (x, l.p99)),
+            8,
+            6,
+            colour.stroke_width(2),
+        ))?;
+        for &(x, l) in &good {
+            draw_marker(&mut chart, style, (x, l.p50), colour)?;
+        }
+        for p in series.points.iter().filter(|p| is_bad(p)) {
+            draw_bad(&mut chart, (log2(p.n), lo * 1.3), p)?;
+        }
+    }
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+        .label("dashed: p99 of the same curve")
+        .legend(|(x, y)| {
+            PathElement::new(
+                vec![(x, y), (x + 8, y), (x + 16, y)],
+                BLACK.mix(0.6).stroke_width(2),
+            )
+        });
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 16))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

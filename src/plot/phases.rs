@@ -1,0 +1,128 @@
+//! Where the time goes: per curve, the median host time per op in each
+//! phase (encode, submit, wait, readback) stacked for every N, with the
+//! GPU's execution time (timestamp queries) as a bar beside it. The host
+//! phases add up to the op's time on the host; the GPU bar overlaps them.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{FONT, WorkloadCharts, is_bad};
+
+const PHASES: [(&str, RGBColor); 4] = [
+    ("encode", RGBColor(127, 127, 127)),
+    ("submit", RGBColor(255, 127, 14)),
+    ("wait", RGBColor(158, 202, 225)),
+    ("readback", RGBColor(148, 103, 189)),
+];
+const GPU: (&str, RGBColor) = ("GPU execution (overlaps wait)", RGBColor(44, 160, 44));
+
+/// Curves that recorded phases; at most six panels.
+pub(crate) fn has_phases(group: &WorkloadCharts) -> bool {
+    group
+        .series
+        .iter()
+        .any(|s| s.points.iter().any(|p| p.phases_us.is_some()))
+}
+
+pub(crate) fn draw<DB: DrawingBackend>(
+    group: &WorkloadCharts,
+    root: DrawingArea<DB, Shift>,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let series: Vec<_> = group
+        .series
+        .iter()
+        .filter(|s| s.points.iter().any(|p| p.phases_us.is_some()))
+        .take(6)
+        .collect();
+    let titled = root.titled(
+        &super::title("Where the time goes (median µs per op)", group),
+        (FONT, 24).into_font().style(FontStyle::Bold),
+    )?;
+    let cols = if series.len() > 1 { 2 } else { 1 };
+    let rows = series.len().div_ceil(cols).max(1);
+    let panels = titled.split_evenly((rows, cols));
+    for (i, (series, panel)) in series.iter().zip(panels.iter()).enumerate() {
+        let points: Vec<_> = series
+            .points
+            .iter()
+            .filter(|p| !is_bad(p) && p.phases_us.is_some())
+            .collect();
+        let top = points
+            .iter()
+            .filter_map(|p| p.phases_us)
+            .map(|ph| {
+                let host =
+                    ph.encode.median + ph.submit.median + ph.wait.median + ph.readback.median;
+                host.max(ph.gpu.map_or(0.0, |g| g.median))
+            })
+            .fold(1.0, f64::max)
+            * 1.15;
+        let mut chart = ChartBuilder::on(panel)
+            .caption(&series.label, (FONT, 18))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            .build_cartesian_2d(-0.5..points.len() as f64 - 0.5, 0.0..top)?;
+        let labels: Vec<String> = points.iter().map(|p| p.n.to_string()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(points.len().max(1))
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("N")
+            .y_desc("µs per op")
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .draw()?;
+        for (k, p) in points.iter().enumerate() {
+            let ph = p.phases_us.expect("filtered");
+            let x = k as f64;
+            let mut base = 0.0;
+            for (j, (_, colour)) in PHASES.iter().enumerate() {
+                let v = [ph.encode, ph.submit, ph.wait, ph.readback][j].median;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.38, base), (x + 0.02, base + v)],
+                    colour.filled(),
+                )))?;
+                base += v;
+            }
+            if let Some(gpu) = ph.gpu {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x + 0.06, 0.0), (x + 0.38, gpu.median)],
+                    GPU.1.filled(),
+                )))?;
+            }
+        }
+        if i == 0 {
+            for (name, colour) in PHASES.iter().chain(std::iter::once(&GPU)) {
+                let colour = *colour;
+                chart
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                    .label(*name)
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK.mix(0.4))
+                .label_font((FONT, 14))
+                .draw()?;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
