@@ -79,15 +79,22 @@ fn plot_draws_every_chart_from_result_files() {
         .success();
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     for chart in ["efficiency", "throughput", "latency"] {
-        let path = out.path().join(format!("{chart}.png"));
+        let path = out.path().join(format!("{chart}-linear-256-128.png"));
         assert!(
             stdout.contains(path.to_str().unwrap()),
             "prints {chart}: {stdout}"
         );
         assert_chart(&path, &STRATEGIES);
     }
-    // The phases chart draws bars in the phases' colours, not the strategies'.
-    assert_chart(&out.path().join("phases.png"), &[]);
+    // Charts of bars and cells use their own colours, not the strategies'.
+    for chart in ["phases-linear-256-128", "heatmap-linear-256-128", "size"] {
+        let path = out.path().join(format!("{chart}.png"));
+        assert!(
+            stdout.contains(path.to_str().unwrap()),
+            "prints {chart}: {stdout}"
+        );
+        assert_chart(&path, &[]);
+    }
 }
 
 #[test]
@@ -104,9 +111,12 @@ fn two_backends_merge_into_one_chart_per_workload() {
         .assert()
         .success();
     for chart in ["efficiency", "throughput", "latency"] {
-        assert_chart(&out.path().join(format!("{chart}.png")), &STRATEGIES);
+        assert_chart(
+            &out.path().join(format!("{chart}-linear-256-128.png")),
+            &STRATEGIES,
+        );
     }
-    let svg = std::fs::read_to_string(out.path().join("throughput.svg")).unwrap();
+    let svg = std::fs::read_to_string(out.path().join("throughput-linear-256-128.svg")).unwrap();
     assert!(
         svg.contains("(vulkan)") && svg.contains("(gl)"),
         "the legend names both backends"
@@ -126,7 +136,7 @@ fn plot_defaults_to_plots_run_id() {
         cwd.path()
             .join("plots")
             .join(&run.info.run_id)
-            .join("efficiency.png")
+            .join("efficiency-linear-256-128.png")
             .is_file()
     );
 }
@@ -152,7 +162,8 @@ fn report_holds_summary_tables_charts_caveats_and_metadata() {
         "| Single stream (one worker) |",
         "Winner at each N, linear 256→128",
         "## Charts",
-        "![efficiency](efficiency.png)",
+        "![efficiency linear 256 128](efficiency-linear-256-128.png)",
+        "![size](size.png)",
         "## Every configuration, ranked by samples/s",
         "| Threads | Ops | Time (s) | ops/s | Avg (ms) | P50 (ms) | P99 (ms) | Status |",
         "| Batch | samples/s | Speedup | Efficiency |",
@@ -167,10 +178,10 @@ fn report_holds_summary_tables_charts_caveats_and_metadata() {
         assert!(report.contains(section), "the report lacks {section:?}");
     }
     for chart in [
-        "efficiency.png",
-        "throughput.png",
-        "latency.png",
-        "phases.png",
+        "efficiency-linear-256-128.png",
+        "phases-linear-256-128.png",
+        "heatmap-linear-256-128.png",
+        "size.png",
     ] {
         assert!(
             out.path().join(chart).is_file(),

@@ -3,8 +3,10 @@
 //! loaded runs; nothing here measures anything.
 
 mod efficiency;
+mod heatmap;
 mod latency;
 mod phases;
+mod size;
 mod throughput;
 
 use std::path::{Path, PathBuf};
@@ -227,6 +229,27 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         both!(latency);
         if phases::has_phases(group) {
             both!(phases);
+        }
+        if heatmap::cells(group).iter().any(|p| p.strategy == "hybrid") {
+            both!(heatmap);
+        }
+    }
+    if !size::rows(runs).is_empty() {
+        for ext in ["png", "svg"] {
+            let path = out_dir.join(format!("size.{ext}"));
+            let drawn = if ext == "png" {
+                size::draw(
+                    runs,
+                    BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
+                )
+            } else {
+                size::draw(
+                    runs,
+                    SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
+                )
+            };
+            drawn.with_context(|| format!("drawing {}", path.display()))?;
+            written.push(path);
         }
     }
     Ok(written)

@@ -1,0 +1,115 @@
+//! Report 001's "Workload Size Impact" as a chart: for each single linear
+//! layer measured at one thread and at more threads (same batch per op),
+//! ops/s side by side.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{FONT, si, strategy_colour};
+use crate::results::{Point, Run, Status};
+
+/// Linear layers measured as `hybrid` at 1 and at 8 threads, as report 001
+/// did: (dims, batch, one-thread point, eight-thread point), smallest first.
+pub(crate) fn rows(runs: &[Run]) -> Vec<(Vec<u32>, u32, &Point, &Point)> {
+    let mut rows = Vec::new();
+    let points = || runs.iter().flat_map(|r| &r.points);
+    for p in points().filter(|p| {
+        p.workload == "linear" && p.strategy == "hybrid" && p.n == 1 && p.status == Status::Ok
+    }) {
+        let many =
+            points().find(|q| q.curve_key() == p.curve_key() && q.n == 8 && q.status == Status::Ok);
+        if let Some(q) = many
+            && !rows
+                .iter()
+                .any(|(d, b, _, _): &(Vec<u32>, u32, &Point, &Point)| *d == p.dims && *b == p.batch)
+        {
+            rows.push((p.dims.clone(), p.batch, p, q));
+        }
+    }
+    rows.sort_by_key(|(d, _, _, _)| d.iter().product::<u32>());
+    rows
+}
+
+pub(crate) fn draw<DB: DrawingBackend>(
+    runs: &[Run],
+    root: DrawingArea<DB, Shift>,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let rows = rows(runs);
+    let top = rows
+        .iter()
+        .flat_map(|(_, _, a, b)| [a, b])
+        .filter_map(|p| p.ops_per_s)
+        .fold(1.0, f64::max)
+        * 1.2;
+    root.fill(&WHITE)?;
+    let adapter = runs.first().map_or(String::new(), |r| {
+        format!("{} ({})", r.info.adapter.name, r.info.adapter.backend)
+    });
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("Workload size impact · 1 vs 8 threads, same batch per op · {adapter}"),
+            (FONT, 22).into_font().style(FontStyle::Bold),
+        )
+        .margin(24)
+        .x_label_area_size(64)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.5..rows.len() as f64 - 0.5, 0.0..top)?;
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|(d, b, _, _)| format!("{}×{} (batch {b})", d[0], d[1]))
+        .collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(rows.len().max(1))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| si(*v))
+        .x_desc("Linear layer (in × out) and batch per op")
+        .y_desc("Ops per second (all threads)")
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 18))
+        .draw()?;
+    let one = strategy_colour("batch");
+    let many = strategy_colour("threads");
+    for (i, (_, _, a, b)) in rows.iter().enumerate() {
+        let x = i as f64;
+        let bars = [(x - 0.38, x - 0.02, a, one), (x + 0.02, x + 0.38, b, many)];
+        for (l, r, p, colour) in bars {
+            let v = p.ops_per_s.unwrap_or(0.0);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(l, 0.0), (r, v)],
+                colour.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                si(v),
+                (l, v + top * 0.01),
+                (FONT, 13).into_font(),
+            )))?;
+        }
+    }
+    for (name, colour) in [("1 thread", one), ("8 threads sharing the device", many)] {
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label(name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 16))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
