@@ -210,6 +210,14 @@ impl Experiment {
                     )));
                 }
             };
+            let sync = sweep.sync.unwrap_or(SyncMode::Readback);
+            if sweep.strategy == StrategyKind::Queue
+                && matches!(sync, SyncMode::Pipeline(_) | SyncMode::End)
+            {
+                return Err(invalid(format!(
+                    "line {n_line}: queue answers each request once it is done, so sync = \"{sync}\" does not make sense for it; use readback, wait, device or spin"
+                )));
+            }
             let ns = sweep.n.into_inner();
             if ns.is_empty() {
                 return Err(invalid(format!(
@@ -236,7 +244,7 @@ impl Experiment {
                     strategy: sweep.strategy,
                     n: n.get(),
                     batch,
-                    sync: sweep.sync.unwrap_or(SyncMode::Readback),
+                    sync,
                     precision: sweep.precision.unwrap_or_default(),
                     settings: settings.clone(),
                 });
@@ -362,6 +370,17 @@ ops = 7
         assert_eq!(e.points[0].batch, 1);
         let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\nbatch = 8")).unwrap_err();
         assert!(e.contains("line 11") && e.contains("hybrid"), "{e}");
+    }
+
+    #[test]
+    fn queue_refuses_sync_modes_that_answer_before_the_op_is_done() {
+        let e = parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            "strategy = \"queue\"\nn = [1, 2]\nsync = \"end\"",
+        ))
+        .unwrap_err();
+        assert!(e.contains("line 10") && e.contains("queue"), "{e}");
+        assert!(parse(&GOOD.replace("strategy = \"threads\"", "strategy = \"queue\"")).is_ok());
     }
 
     #[test]

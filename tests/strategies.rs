@@ -43,6 +43,7 @@ fn every_strategy_and_workload_on(backend: &str) {
         }
     }
     text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"devices\"\nn = [1, 2]\n";
+    text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [1, 3]\n";
     text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"hybrid\"\nbatch = 3\nn = [1, 2]\n";
     let (_dir, run) = common::run_experiment(common::curves(), &text, &["--backend", backend]);
     assert_eq!(run.info.experiment_name, "tiny");
@@ -76,7 +77,17 @@ fn every_strategy_and_workload_on(backend: &str) {
         ),
         ("hybrid", 2, 2, 3)
     );
-    assert_eq!(run.points.len(), 6 + 2 * 3 * 2 + 2 + 2);
+    assert_eq!(run.points.len(), 6 + 2 * 3 * 2 + 2 + 2 + 2);
+    let queue = run
+        .points
+        .iter()
+        .find(|p| p.strategy == "queue" && p.n == 3)
+        .unwrap();
+    assert_eq!(
+        (queue.threads, queue.processes, queue.batch),
+        (3, 1, 1),
+        "three clients, one GPU owner"
+    );
     for p in &run.points {
         let what = format!(
             "{} {} N={} on {backend}: {:?}",

@@ -102,6 +102,18 @@ impl Timestamps {
     }
 }
 
+/// A trial in progress (see [`OpLoop::begin_trial`]).
+pub struct Trial {
+    pub record: TrialRecord,
+    ops: u64,
+    checks: u64,
+    check_stride: u64,
+    gpu_stride: u64,
+    gpu_sampled: u32,
+    /// Index of the next op.
+    next: u64,
+}
+
 pub struct OpLoop {
     ctx: Arc<GpuContext>,
     prepared: Box<dyn Prepared>,
@@ -192,49 +204,87 @@ impl OpLoop {
     /// Runs `ops` ops, then checks outputs against the reference (about
     /// `checks` of them in `readback` mode, each slot's last in the others).
     pub fn run_trial(&mut self, ops: u64, checks: u64) -> TrialRecord {
+        let mut trial = self.begin_trial(ops, checks);
+        while trial.record.error.is_none() && trial.next < ops {
+            self.next_op(&mut trial);
+        }
+        self.end_trial(trial)
+    }
+
+    /// Readies a trial of `ops` ops (allocating everything it records into)
+    /// and starts its clock. [`Self::next_op`] runs the ops one at a time,
+    /// for callers that run them as requests arrive; [`Self::end_trial`]
+    /// stops the clock and checks.
+    pub fn begin_trial(&mut self, ops: u64, checks: u64) -> Trial {
         let out_len = self.prepared.output_bytes();
         let readback_mode = self.sync == SyncMode::Readback;
         let checks = if readback_mode { checks.min(ops) } else { 0 };
-        let check_stride = ops.checked_div(checks).map_or(u64::MAX, |s| s.max(1));
-        let gpu_stride = if self.timestamps.is_some() {
-            (ops / GPU_SAMPLES).max(1)
-        } else {
-            u64::MAX
-        };
         self.kept.resize(checks as usize * out_len, 0);
         self.kept_slots.clear();
         self.kept_slots.reserve(checks as usize);
         self.in_flight.clear();
         self.in_flight.reserve(ops as usize);
         let n = ops as usize;
-        let mut record = TrialRecord {
-            latencies_ns: Vec::with_capacity(n),
-            phases: Phases {
-                encode_ns: Vec::with_capacity(n),
-                submit_ns: Vec::with_capacity(n),
-                wait_ns: Vec::with_capacity(n),
-                readback_ns: Vec::with_capacity(n),
+        let mut trial = Trial {
+            record: TrialRecord {
+                latencies_ns: Vec::with_capacity(n),
+                phases: Phases {
+                    encode_ns: Vec::with_capacity(n),
+                    submit_ns: Vec::with_capacity(n),
+                    wait_ns: Vec::with_capacity(n),
+                    readback_ns: Vec::with_capacity(n),
+                },
+                ..Default::default()
             },
-            ..Default::default()
+            ops,
+            checks,
+            check_stride: ops.checked_div(checks).map_or(u64::MAX, |s| s.max(1)),
+            gpu_stride: if self.timestamps.is_some() {
+                (ops / GPU_SAMPLES).max(1)
+            } else {
+                u64::MAX
+            },
+            gpu_sampled: 0,
+            next: 0,
         };
         if !readback_mode && let Err(e) = self.clear_outputs() {
-            record.error = Some(e.to_string());
-            return record;
+            trial.record.error = Some(e.to_string());
         }
+        trial.record.start_unix_ns = unix_ns();
+        trial
+    }
 
-        let mut gpu_sampled = 0u32;
-        record.start_unix_ns = unix_ns();
-        for i in 0..ops {
-            let slot = i as usize % SLOTS;
-            let keep =
-                readback_mode && i % check_stride == 0 && (self.kept_slots.len() as u64) < checks;
-            let time_gpu = i % gpu_stride == 0 && u64::from(gpu_sampled) < GPU_SAMPLES;
-            if let Err(e) = self.op(slot, keep, time_gpu.then_some(gpu_sampled), &mut record) {
-                record.error = Some(e.to_string());
-                break;
-            }
-            gpu_sampled += u32::from(time_gpu);
+    /// Runs the trial's next op; an error is kept in the trial's record.
+    pub fn next_op(&mut self, trial: &mut Trial) {
+        let i = trial.next;
+        let slot = i as usize % SLOTS;
+        let keep = self.sync == SyncMode::Readback
+            && i.is_multiple_of(trial.check_stride)
+            && (self.kept_slots.len() as u64) < trial.checks;
+        let time_gpu =
+            i.is_multiple_of(trial.gpu_stride) && u64::from(trial.gpu_sampled) < GPU_SAMPLES;
+        if let Err(e) = self.op(
+            slot,
+            keep,
+            time_gpu.then_some(trial.gpu_sampled),
+            &mut trial.record,
+        ) {
+            trial.record.error = Some(e.to_string());
+            return;
         }
+        trial.gpu_sampled += u32::from(time_gpu);
+        trial.next += 1;
+    }
+
+    /// Waits for ops still in flight, stops the clock, then checks outputs
+    /// and resolves GPU times.
+    pub fn end_trial(&mut self, trial: Trial) -> TrialRecord {
+        let Trial {
+            mut record,
+            ops,
+            gpu_sampled,
+            ..
+        } = trial;
         if record.error.is_none()
             && let Err(e) = self.drain(&mut record)
         {

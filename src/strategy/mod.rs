@@ -8,6 +8,7 @@ pub mod devices;
 pub mod hybrid;
 pub mod pool;
 pub mod processes;
+pub mod queue;
 pub mod threads;
 
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ pub enum StrategyKind {
     Hybrid,
     /// N threads in one process, each with its own device, batch 1 each.
     Devices,
+    /// N client threads hand batch-1 requests to one GPU worker thread.
+    Queue,
 }
 
 impl StrategyKind {
@@ -43,6 +46,7 @@ impl StrategyKind {
             Self::Processes => "processes",
             Self::Hybrid => "hybrid",
             Self::Devices => "devices",
+            Self::Queue => "queue",
         }
     }
 
@@ -53,6 +57,7 @@ impl StrategyKind {
             Self::Processes => &processes::Processes,
             Self::Hybrid => &hybrid::Hybrid,
             Self::Devices => &devices::DevicesStrategy,
+            Self::Queue => &queue::Queue,
         }
     }
 }
