@@ -102,23 +102,27 @@ where
             if let Some(fit) = UslFit::fit(&curve) {
                 let last = series.points.iter().map(|p| p.n).max().unwrap_or(1);
                 let xs = (0..=(log2(last) * 20.0) as u32).map(|i| f64::from(i) / 20.0);
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        xs.map(|x| (x, fit.throughput(2f64.powf(x)))),
-                        2,
-                        4,
-                        colour.mix(0.9).stroke_width(2),
-                    ))?
-                    .label(format!(
-                        "USL fit of {}: σ = {:.2}, κ = {:.4}",
-                        series.label, fit.sigma, fit.kappa
-                    ))
-                    .legend(move |(x, y)| {
-                        PathElement::new(
-                            vec![(x, y), (x + 4, y), (x + 10, y), (x + 14, y)],
-                            colour.stroke_width(2),
-                        )
-                    });
+                let drawn = chart.draw_series(DashedLineSeries::new(
+                    xs.map(|x| (x, fit.throughput(2f64.powf(x)))),
+                    2,
+                    4,
+                    colour.mix(0.9).stroke_width(2),
+                ))?;
+                // Named in the legend only for one adapter: merged charts
+                // have too many curves for a line each.
+                if group.adapters.len() == 1 {
+                    drawn
+                        .label(format!(
+                            "USL fit of {}: σ = {:.2}, κ = {:.4}",
+                            series.label, fit.sigma, fit.kappa
+                        ))
+                        .legend(move |(x, y)| {
+                            PathElement::new(
+                                vec![(x, y), (x + 4, y), (x + 10, y), (x + 14, y)],
+                                colour.stroke_width(2),
+                            )
+                        });
+                }
             }
         }
         chart
