@@ -104,6 +104,9 @@ struct SweepFile {
     n: toml::Spanned<Vec<NonZeroU32>>,
     /// Samples per op of each worker; `hybrid` only.
     batch: Option<toml::Spanned<NonZeroU32>>,
+    /// Names the sweep's points as a step of a sequence (the seeds'
+    /// optimisation stack); the report tabulates labelled steps in order.
+    label: Option<String>,
     sync: Option<SyncMode>,
     precision: Option<Precision>,
     warmup_ops: Option<u64>,
@@ -124,6 +127,8 @@ pub struct PointSpec {
     /// Samples per op of each worker for `hybrid`; 1 otherwise (`batch`
     /// takes its batch from N).
     pub batch: u32,
+    /// The sweep's label, if it has one.
+    pub label: Option<String>,
     pub sync: SyncMode,
     pub precision: Precision,
     pub settings: Settings,
@@ -244,6 +249,7 @@ impl Experiment {
                     strategy: sweep.strategy,
                     n: n.get(),
                     batch,
+                    label: sweep.label.clone(),
                     sync,
                     precision: sweep.precision.unwrap_or_default(),
                     settings: settings.clone(),

@@ -94,6 +94,50 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
         let _ = writeln!(out, "![{name}]({})\n", rel.display());
     }
 
+    // --- Labelled steps (the seeds' optimisation stack), in run order.
+    for run in runs {
+        let steps: Vec<&Point> = run.points.iter().filter(|p| p.label.is_some()).collect();
+        if steps.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "## Steps, cumulative ({} ({}))\n",
+            run.info.adapter.name, run.info.adapter.backend
+        );
+        let _ = writeln!(
+            out,
+            "| Step | Configuration | samples/s | p99 (ms) | Gain over the first | Gain over the previous | Status |"
+        );
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|");
+        let first = steps[0].samples_per_s;
+        let mut previous: Option<f64> = None;
+        for p in &steps {
+            let sps = p.samples_per_s;
+            let gain = |base: Option<f64>| match (sps, base) {
+                (Some(s), Some(b)) if b > 0.0 => format!("{:.1}×", s / b),
+                _ => "–".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} N={} · {} · {} | {} | {} | {} | {} | {} |",
+                p.label.as_deref().unwrap_or(""),
+                p.strategy_label(),
+                p.n,
+                p.sync,
+                p.precision,
+                sps.map_or("–".into(), rate),
+                p.latency_us
+                    .map_or("–".into(), |l| format!("{:.3}", l.p99 / 1e3)),
+                gain(first),
+                gain(previous),
+                status_text(p),
+            );
+            previous = sps;
+        }
+        let _ = writeln!(out);
+    }
+
     // --- Ranked methods, as report 002 ranks them.
     let _ = writeln!(out, "## Every configuration, ranked by samples/s\n");
     for run in runs {

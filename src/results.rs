@@ -74,6 +74,9 @@ pub struct Point {
     pub processes: u32,
     pub sync: String,
     pub precision: String,
+    /// The sweep's label (a step of a sequence), if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     pub trials: u32,
     /// Ops per worker per trial.
     pub ops_per_worker: u64,
@@ -266,6 +269,7 @@ pub(crate) mod tests {
             processes: 1,
             sync: "readback".into(),
             precision: "f32".into(),
+            label: None,
             trials: 1,
             ops_per_worker: 10,
             samples_per_s: sps,

@@ -167,6 +167,7 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         processes: shape.processes,
         sync: spec.sync.to_string(),
         precision: spec.precision.name().into(),
+        label: spec.label.clone(),
         trials,
         ops_per_worker: ops,
         samples_per_s: summary.samples_per_s.map(|s| s.median),

@@ -189,3 +189,45 @@ fn report_holds_summary_tables_charts_caveats_and_metadata() {
         );
     }
 }
+
+/// Labelled sweeps (the seeds' optimisation stack) get a table of steps
+/// with each one's gain over the first and over the previous.
+#[test]
+fn report_tabulates_labelled_steps_with_their_gains() {
+    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 6\n\
+                [[sweep]]\nlabel = \"0 naive\"\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [2]\n\
+                [[sweep]]\nlabel = \"1 batched\"\nworkload = \"linear\"\nstrategy = \"hybrid\"\nbatch = 8\nn = [2]\n";
+    let (dir, run) = common::run_experiment(common::curves(), text, &[]);
+    assert_eq!(run.points[0].label.as_deref(), Some("0 naive"));
+    let file = dir.path().join("report").join("REPORT.md");
+    common::curves()
+        .args([
+            "report",
+            run.dir.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(&file).unwrap();
+    assert!(report.contains("## Steps, cumulative"), "{report}");
+    let first = report
+        .lines()
+        .find(|l| l.starts_with("| 0 naive |"))
+        .expect("the first step's row");
+    assert!(first.contains("| 1.0× | – |"), "{first}");
+    let second = report
+        .lines()
+        .find(|l| l.starts_with("| 1 batched |"))
+        .expect("the second step's row");
+    assert!(second.contains("hybrid ×8 N=2"), "{second}");
+    // Eight samples per op against one: the batched step's gain is real data,
+    // shown over both the first and the previous step (the same here).
+    let gains: Vec<&str> = second
+        .split('|')
+        .map(str::trim)
+        .filter(|c| c.ends_with('×'))
+        .collect();
+    assert_eq!(gains.len(), 2, "{second}");
+    assert_eq!(gains[0], gains[1], "{second}");
+}

@@ -7,6 +7,7 @@ mod heatmap;
 mod latency;
 mod phases;
 mod size;
+mod stack;
 mod throughput;
 
 use std::path::{Path, PathBuf};
@@ -234,23 +235,32 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             both!(heatmap);
         }
     }
+    // Charts of the whole run rather than of one workload.
+    macro_rules! of_runs {
+        ($chart:ident) => {
+            for ext in ["png", "svg"] {
+                let path = out_dir.join(format!("{}.{ext}", stringify!($chart)));
+                let drawn = if ext == "png" {
+                    $chart::draw(
+                        runs,
+                        BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
+                    )
+                } else {
+                    $chart::draw(
+                        runs,
+                        SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
+                    )
+                };
+                drawn.with_context(|| format!("drawing {}", path.display()))?;
+                written.push(path);
+            }
+        };
+    }
     if !size::rows(runs).is_empty() {
-        for ext in ["png", "svg"] {
-            let path = out_dir.join(format!("size.{ext}"));
-            let drawn = if ext == "png" {
-                size::draw(
-                    runs,
-                    BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
-                )
-            } else {
-                size::draw(
-                    runs,
-                    SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
-                )
-            };
-            drawn.with_context(|| format!("drawing {}", path.display()))?;
-            written.push(path);
-        }
+        of_runs!(size);
+    }
+    if !stack::steps(runs).is_empty() {
+        of_runs!(stack);
     }
     Ok(written)
 }
