@@ -104,6 +104,10 @@ struct SweepFile {
     n: toml::Spanned<Vec<NonZeroU32>>,
     /// Samples per op of each worker; `hybrid` only.
     batch: Option<toml::Spanned<NonZeroU32>>,
+    /// `server` only: most requests coalesced into one dispatch.
+    max_batch: Option<toml::Spanned<NonZeroU32>>,
+    /// `server` only: longest wait, in µs, after a batch's first request.
+    max_delay_us: Option<u64>,
     /// Names the sweep's points as a step of a sequence (the seeds'
     /// optimisation stack); the report tabulates labelled steps in order.
     label: Option<String>,
@@ -129,6 +133,8 @@ pub struct PointSpec {
     pub batch: u32,
     /// The sweep's label, if it has one.
     pub label: Option<String>,
+    /// `server`'s batching limits (requests, µs); `None` for other strategies.
+    pub server: Option<(u32, u64)>,
     pub sync: SyncMode,
     pub precision: Precision,
     pub settings: Settings,
@@ -215,12 +221,26 @@ impl Experiment {
                     )));
                 }
             };
+            let server = match (sweep.strategy, &sweep.max_batch, sweep.max_delay_us) {
+                (StrategyKind::Server, b, d) => Some((
+                    b.as_ref().map_or(16, |b| b.get_ref().get()),
+                    d.unwrap_or(200),
+                )),
+                (_, None, None) => None,
+                (other, _, _) => {
+                    return Err(invalid(format!(
+                        "line {n_line}: max_batch and max_delay_us are for strategy = \"server\"; {} does not batch requests",
+                        other.name()
+                    )));
+                }
+            };
             let sync = sweep.sync.unwrap_or(SyncMode::Readback);
-            if sweep.strategy == StrategyKind::Queue
-                && matches!(sync, SyncMode::Pipeline(_) | SyncMode::End)
-            {
+            let answers_when_done =
+                matches!(sweep.strategy, StrategyKind::Queue | StrategyKind::Server);
+            if answers_when_done && matches!(sync, SyncMode::Pipeline(_) | SyncMode::End) {
                 return Err(invalid(format!(
-                    "line {n_line}: queue answers each request once it is done, so sync = \"{sync}\" does not make sense for it; use readback, wait, device or spin"
+                    "line {n_line}: {} answers each request once it is done, so sync = \"{sync}\" does not make sense for it; use readback, wait, device or spin",
+                    sweep.strategy.name()
                 )));
             }
             let ns = sweep.n.into_inner();
@@ -250,6 +270,7 @@ impl Experiment {
                     n: n.get(),
                     batch,
                     label: sweep.label.clone(),
+                    server,
                     sync,
                     precision: sweep.precision.unwrap_or_default(),
                     settings: settings.clone(),
@@ -387,6 +408,24 @@ ops = 7
         .unwrap_err();
         assert!(e.contains("line 10") && e.contains("queue"), "{e}");
         assert!(parse(&GOOD.replace("strategy = \"threads\"", "strategy = \"queue\"")).is_ok());
+    }
+
+    #[test]
+    fn batching_limits_are_for_server_only() {
+        let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\nmax_batch = 8")).unwrap_err();
+        assert!(e.contains("line 10") && e.contains("server"), "{e}");
+        let ok = parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            "strategy = \"server\"\nn = [1, 2]\nmax_batch = 8",
+        ))
+        .unwrap();
+        assert_eq!(ok.points[0].server, Some((8, 200)));
+        let e = parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            "strategy = \"server\"\nn = [1, 2]\nsync = \"end\"",
+        ))
+        .unwrap_err();
+        assert!(e.contains("server answers each request"), "{e}");
     }
 
     #[test]

@@ -418,6 +418,7 @@ mod tests {
                 sync: "readback".into(),
                 precision: "f32".into(),
                 hybrid_batch: 0,
+                server: None,
             },
             fit: UslFit {
                 lambda: 1.0,

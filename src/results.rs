@@ -74,6 +74,20 @@ pub struct Point {
     pub processes: u32,
     pub sync: String,
     pub precision: String,
+    /// `server`'s most requests per dispatch and longest wait (µs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_batch: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_delay_us: Option<u64>,
+    /// `queue`/`server`: per request, time waiting before its batch ran, and
+    /// the batch's time on the GPU owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_us: Option<Latency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_us: Option<Latency>,
+    /// `queue`/`server`: batches formed, by size.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub batch_sizes: std::collections::BTreeMap<u32, u64>,
     /// The sweep's label (a step of a sequence), if it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -133,6 +147,9 @@ pub struct CurveKey {
     pub precision: String,
     /// Per-thread batch of a `hybrid` curve (0 for other strategies).
     pub hybrid_batch: u32,
+    /// A `server` curve's batching limits (requests, µs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<(u32, u64)>,
 }
 
 // Result files written before a field existed still load.
@@ -150,6 +167,7 @@ impl Point {
             strategy: self.strategy.clone(),
             sync: self.sync.clone(),
             precision: self.precision.clone(),
+            server: self.max_batch.zip(self.max_delay_us),
             hybrid_batch: if self.strategy == "hybrid" {
                 self.batch
             } else {
@@ -160,7 +178,9 @@ impl Point {
 
     /// The strategy as shown in tables and legends: `hybrid ×32` names its batch.
     pub fn strategy_label(&self) -> String {
-        if self.strategy == "hybrid" {
+        if let (Some(b), Some(d)) = (self.max_batch, self.max_delay_us) {
+            format!("server ≤{b} / {d} µs")
+        } else if self.strategy == "hybrid" {
             format!("hybrid ×{}", self.batch)
         } else {
             self.strategy.clone()
@@ -270,6 +290,11 @@ pub(crate) mod tests {
             sync: "readback".into(),
             precision: "f32".into(),
             label: None,
+            max_batch: None,
+            max_delay_us: None,
+            queue_us: None,
+            service_us: None,
+            batch_sizes: Default::default(),
             trials: 1,
             ops_per_worker: 10,
             samples_per_s: sps,

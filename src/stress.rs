@@ -23,6 +23,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             n: threads.get(),
             batch: 1,
             label: None,
+            server: None,
             sync: SyncMode::Readback,
             precision: Precision::F32,
             settings: Settings {

@@ -16,7 +16,7 @@ fn n_label(strategy: &str) -> &'static str {
         "processes" => "Processes",
         "batch" => "Batch",
         "hybrid" | "devices" => "Threads",
-        "queue" => "Clients",
+        "queue" | "server" => "Clients",
         _ => "N",
     }
 }

@@ -206,3 +206,54 @@ fn a_dying_worker_process_fails_its_point_and_the_run_goes_on() {
         "the next point still runs"
     );
 }
+
+/// The server coalesces closed-loop clients' requests into batches of at
+/// most `max_batch`, and a lone client's request waits `max_delay_us` for
+/// company before it runs; every request is counted, none is wrong.
+#[test]
+fn server_respects_max_batch_and_max_delay() {
+    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 6\nchecks = 3\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [4]\nmax_batch = 2\nmax_delay_us = 100000\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [1]\nmax_batch = 8\nmax_delay_us = 20000\n";
+    let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
+    for p in &run.points {
+        let what = format!("server N={} ≤{:?}: {:?}", p.n, p.max_batch, p.error);
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert_eq!(p.ops_completed, 2 * 6 * u64::from(p.n), "{what}");
+        assert_eq!(p.ops_wrong, 0, "{what}");
+        assert!(p.ops_checked > 0, "{what}");
+        let served: u64 = p
+            .batch_sizes
+            .iter()
+            .map(|(size, count)| u64::from(*size) * count)
+            .sum();
+        assert_eq!(
+            served, p.ops_completed,
+            "{what}: every request in exactly one batch"
+        );
+        assert!(
+            p.batch_sizes
+                .keys()
+                .all(|&size| size <= p.max_batch.unwrap()),
+            "{what}: {:?}",
+            p.batch_sizes
+        );
+        assert!(p.queue_us.is_some() && p.service_us.is_some(), "{what}");
+    }
+    let (full, lone) = (&run.points[0], &run.points[1]);
+    assert!(
+        full.batch_sizes.contains_key(&2),
+        "four clients fill batches of two: {:?}",
+        full.batch_sizes
+    );
+    assert_eq!(
+        lone.batch_sizes.keys().copied().collect::<Vec<_>>(),
+        vec![1],
+        "a lone client is always alone"
+    );
+    let waited = lone.queue_us.unwrap();
+    assert!(
+        waited.p50 >= 19_000.0,
+        "a lone request waits max_delay_us for company: {waited:?}"
+    );
+}

@@ -55,6 +55,15 @@ pub struct TrialRecord {
     pub ops_wrong: u64,
     /// Largest relative error among checked ops.
     pub max_rel_error: f64,
+    /// `queue`/`server` clients: per request, ns from sending it until its
+    /// batch started on the GPU owner, and ns the batch's op took there.
+    #[serde(default)]
+    pub queue_ns: Vec<u64>,
+    #[serde(default)]
+    pub service_ns: Vec<u64>,
+    /// `queue`/`server` owner: how many batches of each size it formed.
+    #[serde(default)]
+    pub batch_sizes: std::collections::BTreeMap<u32, u64>,
     /// Why the trial stopped early, if it did.
     pub error: Option<String>,
 }
@@ -105,7 +114,6 @@ impl Timestamps {
 /// A trial in progress (see [`OpLoop::begin_trial`]).
 pub struct Trial {
     pub record: TrialRecord,
-    ops: u64,
     checks: u64,
     check_stride: u64,
     gpu_stride: u64,
@@ -236,7 +244,6 @@ impl OpLoop {
                 },
                 ..Default::default()
             },
-            ops,
             checks,
             check_stride: ops.checked_div(checks).map_or(u64::MAX, |s| s.max(1)),
             gpu_stride: if self.timestamps.is_some() {
@@ -281,8 +288,8 @@ impl OpLoop {
     pub fn end_trial(&mut self, trial: Trial) -> TrialRecord {
         let Trial {
             mut record,
-            ops,
             gpu_sampled,
+            next,
             ..
         } = trial;
         if record.error.is_none()
@@ -298,7 +305,8 @@ impl OpLoop {
             record.error = Some(e.to_string());
         }
         if record.error.is_none() {
-            if let Err(e) = self.check(&mut record, ops) {
+            // Only as many slots as ops that ran hold an output to check.
+            if let Err(e) = self.check(&mut record, next) {
                 record.error = Some(e.to_string());
             }
             match self.gpu_times(gpu_sampled) {

@@ -31,6 +31,9 @@ pub struct Summary {
     pub timing_method: String,
     /// Timed seconds: each trial from its first worker's start to its last one's end.
     pub measured_s: f64,
+    pub queue_us: Option<Latency>,
+    pub service_us: Option<Latency>,
+    pub batch_sizes: std::collections::BTreeMap<u32, u64>,
     pub ops_completed: u64,
     pub ops_checked: u64,
     pub ops_wrong: u64,
@@ -57,6 +60,8 @@ pub fn summarize(
     let mut max_rel_error: Option<f64> = None;
     let mut first_error = error;
     let mut measured_s = 0.0;
+    let (mut queue_us, mut service_us) = (Vec::new(), Vec::new());
+    let mut batch_sizes = std::collections::BTreeMap::new();
     for records in trials {
         let mut trial_ops = 0;
         for r in records {
@@ -72,6 +77,11 @@ pub fn summarize(
             wait.extend_from_slice(&r.phases.wait_ns);
             readback.extend_from_slice(&r.phases.readback_ns);
             gpu.extend_from_slice(&r.gpu_ns);
+            queue_us.extend(r.queue_ns.iter().map(|&ns| ns as f64 / 1e3));
+            service_us.extend(r.service_ns.iter().map(|&ns| ns as f64 / 1e3));
+            for (size, count) in &r.batch_sizes {
+                *batch_sizes.entry(*size).or_insert(0) += count;
+            }
             if first_error.is_none() {
                 first_error.clone_from(&r.error);
             }
@@ -116,6 +126,9 @@ pub fn summarize(
         })
     })();
     Summary {
+        queue_us: Latency::of_us(&queue_us),
+        service_us: Latency::of_us(&service_us),
+        batch_sizes,
         measured_s,
         latency_histogram: log_histogram(&latencies_us),
         timing_method: if gpu.is_empty() {
@@ -158,7 +171,7 @@ mod tests {
             ops_checked: 1,
             ops_wrong: wrong,
             max_rel_error: if wrong > 0 { 0.5 } else { 1e-7 },
-            error: None,
+            ..Default::default()
         }
     }
 

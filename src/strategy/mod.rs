@@ -36,6 +36,9 @@ pub enum StrategyKind {
     Devices,
     /// N client threads hand batch-1 requests to one GPU worker thread.
     Queue,
+    /// N clients' requests coalesced by one GPU worker into batched
+    /// dispatches of at most `max_batch`, waiting at most `max_delay_us`.
+    Server,
 }
 
 impl StrategyKind {
@@ -47,6 +50,7 @@ impl StrategyKind {
             Self::Hybrid => "hybrid",
             Self::Devices => "devices",
             Self::Queue => "queue",
+            Self::Server => "server",
         }
     }
 
@@ -58,6 +62,7 @@ impl StrategyKind {
             Self::Hybrid => &hybrid::Hybrid,
             Self::Devices => &devices::DevicesStrategy,
             Self::Queue => &queue::Queue,
+            Self::Server => &queue::Server,
         }
     }
 }

@@ -23,7 +23,7 @@ enum Command {
 
 enum Report {
     Ready(Result<WorkerSetup, String>),
-    Trial(TrialRecord),
+    Trial(Box<TrialRecord>),
 }
 
 pub struct ThreadPool {
@@ -189,7 +189,10 @@ fn worker_main(
                         error: Some(panic_message(panic)),
                         ..Default::default()
                     });
-                if reports.send((worker, Report::Trial(record))).is_err() {
+                if reports
+                    .send((worker, Report::Trial(Box::new(record))))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -221,7 +224,7 @@ impl Workers for ThreadPool {
         let mut records: Vec<Option<TrialRecord>> = vec![None; self.commands.len()];
         for _ in 0..self.commands.len() {
             match self.next_report(deadline, "running a trial")? {
-                (worker, Report::Trial(record)) => records[worker] = Some(record),
+                (worker, Report::Trial(record)) => records[worker] = Some(*record),
                 (worker, Report::Ready(_)) => {
                     return Err(format!("worker {worker} answered out of turn"));
                 }

@@ -88,7 +88,7 @@ enum ToWorker {
 #[serde(rename_all = "lowercase")]
 enum FromWorker {
     Ready { device_s: f64, setup: WorkerSetup },
-    Trial(TrialRecord),
+    Trial(Box<TrialRecord>),
     Error(String),
 }
 
@@ -144,7 +144,7 @@ pub fn serve() -> anyhow::Result<()> {
                 std::process::exit(7);
             }
             ToWorker::Trial { ops, checks } => {
-                send(&FromWorker::Trial(op_loop.run_trial(ops, checks)))?
+                send(&FromWorker::Trial(Box::new(op_loop.run_trial(ops, checks))))?
             }
         }
     }
@@ -326,7 +326,7 @@ impl Workers for ProcessPool {
         let mut records: Vec<Option<TrialRecord>> = vec![None; self.stdins.len()];
         for _ in 0..self.stdins.len() {
             match self.next_event(deadline, "running a trial")? {
-                (worker, FromWorker::Trial(record)) => records[worker] = Some(record),
+                (worker, FromWorker::Trial(record)) => records[worker] = Some(*record),
                 (worker, FromWorker::Error(e)) => {
                     return Err(format!("worker process {worker}: {e}"));
                 }

@@ -1,11 +1,21 @@
-//! `queue` (the seeds' BatchQueue): N client threads hand batch-1 requests
-//! to one GPU worker thread through a channel; the worker runs them one at
-//! a time, in arrival order, and answers each. Thread-safe by construction:
-//! only the worker touches the device. It measures what a single GPU owner
-//! costs: clients' latency includes waiting in the channel.
+//! One GPU owner thread serving N client threads through a channel.
+//!
+//! * `queue` (the seeds' BatchQueue): the owner runs each batch-1 request
+//!   on its own, in arrival order. Thread-safe by construction: only the
+//!   owner touches the device; it measures what a single owner costs.
+//! * `server` (the seeds' DynamicBatchingServer, measured as Triton's
+//!   dynamic batcher is): after a request arrives the owner keeps taking
+//!   more until it has `max_batch` or `max_delay_us` has passed, then runs
+//!   them as one batched dispatch and answers each. Batches run on the
+//!   smallest prepared size that holds them (1, 2, 4, … `max_batch`).
+//!
+//! Clients are closed-loop: each sends its next request when the last is
+//! answered, and times it end to end; the owner reports how long each batch
+//! waited and ran, and how many batches of each size it formed.
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -13,9 +23,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::pool::worker_seed;
 use super::{Env, SetupTimes, Shape, Strategy, StrategyKind, Workers, remaining};
 use crate::experiment::PointSpec;
-use crate::measure::op_loop::{OpLoop, TrialRecord};
+use crate::measure::op_loop::{OpLoop, Trial, TrialRecord, WorkerSetup};
 
 pub struct Queue;
+pub struct Server;
 
 impl Strategy for Queue {
     fn kind(&self) -> StrategyKind {
@@ -36,22 +47,73 @@ impl Strategy for Queue {
         env: &Env,
         deadline: Instant,
     ) -> Result<Box<dyn Workers>, String> {
-        Ok(Box::new(QueuePool::start(env, point, deadline)?))
+        Ok(Box::new(Owner::start(
+            env,
+            point,
+            1,
+            Duration::ZERO,
+            deadline,
+        )?))
     }
 }
 
-/// What the coordinator tells the GPU worker.
-enum ToWorker {
-    /// Ready a trial of this many ops (all clients' together).
+impl Strategy for Server {
+    fn kind(&self) -> StrategyKind {
+        StrategyKind::Server
+    }
+
+    fn shape(&self, point: &PointSpec) -> Shape {
+        Shape {
+            threads: point.n,
+            processes: 1,
+            batch: 1,
+        }
+    }
+
+    fn prepare(
+        &self,
+        point: &PointSpec,
+        env: &Env,
+        deadline: Instant,
+    ) -> Result<Box<dyn Workers>, String> {
+        let (max_batch, max_delay_us) = point.server.unwrap_or((16, 200));
+        Ok(Box::new(Owner::start(
+            env,
+            point,
+            max_batch,
+            Duration::from_micros(max_delay_us),
+            deadline,
+        )?))
+    }
+}
+
+/// A request's answer: how long it waited before its batch started, and
+/// how long the batch ran.
+type Answer = Result<(Duration, Duration), String>;
+
+enum ToOwner {
+    /// Ready a trial of at most this many requests (all clients' together).
     Begin { ops: u64, checks: u64 },
-    /// One client's request; the answer goes back on its channel.
-    Request(SyncSender<Result<(), String>>),
+    Request {
+        sent: Instant,
+        reply: SyncSender<Answer>,
+    },
     /// Stop the trial's clock, check, and report.
     End,
 }
 
-struct QueuePool {
-    worker: Sender<ToWorker>,
+/// The prepared batch sizes: 1, 2, 4, … up to `max_batch`.
+fn buckets(max_batch: u32) -> Vec<u32> {
+    let mut sizes: Vec<u32> = (0..32)
+        .map(|k| 1u32 << k)
+        .take_while(|&b| b < max_batch)
+        .collect();
+    sizes.push(max_batch);
+    sizes
+}
+
+struct Owner {
+    tx: Option<Sender<ToOwner>>,
     reports: Receiver<Result<TrialRecord, String>>,
     clients: usize,
     setup: SetupTimes,
@@ -64,90 +126,160 @@ fn unix_ns() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64)
 }
 
-impl QueuePool {
-    fn start(env: &Env, point: &PointSpec, deadline: Instant) -> Result<Self, String> {
+/// The owner's loop: one op loop per batch size, one trial each.
+fn serve(
+    mut loops: Vec<(u32, OpLoop)>,
+    requests: Receiver<ToOwner>,
+    reports: Sender<Result<TrialRecord, String>>,
+    max_delay: Duration,
+) {
+    let max_batch = loops.last().map_or(1, |(b, _)| *b) as usize;
+    let mut trials: Vec<Option<Trial>> = loops.iter().map(|_| None).collect();
+    let mut batch_sizes: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut pending: Option<ToOwner> = None;
+    loop {
+        let Some(message) = pending.take().or_else(|| requests.recv().ok()) else {
+            return;
+        };
+        match message {
+            ToOwner::Begin { ops, checks } => {
+                batch_sizes.clear();
+                for ((_, op_loop), trial) in loops.iter_mut().zip(&mut trials) {
+                    *trial = Some(op_loop.begin_trial(ops, checks));
+                }
+            }
+            ToOwner::Request { sent, reply } => {
+                let mut batch = vec![(sent, reply)];
+                let deadline = Instant::now() + max_delay;
+                while batch.len() < max_batch {
+                    match requests.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                    {
+                        Ok(ToOwner::Request { sent, reply }) => batch.push((sent, reply)),
+                        Ok(other) => {
+                            pending = Some(other);
+                            break;
+                        }
+                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+                let k = loops
+                    .iter()
+                    .position(|(b, _)| *b as usize >= batch.len())
+                    .unwrap_or(loops.len() - 1);
+                let started = Instant::now();
+                let answer = match trials[k].as_mut() {
+                    Some(trial) if trial.record.error.is_none() => {
+                        loops[k].1.next_op(trial);
+                        trial
+                            .record
+                            .error
+                            .clone()
+                            .map_or(Ok(started.elapsed()), Err)
+                    }
+                    Some(trial) => Err(trial.record.error.clone().unwrap_or_default()),
+                    None => Err("a request arrived outside a trial".into()),
+                };
+                *batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
+                for (sent, reply) in batch {
+                    let _ = reply.send(
+                        answer
+                            .clone()
+                            .map(|service| (started.saturating_duration_since(sent), service)),
+                    );
+                }
+            }
+            ToOwner::End => {
+                let mut merged: Option<TrialRecord> = None;
+                for ((_, op_loop), trial) in loops.iter_mut().zip(&mut trials) {
+                    let Some(trial) = trial.take() else { continue };
+                    let record = op_loop.end_trial(trial);
+                    let m = merged.get_or_insert_with(TrialRecord::default);
+                    m.ops_checked += record.ops_checked;
+                    m.ops_wrong += record.ops_wrong;
+                    m.max_rel_error = m.max_rel_error.max(record.max_rel_error);
+                    m.phases.encode_ns.extend(record.phases.encode_ns);
+                    m.phases.submit_ns.extend(record.phases.submit_ns);
+                    m.phases.wait_ns.extend(record.phases.wait_ns);
+                    m.phases.readback_ns.extend(record.phases.readback_ns);
+                    m.gpu_ns.extend(record.gpu_ns);
+                    if m.error.is_none() {
+                        m.error = record.error;
+                    }
+                }
+                // The clients count and time requests; the owner adds its
+                // checks, phases, GPU times and the batches it formed.
+                let report = merged
+                    .map(|mut m| {
+                        m.batch_sizes = std::mem::take(&mut batch_sizes);
+                        m
+                    })
+                    .ok_or_else(|| "no trial to end".to_string());
+                let _ = reports.send(report);
+            }
+        }
+    }
+}
+
+impl Owner {
+    fn start(
+        env: &Env,
+        point: &PointSpec,
+        max_batch: u32,
+        max_delay: Duration,
+        deadline: Instant,
+    ) -> Result<Self, String> {
         let started = Instant::now();
-        let (worker, requests) = channel::<ToWorker>();
+        let (tx, requests) = channel::<ToOwner>();
         let (report_tx, reports) = channel();
-        let (ready_tx, ready_rx) = channel();
+        let (ready_tx, ready_rx) = channel::<Result<WorkerSetup, String>>();
         let ctx = Arc::clone(&env.ctx);
         let point = point.clone();
         let thread = std::thread::Builder::new()
             .name("gpu-owner".into())
             .spawn(move || {
                 let prepared = catch_unwind(AssertUnwindSafe(|| {
-                    let mut op_loop = OpLoop::prepare(
-                        ctx,
-                        &point.workload,
-                        1,
-                        point.precision,
-                        worker_seed(point.settings.seed, 0),
-                        point.sync,
-                        Duration::from_secs_f64(point.settings.timeout_s),
-                    );
-                    op_loop
-                        .warm_up(point.settings.warmup_ops, point.settings.warmup_s)
-                        .map(|_| op_loop)
-                }));
-                let mut op_loop = match prepared {
-                    Ok(Ok(op_loop)) => {
-                        let _ = ready_tx.send(Ok(op_loop.setup));
-                        op_loop
-                    }
-                    Ok(Err(e)) => return drop(ready_tx.send(Err(e))),
-                    Err(_) => {
-                        return drop(
-                            ready_tx.send(Err("the GPU worker panicked while preparing".into())),
+                    let mut loops = Vec::new();
+                    let mut setup = WorkerSetup::default();
+                    for (k, b) in buckets(max_batch).into_iter().enumerate() {
+                        let mut op_loop = OpLoop::prepare(
+                            Arc::clone(&ctx),
+                            &point.workload,
+                            b,
+                            point.precision,
+                            worker_seed(point.settings.seed, k),
+                            point.sync,
+                            Duration::from_secs_f64(point.settings.timeout_s),
                         );
+                        op_loop.warm_up(point.settings.warmup_ops, point.settings.warmup_s)?;
+                        setup.prepare_s += op_loop.setup.prepare_s;
+                        setup.warmup_s += op_loop.setup.warmup_s;
+                        loops.push((b, op_loop));
                     }
-                };
-                let mut trial = None;
-                for message in requests {
-                    match message {
-                        ToWorker::Begin { ops, checks } => {
-                            trial = Some(op_loop.begin_trial(ops, checks))
-                        }
-                        ToWorker::Request(reply) => {
-                            let answer = match trial.as_mut() {
-                                Some(t) if t.record.error.is_none() => {
-                                    op_loop.next_op(t);
-                                    t.record.error.clone().map_or(Ok(()), Err)
-                                }
-                                Some(t) => Err(t.record.error.clone().unwrap_or_default()),
-                                None => Err("a request arrived outside a trial".into()),
-                            };
-                            let _ = reply.send(answer);
-                        }
-                        ToWorker::End => {
-                            let report =
-                                trial
-                                    .take()
-                                    .map(|t| op_loop.end_trial(t))
-                                    .map(|mut record| {
-                                        // The clients time each request end to end; the
-                                        // worker's record adds its checks, phases and GPU times.
-                                        record.latencies_ns.clear();
-                                        record.ops_completed = 0;
-                                        record
-                                    });
-                            let _ =
-                                report_tx.send(report.ok_or_else(|| "no trial to end".to_string()));
-                        }
+                    Ok::<_, String>((loops, setup))
+                }));
+                match prepared {
+                    Ok(Ok((loops, setup))) => {
+                        let _ = ready_tx.send(Ok(setup));
+                        serve(loops, requests, report_tx, max_delay);
+                    }
+                    Ok(Err(e)) => drop(ready_tx.send(Err(e))),
+                    Err(_) => {
+                        drop(ready_tx.send(Err("the GPU owner panicked while preparing".into())))
                     }
                 }
             })
-            .map_err(|e| format!("could not start the GPU worker thread: {e}"))?;
+            .map_err(|e| format!("could not start the GPU owner thread: {e}"))?;
         let setup = match ready_rx.recv_timeout(remaining(deadline)) {
             Ok(Ok(setup)) => setup,
-            Ok(Err(e)) => return Err(format!("GPU worker: {e}")),
+            Ok(Err(e)) => return Err(format!("GPU owner: {e}")),
             Err(_) => {
                 return Err(
-                    "timed out (point timeout) while the GPU worker was getting ready".into(),
+                    "timed out (point timeout) while the GPU owner was getting ready".into(),
                 );
             }
         };
         Ok(Self {
-            worker,
+            tx: Some(tx),
             reports,
             clients: point.n as usize,
             setup: SetupTimes {
@@ -159,9 +291,60 @@ impl QueuePool {
             thread: Some(thread),
         })
     }
+
+    fn send(&self, message: ToOwner) -> Result<(), String> {
+        self.tx
+            .as_ref()
+            .and_then(|tx| tx.send(message).ok())
+            .ok_or_else(|| "the GPU owner is gone".to_string())
+    }
 }
 
-impl Workers for QueuePool {
+fn client(tx: Sender<ToOwner>, ops: u64, start: Arc<Barrier>, timeout: Duration) -> TrialRecord {
+    let (reply_tx, reply_rx) = sync_channel(1);
+    let n = ops as usize;
+    let mut record = TrialRecord {
+        latencies_ns: Vec::with_capacity(n),
+        queue_ns: Vec::with_capacity(n),
+        service_ns: Vec::with_capacity(n),
+        ..Default::default()
+    };
+    start.wait();
+    record.start_unix_ns = unix_ns();
+    for _ in 0..ops {
+        let sent = Instant::now();
+        if tx
+            .send(ToOwner::Request {
+                sent,
+                reply: reply_tx.clone(),
+            })
+            .is_err()
+        {
+            record.error = Some("the GPU owner is gone".into());
+            break;
+        }
+        match reply_rx.recv_timeout(timeout) {
+            Ok(Ok((queued, service))) => {
+                record.latencies_ns.push(sent.elapsed().as_nanos() as u64);
+                record.queue_ns.push(queued.as_nanos() as u64);
+                record.service_ns.push(service.as_nanos() as u64);
+                record.ops_completed += 1;
+            }
+            Ok(Err(e)) => {
+                record.error = Some(e);
+                break;
+            }
+            Err(_) => {
+                record.error = Some("timed out (point timeout) waiting for the GPU owner".into());
+                break;
+            }
+        }
+    }
+    record.end_unix_ns = unix_ns();
+    record
+}
+
+impl Workers for Owner {
     fn setup(&self) -> SetupTimes {
         self.setup
     }
@@ -173,55 +356,21 @@ impl Workers for QueuePool {
         deadline: Instant,
     ) -> Result<Vec<TrialRecord>, String> {
         let total = ops * self.clients as u64;
-        self.worker
-            // As many checks per client as other strategies make per worker.
-            .send(ToWorker::Begin {
-                ops: total,
-                checks: checks * self.clients as u64,
-            })
-            .map_err(|_| "the GPU worker is gone".to_string())?;
+        // As many checks per client as other strategies make per worker.
+        self.send(ToOwner::Begin {
+            ops: total,
+            checks: checks * self.clients as u64,
+        })?;
         let start = Arc::new(Barrier::new(self.clients));
         let timeout = remaining(deadline);
+        let tx = self.tx.clone().ok_or("the GPU owner is gone")?;
         let clients: Vec<_> = (0..self.clients)
             .map(|_| {
-                let worker = self.worker.clone();
-                let start = Arc::clone(&start);
-                std::thread::spawn(move || {
-                    let (reply_tx, reply_rx) = sync_channel(1);
-                    let mut record = TrialRecord {
-                        latencies_ns: Vec::with_capacity(ops as usize),
-                        ..Default::default()
-                    };
-                    start.wait();
-                    record.start_unix_ns = unix_ns();
-                    for _ in 0..ops {
-                        let sent = Instant::now();
-                        if worker.send(ToWorker::Request(reply_tx.clone())).is_err() {
-                            record.error = Some("the GPU worker is gone".into());
-                            break;
-                        }
-                        match reply_rx.recv_timeout(timeout) {
-                            Ok(Ok(())) => {
-                                record.latencies_ns.push(sent.elapsed().as_nanos() as u64);
-                                record.ops_completed += 1;
-                            }
-                            Ok(Err(e)) => {
-                                record.error = Some(e);
-                                break;
-                            }
-                            Err(_) => {
-                                record.error = Some(
-                                    "timed out (point timeout) waiting for the GPU worker".into(),
-                                );
-                                break;
-                            }
-                        }
-                    }
-                    record.end_unix_ns = unix_ns();
-                    record
-                })
+                let (tx, start) = (tx.clone(), Arc::clone(&start));
+                std::thread::spawn(move || client(tx, ops, start, timeout))
             })
             .collect();
+        drop(tx);
         let mut records: Vec<TrialRecord> = clients
             .into_iter()
             .map(|c| {
@@ -231,33 +380,42 @@ impl Workers for QueuePool {
                 })
             })
             .collect();
-        self.worker
-            .send(ToWorker::End)
-            .map_err(|_| "the GPU worker is gone".to_string())?;
-        let mut worker_record = match self.reports.recv_timeout(remaining(deadline)) {
+        self.send(ToOwner::End)?;
+        let mut owner = match self.reports.recv_timeout(remaining(deadline)) {
             Ok(Ok(record)) => record,
             Ok(Err(e)) => return Err(e),
             Err(_) => {
                 return Err(
-                    "timed out (point timeout) while the GPU worker checked the trial".into(),
+                    "timed out (point timeout) while the GPU owner checked the trial".into(),
                 );
             }
         };
-        // The worker's span is not the clients': the trial spans the clients.
-        worker_record.start_unix_ns = records.iter().map(|r| r.start_unix_ns).min().unwrap_or(0);
-        worker_record.end_unix_ns = records.iter().map(|r| r.end_unix_ns).max().unwrap_or(0);
-        records.push(worker_record);
+        // The trial spans the clients.
+        owner.start_unix_ns = records.iter().map(|r| r.start_unix_ns).min().unwrap_or(0);
+        owner.end_unix_ns = records.iter().map(|r| r.end_unix_ns).max().unwrap_or(0);
+        records.push(owner);
         Ok(records)
     }
 }
 
-impl Drop for QueuePool {
+impl Drop for Owner {
     fn drop(&mut self) {
-        // Closing the channel ends the worker's loop.
-        let (closed, _) = channel();
-        self.worker = closed;
+        // Closing the channel ends the owner's loop.
+        self.tx = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::buckets;
+
+    #[test]
+    fn batch_sizes_are_powers_of_two_up_to_the_limit() {
+        assert_eq!(buckets(1), vec![1]);
+        assert_eq!(buckets(16), vec![1, 2, 4, 8, 16]);
+        assert_eq!(buckets(12), vec![1, 2, 4, 8, 12]);
     }
 }
