@@ -87,7 +87,12 @@ fn plot_draws_every_chart_from_result_files() {
         assert_chart(&path, &STRATEGIES);
     }
     // Charts of bars and cells use their own colours, not the strategies'.
-    for chart in ["phases-linear-256-128", "heatmap-linear-256-128", "size"] {
+    for chart in [
+        "phases-linear-256-128",
+        "heatmap-linear-256-128",
+        "size",
+        "server",
+    ] {
         let path = out.path().join(format!("{chart}.png"));
         assert!(
             stdout.contains(path.to_str().unwrap()),

@@ -6,6 +6,7 @@ mod efficiency;
 mod heatmap;
 mod latency;
 mod phases;
+mod server;
 mod size;
 mod stack;
 mod throughput;
@@ -261,6 +262,9 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     if !stack::steps(runs).is_empty() {
         of_runs!(stack);
+    }
+    if !server::points(runs).is_empty() {
+        of_runs!(server);
     }
     Ok(written)
 }
