@@ -108,13 +108,7 @@ where
             .label("✕ failed or wrong point")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::MiddleRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 18))
-        .draw()?;
+    super::legend(&mut chart, SeriesLabelPosition::MiddleRight, 18)?;
     root.present()?;
     Ok(())
 }

@@ -96,13 +96,7 @@ where
                 BLACK.mix(0.6).stroke_width(2),
             )
         });
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 16))
-        .draw()?;
+    super::legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
     root.present()?;
     Ok(())
 }

@@ -114,13 +114,7 @@ where
                         Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
                     });
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK.mix(0.4))
-                .label_font((FONT, 14))
-                .draw()?;
+            super::legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         }
     }
     root.present()?;

@@ -115,13 +115,7 @@ where
             ))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 14))
-        .draw()?;
+    super::legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
 
     // The batch sizes formed at the most clients.
     let busiest = server.iter().max_by_key(|p| p.n).expect("non-empty");

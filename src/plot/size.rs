@@ -103,13 +103,7 @@ where
             .label(name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 16))
-        .draw()?;
+    super::legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
     root.present()?;
     Ok(())
 }
