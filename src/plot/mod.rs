@@ -341,6 +341,15 @@ where
     Ok(())
 }
 
+/// The points that `keep` selects from the first run that has any, in
+/// run order: the run-level charts draw one run.
+pub(crate) fn first_run_with(runs: &[Run], keep: impl Fn(&Point) -> bool) -> Vec<&Point> {
+    runs.iter()
+        .map(|r| r.points.iter().filter(|p| keep(p)).collect::<Vec<_>>())
+        .find(|points| !points.is_empty())
+        .unwrap_or_default()
+}
+
 /// The legend, the same on every chart: a light box where `position` says.
 pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,

@@ -10,15 +10,7 @@ use crate::results::{Point, Run, Status};
 
 /// The first run's server points, if it has any.
 pub(crate) fn points(runs: &[Run]) -> Vec<&Point> {
-    runs.iter()
-        .map(|r| {
-            r.points
-                .iter()
-                .filter(|p| p.strategy == "server" && p.status == Status::Ok)
-                .collect::<Vec<_>>()
-        })
-        .find(|s| !s.is_empty())
-        .unwrap_or_default()
+    super::first_run_with(runs, |p| p.strategy == "server" && p.status == Status::Ok)
 }
 
 pub(crate) fn draw<DB: DrawingBackend>(

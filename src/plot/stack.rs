@@ -9,15 +9,7 @@ use crate::results::{Point, Run};
 
 /// The labelled points of the first run that has any, in run order.
 pub(crate) fn steps(runs: &[Run]) -> Vec<&Point> {
-    runs.iter()
-        .map(|r| {
-            r.points
-                .iter()
-                .filter(|p| p.label.is_some())
-                .collect::<Vec<_>>()
-        })
-        .find(|steps| !steps.is_empty())
-        .unwrap_or_default()
+    super::first_run_with(runs, |p| p.label.is_some())
 }
 
 pub(crate) fn draw<DB: DrawingBackend>(
