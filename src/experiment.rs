@@ -108,6 +108,9 @@ struct SweepFile {
     max_batch: Option<toml::Spanned<NonZeroU32>>,
     /// `server` only: longest wait, in µs, after a batch's first request.
     max_delay_us: Option<u64>,
+    /// `queue`/`server` only: open loop — each client sends requests at
+    /// Poisson-distributed times at this mean rate, without waiting for answers.
+    arrival_rate_per_s: Option<f64>,
     /// Names the sweep's points as a step of a sequence (the seeds'
     /// optimisation stack); the report tabulates labelled steps in order.
     label: Option<String>,
@@ -135,6 +138,9 @@ pub struct PointSpec {
     pub label: Option<String>,
     /// `server`'s batching limits (requests, µs); `None` for other strategies.
     pub server: Option<(u32, u64)>,
+    /// Open-loop clients' mean request rate each (requests/s), for `queue`
+    /// and `server`; `None` for closed-loop clients.
+    pub arrival_rate_per_s: Option<f64>,
     pub sync: SyncMode,
     pub precision: Precision,
     pub settings: Settings,
@@ -234,6 +240,19 @@ impl Experiment {
                     )));
                 }
             };
+            if let Some(rate) = sweep.arrival_rate_per_s {
+                if !matches!(sweep.strategy, StrategyKind::Queue | StrategyKind::Server) {
+                    return Err(invalid(format!(
+                        "line {n_line}: arrival_rate_per_s (open-loop clients) is for queue and server; {} has no clients",
+                        sweep.strategy.name()
+                    )));
+                }
+                if !(rate.is_finite() && rate > 0.0) {
+                    return Err(invalid(format!(
+                        "line {n_line}: arrival_rate_per_s must be more than 0"
+                    )));
+                }
+            }
             let sync = sweep.sync.unwrap_or(SyncMode::Readback);
             let answers_when_done =
                 matches!(sweep.strategy, StrategyKind::Queue | StrategyKind::Server);
@@ -271,6 +290,7 @@ impl Experiment {
                     batch,
                     label: sweep.label.clone(),
                     server,
+                    arrival_rate_per_s: sweep.arrival_rate_per_s,
                     sync,
                     precision: sweep.precision.unwrap_or_default(),
                     settings: settings.clone(),
@@ -426,6 +446,22 @@ ops = 7
         ))
         .unwrap_err();
         assert!(e.contains("server answers each request"), "{e}");
+    }
+
+    #[test]
+    fn arrival_rates_are_for_clients_only() {
+        let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\narrival_rate_per_s = 100.0"))
+            .unwrap_err();
+        assert!(
+            e.contains("line 10") && e.contains("queue and server"),
+            "{e}"
+        );
+        let e = parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            "strategy = \"queue\"\nn = [1, 2]\narrival_rate_per_s = 0.0",
+        ))
+        .unwrap_err();
+        assert!(e.contains("more than 0"), "{e}");
     }
 
     #[test]

@@ -419,6 +419,7 @@ mod tests {
                 precision: "f32".into(),
                 hybrid_batch: 0,
                 server: None,
+                open_loop_rate: None,
             },
             fit: UslFit {
                 lambda: 1.0,

@@ -79,6 +79,9 @@ pub struct Point {
     pub max_batch: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delay_us: Option<u64>,
+    /// Open-loop clients' mean request rate each (requests/s), if open loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrival_rate_per_s: Option<f64>,
     /// `queue`/`server`: per request, time waiting before its batch ran, and
     /// the batch's time on the GPU owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,6 +153,9 @@ pub struct CurveKey {
     /// A `server` curve's batching limits (requests, µs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<(u32, u64)>,
+    /// An open-loop curve's per-client rate (requests/s, rounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_loop_rate: Option<u64>,
 }
 
 // Result files written before a field existed still load.
@@ -168,6 +174,7 @@ impl Point {
             sync: self.sync.clone(),
             precision: self.precision.clone(),
             server: self.max_batch.zip(self.max_delay_us),
+            open_loop_rate: self.arrival_rate_per_s.map(|r| r.round() as u64),
             hybrid_batch: if self.strategy == "hybrid" {
                 self.batch
             } else {
@@ -178,8 +185,13 @@ impl Point {
 
     /// The strategy as shown in tables and legends: `hybrid ×32` names its batch.
     pub fn strategy_label(&self) -> String {
+        let open = self.arrival_rate_per_s.map_or(String::new(), |r| {
+            format!(" · open loop {r:.0}/s per client")
+        });
         if let (Some(b), Some(d)) = (self.max_batch, self.max_delay_us) {
-            format!("server ≤{b} / {d} µs")
+            format!("server ≤{b} / {d} µs{open}")
+        } else if self.strategy == "queue" && !open.is_empty() {
+            format!("queue{open}")
         } else if self.strategy == "hybrid" {
             format!("hybrid ×{}", self.batch)
         } else {
@@ -292,6 +304,7 @@ pub(crate) mod tests {
             label: None,
             max_batch: None,
             max_delay_us: None,
+            arrival_rate_per_s: None,
             queue_us: None,
             service_us: None,
             batch_sizes: Default::default(),

@@ -24,6 +24,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             batch: 1,
             label: None,
             server: None,
+            arrival_rate_per_s: None,
             sync: SyncMode::Readback,
             precision: Precision::F32,
             settings: Settings {

@@ -257,3 +257,35 @@ fn server_respects_max_batch_and_max_delay() {
         "a lone request waits max_delay_us for company: {waited:?}"
     );
 }
+
+/// Open-loop clients send at Poisson times without waiting for answers;
+/// every request is still answered once, checked, and batched.
+#[test]
+fn open_loop_server_answers_every_request() {
+    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 30\nchecks = 3\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [3]\nmax_batch = 8\nmax_delay_us = 2000\narrival_rate_per_s = 2000\n";
+    let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
+    let p = &run.points[0];
+    assert_eq!(p.status, Status::Ok, "{:?}", p.error);
+    assert_eq!(p.arrival_rate_per_s, Some(2000.0));
+    assert_eq!(p.ops_completed, 2 * 30 * 3);
+    assert_eq!(p.ops_wrong, 0);
+    assert!(p.ops_checked > 0);
+    let served: u64 = p
+        .batch_sizes
+        .iter()
+        .map(|(size, count)| u64::from(*size) * count)
+        .sum();
+    assert_eq!(served, p.ops_completed);
+    // 3 clients at 2,000/s offer 6,000 requests/s: 90 per trial take ~15 ms.
+    assert!(
+        p.measured_s > 0.02,
+        "open-loop trials last as long as their arrivals: {} s",
+        p.measured_s
+    );
+    assert!(
+        p.strategy_label().contains("open loop 2000/s"),
+        "{}",
+        p.strategy_label()
+    );
+}

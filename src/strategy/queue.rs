@@ -9,9 +9,11 @@
 //!   them as one batched dispatch and answers each. Batches run on the
 //!   smallest prepared size that holds them (1, 2, 4, … `max_batch`).
 //!
-//! Clients are closed-loop: each sends its next request when the last is
-//! answered, and times it end to end; the owner reports how long each batch
-//! waited and ran, and how many batches of each size it formed.
+//! Clients are closed-loop (each sends its next request when the last is
+//! answered) or, with `arrival_rate_per_s`, open-loop (each sends at
+//! Poisson-distributed times, seeded, whatever the answers), as MLPerf's
+//! Server scenario does. Clients time each request end to end; the owner
+//! reports how long each batch waited and ran, and the batch sizes formed.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -114,6 +116,11 @@ fn buckets(max_batch: u32) -> Vec<u32> {
 
 struct Owner {
     tx: Option<Sender<ToOwner>>,
+    /// Open-loop clients' rate each (requests/s); closed loop when `None`.
+    open_loop: Option<f64>,
+    /// Seeds each trial's arrival times, so a run is reproducible.
+    seed: u64,
+    trials: u64,
     reports: Receiver<Result<TrialRecord, String>>,
     clients: usize,
     setup: SetupTimes,
@@ -280,6 +287,9 @@ impl Owner {
         };
         Ok(Self {
             tx: Some(tx),
+            open_loop: point.arrival_rate_per_s,
+            seed: point.settings.seed,
+            trials: 0,
             reports,
             clients: point.n as usize,
             setup: SetupTimes {
@@ -344,6 +354,99 @@ fn client(tx: Sender<ToOwner>, ops: u64, start: Arc<Barrier>, timeout: Duration)
     record
 }
 
+/// Open-loop arrival times: `count` offsets from the start with
+/// exponentially distributed gaps of mean 1/`rate_per_s` (a Poisson
+/// process), reproducible from `seed`.
+pub fn poisson_arrivals(rate_per_s: f64, count: usize, seed: u64) -> Vec<Duration> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut t = 0.0f64;
+    (0..count)
+        .map(|_| {
+            // 1 − U is in (0, 1], so its log is finite.
+            let u: f64 = rng.random();
+            t += -(1.0 - u).ln() / rate_per_s;
+            Duration::from_secs_f64(t)
+        })
+        .collect()
+}
+
+/// An open-loop client: sends its requests at `arrivals`, never waiting for
+/// answers; a collector thread times each answer against its send time
+/// (the owner answers in arrival order).
+fn open_client(
+    tx: Sender<ToOwner>,
+    arrivals: Vec<Duration>,
+    start: Arc<Barrier>,
+    timeout: Duration,
+) -> TrialRecord {
+    let n = arrivals.len();
+    let (reply_tx, reply_rx) = sync_channel::<Answer>(n.max(1));
+    let (sent_tx, sent_rx) = channel::<Instant>();
+    let collector = std::thread::spawn(move || {
+        let mut record = TrialRecord {
+            latencies_ns: Vec::with_capacity(n),
+            queue_ns: Vec::with_capacity(n),
+            service_ns: Vec::with_capacity(n),
+            ..Default::default()
+        };
+        for sent in sent_rx {
+            match reply_rx.recv_timeout(timeout) {
+                Ok(Ok((queued, service))) => {
+                    record.latencies_ns.push(sent.elapsed().as_nanos() as u64);
+                    record.queue_ns.push(queued.as_nanos() as u64);
+                    record.service_ns.push(service.as_nanos() as u64);
+                    record.ops_completed += 1;
+                }
+                Ok(Err(e)) => {
+                    record.error = Some(e);
+                    break;
+                }
+                Err(_) => {
+                    record.error =
+                        Some("timed out (point timeout) waiting for the GPU owner".into());
+                    break;
+                }
+            }
+        }
+        record.end_unix_ns = unix_ns();
+        record
+    });
+    start.wait();
+    let start_unix_ns = unix_ns();
+    let began = Instant::now();
+    for at in arrivals {
+        let due = began + at;
+        // Sleep to just short of the arrival, then spin: sleeps overshoot.
+        if let Some(ahead) = due.checked_duration_since(Instant::now()) {
+            if ahead > Duration::from_micros(200) {
+                std::thread::sleep(ahead - Duration::from_micros(100));
+            }
+            while Instant::now() < due {
+                std::hint::spin_loop();
+            }
+        }
+        let sent = Instant::now();
+        if sent_tx.send(sent).is_err()
+            || tx
+                .send(ToOwner::Request {
+                    sent,
+                    reply: reply_tx.clone(),
+                })
+                .is_err()
+        {
+            break;
+        }
+    }
+    drop(sent_tx);
+    let mut record = collector.join().unwrap_or_else(|_| TrialRecord {
+        error: Some("a collector thread panicked".into()),
+        ..Default::default()
+    });
+    record.start_unix_ns = start_unix_ns;
+    record
+}
+
 impl Workers for Owner {
     fn setup(&self) -> SetupTimes {
         self.setup
@@ -364,10 +467,24 @@ impl Workers for Owner {
         let start = Arc::new(Barrier::new(self.clients));
         let timeout = remaining(deadline);
         let tx = self.tx.clone().ok_or("the GPU owner is gone")?;
+        let open_loop = self.open_loop.map(|rate| {
+            self.trials += 1;
+            (
+                rate,
+                self.seed.wrapping_mul(1_000_003).wrapping_add(self.trials),
+            )
+        });
         let clients: Vec<_> = (0..self.clients)
-            .map(|_| {
+            .map(|c| {
                 let (tx, start) = (tx.clone(), Arc::clone(&start));
-                std::thread::spawn(move || client(tx, ops, start, timeout))
+                match open_loop {
+                    Some((rate, seed)) => {
+                        let arrivals =
+                            poisson_arrivals(rate, ops as usize, seed.wrapping_add(c as u64));
+                        std::thread::spawn(move || open_client(tx, arrivals, start, timeout))
+                    }
+                    None => std::thread::spawn(move || client(tx, ops, start, timeout)),
+                }
             })
             .collect();
         drop(tx);
@@ -410,7 +527,33 @@ impl Drop for Owner {
 
 #[cfg(test)]
 mod tests {
-    use super::buckets;
+    use super::{buckets, poisson_arrivals};
+
+    #[test]
+    fn poisson_arrivals_are_reproducible_from_a_seed_and_have_the_rate() {
+        let a = poisson_arrivals(1000.0, 20_000, 7);
+        assert_eq!(
+            a,
+            poisson_arrivals(1000.0, 20_000, 7),
+            "same seed, same arrivals"
+        );
+        assert_ne!(
+            a,
+            poisson_arrivals(1000.0, 20_000, 8),
+            "another seed, other arrivals"
+        );
+        assert!(a.windows(2).all(|w| w[0] <= w[1]));
+        // 20,000 arrivals at 1,000/s span about 20 s (mean gap 1 ms ± 1%).
+        let span = a.last().unwrap().as_secs_f64();
+        assert!((span - 20.0).abs() < 0.5, "{span}");
+        // Exponential gaps: their standard deviation equals their mean.
+        let gaps: Vec<f64> = std::iter::once(a[0].as_secs_f64())
+            .chain(a.windows(2).map(|w| (w[1] - w[0]).as_secs_f64()))
+            .collect();
+        let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+        let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64).sqrt();
+        assert!((sd / mean - 1.0).abs() < 0.05, "sd/mean = {}", sd / mean);
+    }
 
     #[test]
     fn batch_sizes_are_powers_of_two_up_to_the_limit() {
