@@ -82,13 +82,27 @@ where
         .draw()?;
     let mut strategies: Vec<String> = all.iter().map(|p| p.strategy_label()).collect();
     strategies.dedup();
+    // Several server curves (limits, open or closed loop) get shades of
+    // the server's colour, so they stay apart.
+    const SHADES: [RGBColor; 4] = [
+        RGBColor(227, 119, 194),
+        RGBColor(140, 20, 120),
+        RGBColor(255, 160, 60),
+        RGBColor(90, 60, 200),
+    ];
+    let mut servers_seen = 0;
     for label in strategies {
         let curve: Vec<&Point> = all
             .iter()
             .copied()
             .filter(|p| p.strategy_label() == label)
             .collect();
-        let colour = strategy_colour(&curve[0].strategy);
+        let colour = if curve[0].strategy == "server" {
+            servers_seen += 1;
+            SHADES[(servers_seen - 1) % SHADES.len()]
+        } else {
+            strategy_colour(&curve[0].strategy)
+        };
         let xy: Vec<(f64, f64)> = curve
             .iter()
             .filter_map(|p| Some((p99(p), p.samples_per_s?)))
@@ -107,7 +121,7 @@ where
             ))?;
         }
     }
-    super::legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
+    super::legend(&mut chart, SeriesLabelPosition::LowerLeft, 14)?;
 
     // The batch sizes formed at the most clients.
     let busiest = server.iter().max_by_key(|p| p.n).expect("non-empty");
