@@ -55,6 +55,9 @@ pub struct Settings {
     pub timeout_s: f64,
     /// Seed of the random weights and inputs.
     pub seed: u64,
+    /// Reuse each worker's buffers and bind groups (a pool, the default);
+    /// `false` allocates them for every op, as an eager framework does.
+    pub pool: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             checks: 8,
             timeout_s: 300.0,
             seed: 1,
+            pool: true,
         }
     }
 }
@@ -123,6 +127,7 @@ struct SweepFile {
     checks: Option<u64>,
     timeout_s: Option<f64>,
     seed: Option<u64>,
+    pool: Option<bool>,
 }
 
 /// One point to measure: everything the runner and the strategy need.
@@ -276,6 +281,7 @@ impl Experiment {
                 checks: sweep.checks.unwrap_or(settings.checks),
                 timeout_s: sweep.timeout_s.unwrap_or(settings.timeout_s),
                 seed: sweep.seed.unwrap_or(settings.seed),
+                pool: sweep.pool.unwrap_or(settings.pool),
             };
             if settings.timeout_s.is_nan() || settings.timeout_s <= 0.0 {
                 return Err(invalid(format!(

@@ -420,6 +420,7 @@ mod tests {
                 hybrid_batch: 0,
                 server: None,
                 open_loop_rate: None,
+                pool: true,
             },
             fit: UslFit {
                 lambda: 1.0,

@@ -79,6 +79,9 @@ pub struct Point {
     pub max_batch: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_delay_us: Option<u64>,
+    /// `false` when every op allocated its buffers and bind groups.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub pool: bool,
     /// Open-loop clients' mean request rate each (requests/s), if open loop.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrival_rate_per_s: Option<f64>,
@@ -156,9 +159,20 @@ pub struct CurveKey {
     /// An open-loop curve's per-client rate (requests/s, rounded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_loop_rate: Option<u64>,
+    /// `false` for a curve measured without the buffer pool.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub pool: bool,
 }
 
 // Result files written before a field existed still load.
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
 fn wall_clock() -> String {
     "wall-clock".into()
 }
@@ -175,6 +189,7 @@ impl Point {
             precision: self.precision.clone(),
             server: self.max_batch.zip(self.max_delay_us),
             open_loop_rate: self.arrival_rate_per_s.map(|r| r.round() as u64),
+            pool: self.pool,
             hybrid_batch: if self.strategy == "hybrid" {
                 self.batch
             } else {
@@ -185,6 +200,15 @@ impl Point {
 
     /// The strategy as shown in tables and legends: `hybrid ×32` names its batch.
     pub fn strategy_label(&self) -> String {
+        let label = self.strategy_label_pooled();
+        if self.pool {
+            label
+        } else {
+            format!("{label} (no pool)")
+        }
+    }
+
+    fn strategy_label_pooled(&self) -> String {
         let open = self.arrival_rate_per_s.map_or(String::new(), |r| {
             format!(" · open loop {r:.0}/s per client")
         });
@@ -304,6 +328,7 @@ pub(crate) mod tests {
             label: None,
             max_batch: None,
             max_delay_us: None,
+            pool: true,
             arrival_rate_per_s: None,
             queue_us: None,
             service_us: None,

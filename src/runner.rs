@@ -171,6 +171,7 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         max_batch: spec.server.map(|s| s.0),
         max_delay_us: spec.server.map(|s| s.1),
         arrival_rate_per_s: spec.arrival_rate_per_s,
+        pool: spec.settings.pool,
         queue_us: summary.queue_us,
         service_us: summary.service_us,
         batch_sizes: summary.batch_sizes,

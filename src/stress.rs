@@ -35,6 +35,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
                 checks: ops.get(),
                 timeout_s,
                 seed: 1,
+                pool: true,
             },
         };
         let point = measure_point(&spec, env);

@@ -108,8 +108,8 @@ fn outputs_of_different_slots_differ_and_a_mix_up_is_caught() {
         let mut out = vec![0u8; prepared.output_bytes()];
 
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        prepared.encode(&mut encoder, 0, None);
-        readback.record_copy(&mut encoder, prepared.output(0));
+        let output = prepared.encode(&mut encoder, 0, None);
+        readback.record_copy(&mut encoder, &output);
         let submission = ctx.queue.submit([encoder.finish()]);
         readback
             .read_into(&ctx.device, submission, &mut out, Duration::from_secs(60))

@@ -289,3 +289,46 @@ fn open_loop_server_answers_every_request() {
         p.strategy_label()
     );
 }
+
+/// Without the pool (`pool = false`) every op allocates its own input,
+/// output and bind groups; outputs stay right under every strategy, sync
+/// mode and workload, and the points say they were measured so.
+#[test]
+fn without_the_pool_every_op_allocates_and_stays_right() {
+    let mut text =
+        String::from("[settings]\nwarmup_ops = 2\ntrials = 2\nops = 6\nchecks = 3\npool = false\n");
+    for (strategy, sync) in [
+        ("threads", "readback"),
+        ("threads", "wait"),
+        ("batch", "end"),
+        ("processes", "readback"),
+        ("queue", "readback"),
+        ("devices", "spin"),
+    ] {
+        text += &format!(
+            "[[sweep]]\nworkload = \"linear\"\nstrategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\n"
+        );
+    }
+    for (workload, dims) in [("mlp", "[20, 33, 7]"), ("transformer", "[32, 2, 5, 48]")] {
+        text += &format!(
+            "[[sweep]]\nworkload = \"{workload}\"\ndims = {dims}\nstrategy = \"threads\"\nn = [2]\n"
+        );
+    }
+    text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [2]\npool = true\n";
+    let (_dir, run) = common::run_experiment(common::curves(), &text, &[]);
+    let (pooled, fresh): (Vec<_>, Vec<_>) = run.points.iter().partition(|p| p.pool);
+    assert_eq!((fresh.len(), pooled.len()), (6 * 2 + 2, 1));
+    for p in &run.points {
+        let what = format!(
+            "{} {} N={} sync {} pool {}: {:?}",
+            p.workload, p.strategy, p.n, p.sync, p.pool, p.error
+        );
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
+        assert_eq!(p.ops_wrong, 0, "{what}");
+        assert!(p.ops_checked > 0, "{what}");
+        assert_eq!(p.strategy_label().ends_with("(no pool)"), !p.pool, "{what}");
+    }
+    // A curve with and one without the pool are different curves.
+    assert_ne!(fresh[0].curve_key(), pooled[0].curve_key());
+}

@@ -188,6 +188,12 @@ impl OpLoop {
         }
     }
 
+    /// Allocates each op's buffers and bind groups afresh from now on (the
+    /// `pool = false` setting), instead of reusing the prepared ones.
+    pub fn allocate_per_op(&mut self) {
+        self.prepared.allocate_per_op();
+    }
+
     /// Whether GPU execution times come from timestamp queries.
     pub fn has_gpu_timestamps(&self) -> bool {
         self.timestamps.is_some()
@@ -338,10 +344,9 @@ impl OpLoop {
             }),
             _ => None,
         };
-        self.prepared.encode(&mut encoder, slot, writes);
+        let output = self.prepared.encode(&mut encoder, slot, writes);
         if self.sync == SyncMode::Readback {
-            self.readback
-                .record_copy(&mut encoder, self.prepared.output(slot));
+            self.readback.record_copy(&mut encoder, &output);
         }
         let commands = encoder.finish();
         let t1 = Instant::now();
@@ -439,7 +444,7 @@ impl OpLoop {
     fn clear_outputs(&self) -> Result<(), GpuError> {
         let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
         for slot in 0..SLOTS {
-            encoder.clear_buffer(self.prepared.output(slot), 0, None);
+            encoder.clear_buffer(&self.prepared.output(slot), 0, None);
         }
         let submission = self.ctx.queue.submit([encoder.finish()]);
         self.poll(Some(submission))
@@ -469,7 +474,7 @@ impl OpLoop {
         for slot in 0..SLOTS.min(ops as usize) {
             let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
             self.readback
-                .record_copy(&mut encoder, self.prepared.output(slot));
+                .record_copy(&mut encoder, &self.prepared.output(slot));
             let submission = self.ctx.queue.submit([encoder.finish()]);
             self.readback.read_into(
                 &self.ctx.device,

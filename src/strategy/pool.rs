@@ -164,6 +164,9 @@ fn worker_main(
             Duration::from_secs_f64(point.settings.timeout_s),
         );
         op_loop.setup.device_s = device_s;
+        if !point.settings.pool {
+            op_loop.allocate_per_op();
+        }
         op_loop
             .warm_up(point.settings.warmup_ops, point.settings.warmup_s)
             .map(|_| op_loop)

@@ -52,6 +52,7 @@ impl Strategy for Processes {
             sync: point.sync,
             warmup_ops: point.settings.warmup_ops,
             warmup_s: point.settings.warmup_s,
+            pool: point.settings.pool,
             seed: worker_seed(point.settings.seed, worker),
             timeout_s: point.settings.timeout_s,
             adapter_name: env.ctx.info.name.clone(),
@@ -71,6 +72,8 @@ pub struct WorkerSpec {
     pub sync: SyncMode,
     pub warmup_ops: u64,
     pub warmup_s: f64,
+    /// `false`: allocate buffers and bind groups for every op.
+    pub pool: bool,
     pub seed: u64,
     pub timeout_s: f64,
     /// The exact adapter the parent measures, so every process uses it too.
@@ -130,6 +133,9 @@ pub fn serve() -> anyhow::Result<()> {
         spec.sync,
         timeout,
     );
+    if !spec.pool {
+        op_loop.allocate_per_op();
+    }
     if let Err(e) = op_loop.warm_up(spec.warmup_ops, spec.warmup_s) {
         return send(&FromWorker::Error(e));
     }

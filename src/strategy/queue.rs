@@ -257,6 +257,9 @@ impl Owner {
                             point.sync,
                             Duration::from_secs_f64(point.settings.timeout_s),
                         );
+                        if !point.settings.pool {
+                            op_loop.allocate_per_op();
+                        }
                         op_loop.warm_up(point.settings.warmup_ops, point.settings.warmup_s)?;
                         setup.prepare_s += op_loop.setup.prepare_s;
                         setup.warmup_s += op_loop.setup.warmup_s;

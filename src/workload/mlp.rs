@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Precision;
-use super::program::{Builder, Program, ProgramSlot, SamplePool, random};
+use super::program::{Builder, Program, ProgramSlot, SamplePool, encode_values, random};
 use super::reference::{self, narrow, widen};
 use crate::gpu::GpuContext;
 
@@ -101,7 +101,8 @@ impl Mlp {
 
         let slots = (0..super::SLOTS)
             .map(|slot| {
-                let input = b.upload(&format!("mlp.x[{slot}]"), &pool.slot_input(slot));
+                let input_data = pool.slot_input(slot);
+                let input = b.upload(&format!("mlp.x[{slot}]"), &input_data);
                 let output = b.scratch(&format!("mlp.y[{slot}]"), (batch * out_width) as usize);
                 let dispatches = (0..n_layers)
                     .map(|i| {
@@ -126,6 +127,8 @@ impl Mlp {
                     .collect();
                 ProgramSlot {
                     dispatches,
+                    input_bytes: encode_values(&input_data, precision),
+                    input,
                     output,
                     expected: pool.slot_expected(slot, &references),
                 }
@@ -135,6 +138,8 @@ impl Mlp {
             precision,
             slots,
             out_len: (batch * out_width) as usize,
+            device: ctx.device.clone(),
+            fresh: None,
         }
     }
 }

@@ -124,17 +124,21 @@ impl Workload {
 /// A workload ready to run on one device: everything allocated, nothing
 /// left to build. One op = one forward pass over one input slot.
 pub trait Prepared: Send {
-    /// Records one op over input slot `slot` into `encoder`. With
-    /// `timestamps`, the GPU writes the time at the op's start and end, so
-    /// GPU execution time can be measured.
+    /// Records one op over input slot `slot` into `encoder` and returns the
+    /// buffer its output lands in. With `timestamps`, the GPU writes the
+    /// time at the op's start and end, so GPU execution time can be measured.
     fn encode(
         &self,
         encoder: &mut wgpu::CommandEncoder,
         slot: usize,
         timestamps: Option<wgpu::ComputePassTimestampWrites<'_>>,
-    );
-    /// The buffer slot `slot`'s output lands in.
-    fn output(&self, slot: usize) -> &wgpu::Buffer;
+    ) -> wgpu::Buffer;
+    /// The buffer slot `slot`'s latest output is in.
+    fn output(&self, slot: usize) -> wgpu::Buffer;
+    /// From now on, allocate each op's input and output buffers and bind
+    /// groups afresh instead of reusing them (no pool), as an eager
+    /// framework does, so the pool's gain can be measured.
+    fn allocate_per_op(&mut self);
     /// Output values of one op.
     fn output_len(&self) -> usize;
     /// The storage format of the output.

@@ -56,6 +56,8 @@ pub fn random(len: usize, scale: f32, seed: u64, precision: Precision) -> Vec<f3
 pub struct Dispatch {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
+    /// What is bound at 0, 1, 2, …, to bind afresh without the pool.
+    buffers: Vec<wgpu::Buffer>,
     workgroups: (u32, u32, u32),
 }
 
@@ -142,6 +144,7 @@ impl<'a> Builder<'a> {
         Dispatch {
             pipeline,
             bind_group,
+            buffers: buffers.iter().map(|b| (*b).clone()).collect(),
             workgroups,
         }
     }
@@ -229,10 +232,16 @@ pub struct Program {
     pub precision: Precision,
     pub slots: Vec<ProgramSlot>,
     pub out_len: usize,
+    pub device: wgpu::Device,
+    /// Without the pool: each slot's latest freshly allocated output.
+    pub fresh: Option<std::sync::Mutex<Vec<wgpu::Buffer>>>,
 }
 
 pub struct ProgramSlot {
     pub dispatches: Vec<Dispatch>,
+    pub input: wgpu::Buffer,
+    /// The input's bytes, kept to upload afresh without the pool.
+    pub input_bytes: Vec<u8>,
     pub output: wgpu::Buffer,
     pub expected: Vec<f32>,
 }
@@ -243,22 +252,90 @@ impl Prepared for Program {
         encoder: &mut wgpu::CommandEncoder,
         slot: usize,
         timestamps: Option<wgpu::ComputePassTimestampWrites<'_>>,
-    ) {
-        // One pass: wgpu orders the dispatches in it, each seeing the
-        // previous one's writes.
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("op"),
-            timestamp_writes: timestamps,
+    ) -> wgpu::Buffer {
+        let this = &self.slots[slot];
+        let Some(fresh) = &self.fresh else {
+            // One pass: wgpu orders the dispatches in it, each seeing the
+            // previous one's writes.
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("op"),
+                timestamp_writes: timestamps,
+            });
+            for d in &this.dispatches {
+                pass.set_pipeline(&d.pipeline);
+                pass.set_bind_group(0, &d.bind_group, &[]);
+                pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, d.workgroups.2);
+            }
+            return this.output.clone();
+        };
+        // No pool: this op's own input, output and bind groups.
+        let input = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("op.fresh.input"),
+                contents: &this.input_bytes,
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+        let output = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("op.fresh.output"),
+            size: this.output.size(),
+            usage: this.output.usage(),
+            mapped_at_creation: false,
         });
-        for d in &self.slots[slot].dispatches {
-            pass.set_pipeline(&d.pipeline);
-            pass.set_bind_group(0, &d.bind_group, &[]);
-            pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, d.workgroups.2);
+        let bind_groups: Vec<wgpu::BindGroup> = this
+            .dispatches
+            .iter()
+            .map(|d| {
+                let entries: Vec<wgpu::BindGroupEntry> = d
+                    .buffers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        let bound = if *b == this.input {
+                            &input
+                        } else if *b == this.output {
+                            &output
+                        } else {
+                            b
+                        };
+                        wgpu::BindGroupEntry {
+                            binding: i as u32,
+                            resource: bound.as_entire_binding(),
+                        }
+                    })
+                    .collect();
+                self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("op.fresh.bind_group"),
+                    layout: &d.pipeline.get_bind_group_layout(0),
+                    entries: &entries,
+                })
+            })
+            .collect();
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("op"),
+                timestamp_writes: timestamps,
+            });
+            for (d, bind_group) in this.dispatches.iter().zip(&bind_groups) {
+                pass.set_pipeline(&d.pipeline);
+                pass.set_bind_group(0, bind_group, &[]);
+                pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, d.workgroups.2);
+            }
+        }
+        fresh.lock().unwrap_or_else(|p| p.into_inner())[slot] = output.clone();
+        output
+    }
+
+    fn output(&self, slot: usize) -> wgpu::Buffer {
+        match &self.fresh {
+            Some(fresh) => fresh.lock().unwrap_or_else(|p| p.into_inner())[slot].clone(),
+            None => self.slots[slot].output.clone(),
         }
     }
 
-    fn output(&self, slot: usize) -> &wgpu::Buffer {
-        &self.slots[slot].output
+    fn allocate_per_op(&mut self) {
+        let outputs = self.slots.iter().map(|s| s.output.clone()).collect();
+        self.fresh = Some(std::sync::Mutex::new(outputs));
     }
 
     fn output_len(&self) -> usize {

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Precision;
-use super::program::{Builder, Program, ProgramSlot, SamplePool, random};
+use super::program::{Builder, Program, ProgramSlot, SamplePool, encode_values, random};
 use super::reference::{self, narrow, widen};
 use crate::gpu::GpuContext;
 use crate::shaders::Kernel;
@@ -195,7 +195,8 @@ impl Transformer {
             pool.samples.iter().map(|s| self.reference(&w, s)).collect();
         let slots = (0..super::SLOTS)
             .map(|slot| {
-                let x = b.upload(&format!("transformer.x[{slot}]"), &pool.slot_input(slot));
+                let x_data = pool.slot_input(slot);
+                let x = b.upload(&format!("transformer.x[{slot}]"), &x_data);
                 let y = b.scratch(&format!("transformer.y[{slot}]"), (rows * d) as usize);
                 let l = |name: &str| format!("transformer.{name}[{slot}]");
                 let dispatches = vec![
@@ -224,6 +225,8 @@ impl Transformer {
                 ];
                 ProgramSlot {
                     dispatches,
+                    input_bytes: encode_values(&x_data, precision),
+                    input: x,
                     output: y,
                     expected: pool.slot_expected(slot, &references),
                 }
@@ -233,6 +236,8 @@ impl Transformer {
             precision,
             slots,
             out_len: (rows * d) as usize,
+            device: ctx.device.clone(),
+            fresh: None,
         }
     }
 }
