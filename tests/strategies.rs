@@ -332,3 +332,25 @@ fn without_the_pool_every_op_allocates_and_stays_right() {
     // A curve with and one without the pool are different curves.
     assert_ne!(fresh[0].curve_key(), pooled[0].curve_key());
 }
+
+/// devices, queue and server run every workload, not only linear.
+#[test]
+fn devices_queue_and_server_run_every_workload() {
+    let mut text = String::from("[settings]\nwarmup_ops = 2\ntrials = 1\nops = 4\nchecks = 2\n");
+    for (workload, dims) in [("mlp", "[20, 33, 7]"), ("transformer", "[32, 2, 5, 48]")] {
+        for strategy in ["devices", "queue", "server"] {
+            text += &format!(
+                "[[sweep]]\nworkload = \"{workload}\"\ndims = {dims}\nstrategy = \"{strategy}\"\nn = [2]\n"
+            );
+        }
+    }
+    let (_dir, run) = common::run_experiment(common::curves(), &text, &[]);
+    assert_eq!(run.points.len(), 6);
+    for p in &run.points {
+        let what = format!("{} {}: {:?}", p.workload, p.strategy, p.error);
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert_eq!(p.ops_completed, 2 * 4, "{what}");
+        assert_eq!(p.ops_wrong, 0, "{what}");
+        assert!(p.ops_checked > 0, "{what}");
+    }
+}
