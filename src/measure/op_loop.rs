@@ -141,7 +141,8 @@ pub struct OpLoop {
     pub setup: WorkerSetup,
 }
 
-fn unix_ns() -> u64 {
+/// Wall-clock ns since the Unix epoch: comparable across threads and processes.
+pub(crate) fn unix_ns() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)

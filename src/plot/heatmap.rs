@@ -23,16 +23,6 @@ pub(crate) fn cells<'a>(group: &WorkloadCharts<'a>) -> Vec<&'a Point> {
         .collect()
 }
 
-/// The axis value at integer position `x`, nothing between.
-fn label_at(x: f64, values: &[u32]) -> String {
-    let i = x.round();
-    if (x - i).abs() < 1e-6 && i >= 0.0 {
-        values.get(i as usize).map_or(String::new(), u32::to_string)
-    } else {
-        String::new()
-    }
-}
-
 fn axis(values: impl Iterator<Item = u32>) -> Vec<u32> {
     let mut v: Vec<u32> = values.collect();
     v.sort_unstable();
@@ -81,8 +71,8 @@ where
         .disable_mesh()
         .x_labels(batches.len() + 1)
         .y_labels(threads.len() + 1)
-        .x_label_formatter(&|x| label_at(*x, &bl))
-        .y_label_formatter(&|y| label_at(*y, &tl))
+        .x_label_formatter(&|x| super::label_at(*x, &bl))
+        .y_label_formatter(&|y| super::label_at(*y, &tl))
         .x_desc("Batch per op (B)")
         .y_desc("Threads sharing the device (T)")
         .label_style((FONT, 16))

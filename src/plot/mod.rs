@@ -84,6 +84,17 @@ pub(crate) fn pow2_label(x: &f64) -> String {
     }
 }
 
+/// The category at integer position `x` of a categorical axis, nothing
+/// between positions.
+pub(crate) fn label_at<T: ToString>(x: f64, values: &[T]) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        values.get(i as usize).map_or(String::new(), T::to_string)
+    } else {
+        String::new()
+    }
+}
+
 /// `12.3k`, `1.2M`: short labels for large figures.
 pub(crate) fn si(v: f64) -> String {
     let (scaled, unit) = match v.abs() {

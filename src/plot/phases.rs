@@ -72,14 +72,7 @@ where
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(points.len().max(1))
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| super::label_at(*x, &labels))
             .x_desc("N")
             .y_desc("µs per op")
             .label_style((FONT, 14))

@@ -65,14 +65,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(rows.len().max(1))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| super::label_at(*x, &labels))
         .y_label_formatter(&|v| si(*v))
         .x_desc("Linear layer (in × out) and batch per op")
         .y_desc("Ops per second (all threads)")

@@ -61,8 +61,8 @@ impl StrategyKind {
             Self::Processes => &processes::Processes,
             Self::Hybrid => &hybrid::Hybrid,
             Self::Devices => &devices::DevicesStrategy,
-            Self::Queue => &queue::Queue,
-            Self::Server => &queue::Server,
+            Self::Queue => &queue::GpuOwner { kind: Self::Queue },
+            Self::Server => &queue::GpuOwner { kind: Self::Server },
         }
     }
 }

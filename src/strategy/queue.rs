@@ -20,48 +20,21 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::pool::worker_seed;
 use super::{Env, SetupTimes, Shape, Strategy, StrategyKind, Workers, remaining};
 use crate::experiment::PointSpec;
-use crate::measure::op_loop::{OpLoop, Trial, TrialRecord, WorkerSetup};
+use crate::measure::op_loop::{OpLoop, Trial, TrialRecord, WorkerSetup, unix_ns};
 
-pub struct Queue;
-pub struct Server;
-
-impl Strategy for Queue {
-    fn kind(&self) -> StrategyKind {
-        StrategyKind::Queue
-    }
-
-    fn shape(&self, point: &PointSpec) -> Shape {
-        Shape {
-            threads: point.n,
-            processes: 1,
-            batch: 1,
-        }
-    }
-
-    fn prepare(
-        &self,
-        point: &PointSpec,
-        env: &Env,
-        deadline: Instant,
-    ) -> Result<Box<dyn Workers>, String> {
-        Ok(Box::new(Owner::start(
-            env,
-            point,
-            1,
-            Duration::ZERO,
-            deadline,
-        )?))
-    }
+/// `queue` and `server`: the same GPU owner, with or without batching.
+pub struct GpuOwner {
+    pub kind: StrategyKind,
 }
 
-impl Strategy for Server {
+impl Strategy for GpuOwner {
     fn kind(&self) -> StrategyKind {
-        StrategyKind::Server
+        self.kind
     }
 
     fn shape(&self, point: &PointSpec) -> Shape {
@@ -78,13 +51,12 @@ impl Strategy for Server {
         env: &Env,
         deadline: Instant,
     ) -> Result<Box<dyn Workers>, String> {
-        let (max_batch, max_delay_us) = point.server.unwrap_or((16, 200));
+        // The loader gives every server point its limits; a queue has none,
+        // which is batches of one with no waiting.
+        let (max_batch, max_delay_us) = point.server.unwrap_or((1, 0));
+        let max_delay = Duration::from_micros(max_delay_us);
         Ok(Box::new(Owner::start(
-            env,
-            point,
-            max_batch,
-            Duration::from_micros(max_delay_us),
-            deadline,
+            env, point, max_batch, max_delay, deadline,
         )?))
     }
 }
@@ -125,12 +97,6 @@ struct Owner {
     clients: usize,
     setup: SetupTimes,
     thread: Option<JoinHandle<()>>,
-}
-
-fn unix_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// The owner's loop: one op loop per batch size, one trial each.
