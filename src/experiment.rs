@@ -261,9 +261,9 @@ impl Experiment {
             let sync = sweep.sync.unwrap_or(SyncMode::Readback);
             let answers_when_done =
                 matches!(sweep.strategy, StrategyKind::Queue | StrategyKind::Server);
-            if answers_when_done && matches!(sync, SyncMode::Pipeline(_) | SyncMode::End) {
+            if answers_when_done && sync == SyncMode::End {
                 return Err(invalid(format!(
-                    "line {n_line}: {} answers each request once it is done, so sync = \"{sync}\" does not make sense for it; use readback, wait, device or spin",
+                    "line {n_line}: {} answers each request once it is done, so sync = \"{sync}\" (no waiting until the trial ends) does not make sense for it; use readback, wait, device, spin or pipeline:D (at most D batches in flight)",
                     sweep.strategy.name()
                 )));
             }
@@ -434,6 +434,14 @@ ops = 7
         .unwrap_err();
         assert!(e.contains("line 10") && e.contains("queue"), "{e}");
         assert!(parse(&GOOD.replace("strategy = \"threads\"", "strategy = \"queue\"")).is_ok());
+        // A pipelined owner keeps D batches in flight and answers each.
+        assert!(
+            parse(&GOOD.replace(
+                "strategy = \"threads\"\nn = [1, 2]",
+                "strategy = \"server\"\nn = [1, 2]\nsync = \"pipeline:4\"",
+            ))
+            .is_ok()
+        );
     }
 
     #[test]

@@ -97,7 +97,13 @@ fn every_strategy_and_workload_on(backend: &str) {
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_expected, 2 * 6 * workers, "{what}");
         assert_eq!(p.ops_completed, p.ops_expected, "{what}");
-        assert_eq!(p.ops_checked, 2 * 3 * workers, "{what}");
+        // A GPU owner's clients check every answer; other workers sample.
+        let checked = if p.strategy == "queue" {
+            p.ops_completed
+        } else {
+            2 * 3 * workers
+        };
+        assert_eq!(p.ops_checked, checked, "{what}");
         assert_eq!(p.ops_wrong, 0, "{what}");
         assert_eq!(p.samples_per_s_trials.len(), 2, "{what}");
         let sps = p.samples_per_s.unwrap();
@@ -255,6 +261,64 @@ fn server_respects_max_batch_and_max_delay() {
     assert!(
         waited.p50 >= 19_000.0,
         "a lone request waits max_delay_us for company: {waited:?}"
+    );
+}
+
+/// Each request carries its own sample and each client checks its own
+/// rows: every request is checked and none is wrong; and when the owner
+/// hands requests each other's rows (a test hook), exactly the requests in
+/// shared batches come out wrong, so a mix-up cannot pass unseen.
+#[test]
+fn server_never_mixes_up_requests() {
+    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 8\nchecks = 1\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [4]\nmax_batch = 4\nmax_delay_us = 100000\n\
+                [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [3]\nmax_batch = 4\nmax_delay_us = 2000\narrival_rate_per_s = 3000\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"spin\"\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [4]\nsync = \"pipeline:4\"\n\
+                [[sweep]]\nworkload = \"transformer\"\ndims = [32, 2, 5, 48]\nstrategy = \"server\"\nn = [6]\nmax_batch = 2\nmax_delay_us = 5000\nsync = \"pipeline:3\"\n";
+    let in_shared_batches = |p: &curves::results::Point| -> u64 {
+        p.batch_sizes
+            .iter()
+            .filter(|(size, _)| **size > 1)
+            .map(|(size, count)| u64::from(*size) * count)
+            .sum()
+    };
+    let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
+    for p in &run.points {
+        let what = format!("{} N={}: {:?}", p.strategy_label(), p.n, p.error);
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert_eq!(p.ops_completed, 2 * 8 * u64::from(p.n), "{what}");
+        assert_eq!(
+            p.ops_checked, p.ops_completed,
+            "{what}: every request checked"
+        );
+        assert_eq!(p.ops_wrong, 0, "{what}");
+    }
+    assert!(in_shared_batches(&run.points[0]) > 0);
+
+    let mut cmd = common::curves();
+    cmd.env(curves::strategy::queue::SWAP_ANSWERS, "1");
+    let (_dir, run) = common::run_experiment(cmd, text, &[]);
+    for p in &run.points {
+        let what = format!("{} N={}: {:?}", p.strategy_label(), p.n, p.batch_sizes);
+        assert_eq!(p.ops_checked, p.ops_completed, "{what}");
+        if p.arrival_rate_per_s.is_none() {
+            // Closed-loop clients' requests in one batch always differ.
+            assert_eq!(p.ops_wrong, in_shared_batches(p), "{what}");
+        } else {
+            // An open-loop backlog can hold one sample twice; swapping
+            // those two answers is harmless, and not counted.
+            assert!(
+                p.ops_wrong > 0 && p.ops_wrong <= in_shared_batches(p),
+                "{what}"
+            );
+        }
+    }
+    assert_eq!(run.points[0].status, Status::Wrong);
+    assert_eq!(
+        run.points[2].status,
+        Status::Ok,
+        "a queue never shares a batch"
     );
 }
 

@@ -5,6 +5,8 @@
 //! Outputs are checked after the clock stops: in `readback` mode the
 //! sampled ops' host copies, in the other modes each input slot's output
 //! buffer, which is cleared before the trial so that a missing op shows.
+//! A loop serving requests (`queue`, `server`) runs each op on the
+//! requests' rows and reads every output back; the requests' owners check.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -111,6 +113,17 @@ impl Timestamps {
     }
 }
 
+/// A submitted op whose output answers requests.
+struct InFlightAnswer {
+    staging: usize,
+    submission: wgpu::SubmissionIndex,
+    /// Whether the sync mode already mapped its staging buffer.
+    mapped: bool,
+    /// Its index in the trial's phases.
+    op: usize,
+    started: Instant,
+}
+
 /// A trial in progress (see [`OpLoop::begin_trial`]).
 pub struct Trial {
     pub record: TrialRecord,
@@ -138,6 +151,12 @@ pub struct OpLoop {
     in_flight: VecDeque<(wgpu::SubmissionIndex, Instant)>,
     /// Set by the queue when the work `spin` waits for is done.
     done: Arc<AtomicBool>,
+    /// Serving requests: a staging buffer per op that may be in flight
+    /// (empty when not serving); every op's output is read back, whatever
+    /// the sync mode, and checked per request by whoever asked for it.
+    answers: Vec<Readback>,
+    answers_in_flight: VecDeque<InFlightAnswer>,
+    next_answer: usize,
     pub setup: WorkerSetup,
 }
 
@@ -181,6 +200,9 @@ impl OpLoop {
             kept_slots: Vec::new(),
             in_flight: VecDeque::new(),
             done: Arc::default(),
+            answers: Vec::new(),
+            answers_in_flight: VecDeque::new(),
+            next_answer: 0,
             setup: WorkerSetup {
                 device_s: 0.0,
                 prepare_s: started.elapsed().as_secs_f64(),
@@ -193,6 +215,31 @@ impl OpLoop {
     /// `pool = false` setting), instead of reusing the prepared ones.
     pub fn allocate_per_op(&mut self) {
         self.prepared.allocate_per_op();
+    }
+
+    /// Serves requests from now on: each op runs on rows the caller writes
+    /// ([`Self::submit_request_op`]) and its whole output is read back
+    /// ([`Self::answer_oldest`]) for the caller to split and check. Under
+    /// `pipeline:D` up to D ops are in flight, each with its own staging
+    /// buffer; other modes wait for each op as they always do.
+    pub fn answer_requests(&mut self) {
+        let depth = match self.sync {
+            SyncMode::Pipeline(d) => d as usize,
+            _ => 1,
+        };
+        let bytes = self.prepared.output_bytes() as u64;
+        self.answers = (0..depth.max(1))
+            .map(|_| Readback::new(&self.ctx.device, "op.answer.staging", bytes))
+            .collect();
+    }
+
+    fn serving(&self) -> bool {
+        !self.answers.is_empty()
+    }
+
+    /// The prepared workload (for its sample sizes and reference).
+    pub fn prepared(&self) -> &dyn Prepared {
+        self.prepared.as_ref()
     }
 
     /// Whether GPU execution times come from timestamp queries.
@@ -239,6 +286,7 @@ impl OpLoop {
         self.kept_slots.reserve(checks as usize);
         self.in_flight.clear();
         self.in_flight.reserve(ops as usize);
+        self.answers_in_flight.clear();
         let n = ops as usize;
         let mut trial = Trial {
             record: TrialRecord {
@@ -290,6 +338,60 @@ impl OpLoop {
         trial.next += 1;
     }
 
+    /// Submits the trial's next op on `rows` (whole samples in the storage
+    /// format, at most the batch) and syncs as the mode says, without
+    /// reading the output yet; `false` after an error, kept in the trial's
+    /// record. Needs [`Self::answer_requests`].
+    pub fn submit_request_op(&mut self, trial: &mut Trial, rows: &[u8]) -> bool {
+        debug_assert!(self.serving(), "submit_request_op without answer_requests");
+        let slot = trial.next as usize % SLOTS;
+        self.prepared.write_input(&self.ctx.queue, slot, rows);
+        let time_gpu = trial.next.is_multiple_of(trial.gpu_stride)
+            && u64::from(trial.gpu_sampled) < GPU_SAMPLES;
+        let gpu_index = time_gpu.then_some(trial.gpu_sampled);
+        if let Err(e) = self.request_op(slot, gpu_index, &mut trial.record) {
+            trial.record.error = Some(e.to_string());
+            return false;
+        }
+        trial.gpu_sampled += u32::from(time_gpu);
+        trial.next += 1;
+        true
+    }
+
+    /// Waits for the oldest op [`Self::submit_request_op`] submitted and
+    /// returns its output, whose first rows answer its requests; `None`
+    /// after an error, kept in the trial's record.
+    pub fn answer_oldest(&mut self, trial: &mut Trial) -> Option<&[u8]> {
+        let Some(op) = self.answers_in_flight.pop_front() else {
+            trial.record.error = Some("no op in flight to answer".into());
+            return None;
+        };
+        let staging = &self.answers[op.staging];
+        let t0 = Instant::now();
+        let read = if op.mapped {
+            Ok(())
+        } else {
+            staging.wait(&self.ctx.device, op.submission, self.timeout)
+        };
+        let t1 = Instant::now();
+        if let Err(e) = read.and_then(|()| staging.copy_out(&mut self.host_out)) {
+            trial.record.error = Some(e.to_string());
+            return None;
+        }
+        let t2 = Instant::now();
+        let record = &mut trial.record;
+        record.phases.wait_ns[op.op] += ns(t0, t1);
+        record.phases.readback_ns[op.op] = ns(t1, t2);
+        record.latencies_ns.push(ns(op.started, t2));
+        record.ops_completed += 1;
+        Some(&self.host_out[..])
+    }
+
+    /// Ops submitted to answer requests and not answered yet.
+    pub fn answers_in_flight(&self) -> usize {
+        self.answers_in_flight.len()
+    }
+
     /// Waits for ops still in flight, stops the clock, then checks outputs
     /// and resolves GPU times.
     pub fn end_trial(&mut self, trial: Trial) -> TrialRecord {
@@ -312,8 +414,11 @@ impl OpLoop {
             record.error = Some(e.to_string());
         }
         if record.error.is_none() {
-            // Only as many slots as ops that ran hold an output to check.
-            if let Err(e) = self.check(&mut record, next) {
+            // Only as many slots as ops that ran hold an output to check;
+            // requests' answers are checked by the requests' owners.
+            if !self.serving()
+                && let Err(e) = self.check(&mut record, next)
+            {
                 record.error = Some(e.to_string());
             }
             match self.gpu_times(gpu_sampled) {
@@ -392,6 +497,62 @@ impl OpLoop {
             record.latencies_ns.push(ns(t0, t5));
             record.ops_completed += 1;
         }
+        Ok(())
+    }
+
+    /// One op answering requests: encode with the copy of its output into
+    /// the next staging buffer, submit, and sync as the mode says (pipeline
+    /// modes leave it in flight, to [`Self::answer_oldest`]).
+    fn request_op(
+        &mut self,
+        slot: usize,
+        gpu_index: Option<u32>,
+        record: &mut TrialRecord,
+    ) -> Result<(), GpuError> {
+        let t0 = Instant::now();
+        let mut encoder = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+        let writes = match (&self.timestamps, gpu_index) {
+            (Some(ts), Some(k)) => Some(wgpu::ComputePassTimestampWrites {
+                query_set: &ts.query_set,
+                beginning_of_pass_write_index: Some(2 * k),
+                end_of_pass_write_index: Some(2 * k + 1),
+            }),
+            _ => None,
+        };
+        let output = self.prepared.encode(&mut encoder, slot, writes);
+        let staging = self.next_answer;
+        self.next_answer = (staging + 1) % self.answers.len();
+        self.answers[staging].record_copy(&mut encoder, &output);
+        let commands = encoder.finish();
+        let t1 = Instant::now();
+        let submission = self.ctx.queue.submit([commands]);
+        let t2 = Instant::now();
+        let mapped = self.sync == SyncMode::Readback;
+        match self.sync {
+            SyncMode::Readback => {
+                self.answers[staging].wait(&self.ctx.device, submission.clone(), self.timeout)?
+            }
+            SyncMode::Wait => self.poll(Some(submission.clone()))?,
+            SyncMode::Device => self.poll(None)?,
+            SyncMode::Spin => self.spin()?,
+            SyncMode::Pipeline(_) | SyncMode::End => {}
+        }
+        let t3 = Instant::now();
+        let phases = &mut record.phases;
+        phases.encode_ns.push(ns(t0, t1));
+        phases.submit_ns.push(ns(t1, t2));
+        phases.wait_ns.push(ns(t2, t3));
+        phases.readback_ns.push(0);
+        self.answers_in_flight.push_back(InFlightAnswer {
+            staging,
+            submission,
+            mapped,
+            op: phases.encode_ns.len() - 1,
+            started: t0,
+        });
         Ok(())
     }
 

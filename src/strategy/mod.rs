@@ -9,6 +9,7 @@ pub mod hybrid;
 pub mod pool;
 pub mod processes;
 pub mod queue;
+pub mod requests;
 pub mod threads;
 
 use std::path::PathBuf;

@@ -9,13 +9,20 @@
 //!   them as one batched dispatch and answers each. Batches run on the
 //!   smallest prepared size that holds them (1, 2, 4, … `max_batch`).
 //!
+//! Each request carries its own sample (each client cycles through its
+//! own samples of a [`RequestSet`], so two clients' requests differ); the owner writes
+//! a batch's samples into its input rows, reads the output back whatever
+//! the sync mode, and hands each client its own rows, which the client
+//! checks against its sample's reference: every request is checked, and
+//! one answered with another's rows is a wrong op.
+//!
 //! Clients are closed-loop (each sends its next request when the last is
 //! answered) or, with `arrival_rate_per_s`, open-loop (each sends at
 //! Poisson-distributed times, seeded, whatever the answers), as MLPerf's
 //! Server scenario does. Clients time each request end to end; the owner
 //! reports how long each batch waited and ran, and the batch sizes formed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Barrier};
@@ -23,9 +30,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::pool::worker_seed;
+use super::requests::RequestSet;
 use super::{Env, SetupTimes, Shape, Strategy, StrategyKind, Workers, remaining};
 use crate::experiment::PointSpec;
 use crate::measure::op_loop::{OpLoop, Trial, TrialRecord, WorkerSetup, unix_ns};
+use crate::measure::sync::SyncMode;
 
 /// `queue` and `server`: the same GPU owner, with or without batching.
 pub struct GpuOwner {
@@ -61,15 +70,27 @@ impl Strategy for GpuOwner {
     }
 }
 
-/// A request's answer: how long it waited before its batch started, and
-/// how long the batch ran.
-type Answer = Result<(Duration, Duration), String>;
+/// Test hook: when set, the owner hands each request the rows of the next
+/// request in its batch, so a test can see that mix-ups are caught.
+pub const SWAP_ANSWERS: &str = "CURVES_TEST_SWAP_ANSWERS";
+
+/// A request's answer: how long it waited before its batch started, how
+/// long the batch ran, and the request's output rows.
+struct Reply {
+    queued: Duration,
+    service: Duration,
+    rows: Vec<u8>,
+}
+
+type Answer = Result<Reply, String>;
 
 enum ToOwner {
     /// Ready a trial of at most this many requests (all clients' together).
-    Begin { ops: u64, checks: u64 },
+    Begin { ops: u64 },
     Request {
         sent: Instant,
+        /// Which sample of the request set it asks about.
+        sample: usize,
         reply: SyncSender<Answer>,
     },
     /// Stop the trial's clock, check, and report.
@@ -94,40 +115,132 @@ struct Owner {
     seed: u64,
     trials: u64,
     reports: Receiver<Result<TrialRecord, String>>,
+    requests: Arc<RequestSet>,
     clients: usize,
     setup: SetupTimes,
     thread: Option<JoinHandle<()>>,
 }
 
-/// The owner's loop: one op loop per batch size, one trial each.
+/// A request waiting in a batch.
+struct Pending {
+    sent: Instant,
+    sample: usize,
+    reply: SyncSender<Answer>,
+}
+
+/// Waits for a submitted batch's op and hands each of its requests its
+/// own rows (or the trial's error).
+fn answer(
+    loops: &mut [(u32, OpLoop)],
+    trials: &mut [Option<Trial>],
+    set: &RequestSet,
+    done: Submitted,
+    swap: bool,
+) {
+    let Submitted {
+        bucket,
+        batch,
+        started,
+    } = done;
+    let output = match trials[bucket].as_mut() {
+        Some(trial) if trial.record.error.is_none() => loops[bucket]
+            .1
+            .answer_oldest(trial)
+            .ok_or_else(|| trial.record.error.clone().unwrap_or_default()),
+        Some(trial) => Err(trial.record.error.clone().unwrap_or_default()),
+        None => Err("a request arrived outside a trial".into()),
+    };
+    let service = started.elapsed();
+    let (n, row_bytes) = (batch.len(), set.answer_bytes());
+    for (r, request) in batch.into_iter().enumerate() {
+        let row = if swap { (r + 1) % n } else { r };
+        let answer = output.as_ref().map_err(Clone::clone).map(|out| Reply {
+            queued: started.saturating_duration_since(request.sent),
+            service,
+            rows: out[row * row_bytes..(row + 1) * row_bytes].to_vec(),
+        });
+        let _ = request.reply.send(answer);
+    }
+}
+
+/// A batch submitted and not answered yet.
+struct Submitted {
+    /// Its batch size's op loop.
+    bucket: usize,
+    batch: Vec<Pending>,
+    started: Instant,
+}
+
+/// The owner's loop: one op loop per batch size, one trial each. Under
+/// `pipeline:D` it keeps up to D batches on the GPU: it submits the next
+/// batch while earlier ones run, and answers the oldest when the pipeline
+/// is full or no request is waiting. While a batch is in flight it takes
+/// only requests already waiting, so that waiting for company never holds
+/// up an answer.
 fn serve(
     mut loops: Vec<(u32, OpLoop)>,
+    set: &RequestSet,
     requests: Receiver<ToOwner>,
     reports: Sender<Result<TrialRecord, String>>,
     max_delay: Duration,
+    depth: usize,
 ) {
     let max_batch = loops.last().map_or(1, |(b, _)| *b) as usize;
+    let mut in_flight: VecDeque<Submitted> = VecDeque::new();
+    let swap = std::env::var_os(SWAP_ANSWERS).is_some();
     let mut trials: Vec<Option<Trial>> = loops.iter().map(|_| None).collect();
     let mut batch_sizes: BTreeMap<u32, u64> = BTreeMap::new();
     let mut pending: Option<ToOwner> = None;
+    let mut rows: Vec<u8> = Vec::new();
     loop {
+        if !in_flight.is_empty() {
+            if pending.is_none() && in_flight.len() < depth {
+                pending = requests.try_recv().ok();
+            }
+            if pending.is_none() || in_flight.len() >= depth {
+                let done = in_flight.pop_front().expect("a batch in flight");
+                answer(&mut loops, &mut trials, set, done, swap);
+                continue;
+            }
+        }
         let Some(message) = pending.take().or_else(|| requests.recv().ok()) else {
             return;
         };
         match message {
-            ToOwner::Begin { ops, checks } => {
+            ToOwner::Begin { ops } => {
                 batch_sizes.clear();
                 for ((_, op_loop), trial) in loops.iter_mut().zip(&mut trials) {
-                    *trial = Some(op_loop.begin_trial(ops, checks));
+                    // Answers are checked by the clients, every one.
+                    *trial = Some(op_loop.begin_trial(ops, 0));
                 }
             }
-            ToOwner::Request { sent, reply } => {
-                let mut batch = vec![(sent, reply)];
-                let deadline = Instant::now() + max_delay;
+            ToOwner::Request {
+                sent,
+                sample,
+                reply,
+            } => {
+                let mut batch = vec![Pending {
+                    sent,
+                    sample,
+                    reply,
+                }];
+                let deadline = if in_flight.is_empty() {
+                    Instant::now() + max_delay
+                } else {
+                    Instant::now()
+                };
                 while batch.len() < max_batch {
                     match requests.recv_timeout(deadline.saturating_duration_since(Instant::now()))
                     {
-                        Ok(ToOwner::Request { sent, reply }) => batch.push((sent, reply)),
+                        Ok(ToOwner::Request {
+                            sent,
+                            sample,
+                            reply,
+                        }) => batch.push(Pending {
+                            sent,
+                            sample,
+                            reply,
+                        }),
                         Ok(other) => {
                             pending = Some(other);
                             break;
@@ -140,28 +253,34 @@ fn serve(
                     .position(|(b, _)| *b as usize >= batch.len())
                     .unwrap_or(loops.len() - 1);
                 let started = Instant::now();
-                let answer = match trials[k].as_mut() {
-                    Some(trial) if trial.record.error.is_none() => {
-                        loops[k].1.next_op(trial);
-                        trial
-                            .record
-                            .error
-                            .clone()
-                            .map_or(Ok(started.elapsed()), Err)
-                    }
-                    Some(trial) => Err(trial.record.error.clone().unwrap_or_default()),
-                    None => Err("a request arrived outside a trial".into()),
-                };
+                rows.clear();
+                for request in &batch {
+                    rows.extend_from_slice(set.input(request.sample));
+                }
                 *batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
-                for (sent, reply) in batch {
-                    let _ = reply.send(
-                        answer
-                            .clone()
-                            .map(|service| (started.saturating_duration_since(sent), service)),
-                    );
+                let submitted = match trials[k].as_mut() {
+                    Some(trial) if trial.record.error.is_none() => {
+                        loops[k].1.submit_request_op(trial, &rows)
+                    }
+                    _ => false,
+                };
+                let done = Submitted {
+                    bucket: k,
+                    batch,
+                    started,
+                };
+                if submitted {
+                    in_flight.push_back(done);
+                } else {
+                    // Answered at once, with the trial's error.
+                    answer(&mut loops, &mut trials, set, done, swap);
                 }
             }
             ToOwner::End => {
+                // Clients have their answers before they end a trial.
+                while let Some(done) = in_flight.pop_front() {
+                    answer(&mut loops, &mut trials, set, done, swap);
+                }
                 let mut merged: Option<TrialRecord> = None;
                 for ((_, op_loop), trial) in loops.iter_mut().zip(&mut trials) {
                     let Some(trial) = trial.take() else { continue };
@@ -204,7 +323,12 @@ impl Owner {
         let started = Instant::now();
         let (tx, requests) = channel::<ToOwner>();
         let (report_tx, reports) = channel();
-        let (ready_tx, ready_rx) = channel::<Result<WorkerSetup, String>>();
+        let (ready_tx, ready_rx) = channel::<Result<(WorkerSetup, Arc<RequestSet>), String>>();
+        let clients = point.n as usize;
+        let depth = match point.sync {
+            SyncMode::Pipeline(d) => d as usize,
+            _ => 1,
+        };
         let ctx = Arc::clone(&env.ctx);
         let point = point.clone();
         let thread = std::thread::Builder::new()
@@ -213,13 +337,16 @@ impl Owner {
                 let prepared = catch_unwind(AssertUnwindSafe(|| {
                     let mut loops = Vec::new();
                     let mut setup = WorkerSetup::default();
-                    for (k, b) in buckets(max_batch).into_iter().enumerate() {
+                    // One seed for every batch size: the same weights, so
+                    // one reference answers every request.
+                    let seed = worker_seed(point.settings.seed, 0);
+                    for b in buckets(max_batch) {
                         let mut op_loop = OpLoop::prepare(
                             Arc::clone(&ctx),
                             &point.workload,
                             b,
                             point.precision,
-                            worker_seed(point.settings.seed, k),
+                            seed,
                             point.sync,
                             Duration::from_secs_f64(point.settings.timeout_s),
                         );
@@ -227,16 +354,24 @@ impl Owner {
                             op_loop.allocate_per_op();
                         }
                         op_loop.warm_up(point.settings.warmup_ops, point.settings.warmup_s)?;
+                        op_loop.answer_requests();
                         setup.prepare_s += op_loop.setup.prepare_s;
                         setup.warmup_s += op_loop.setup.warmup_s;
                         loops.push((b, op_loop));
                     }
-                    Ok::<_, String>((loops, setup))
+                    let started = Instant::now();
+                    let set = RequestSet::new(
+                        loops[0].1.prepared(),
+                        RequestSet::count_for(clients),
+                        seed ^ 0x5e4e,
+                    );
+                    setup.prepare_s += started.elapsed().as_secs_f64();
+                    Ok::<_, String>((loops, setup, Arc::new(set)))
                 }));
                 match prepared {
-                    Ok(Ok((loops, setup))) => {
-                        let _ = ready_tx.send(Ok(setup));
-                        serve(loops, requests, report_tx, max_delay);
+                    Ok(Ok((loops, setup, set))) => {
+                        let _ = ready_tx.send(Ok((setup, Arc::clone(&set))));
+                        serve(loops, &set, requests, report_tx, max_delay, depth);
                     }
                     Ok(Err(e)) => drop(ready_tx.send(Err(e))),
                     Err(_) => {
@@ -245,8 +380,8 @@ impl Owner {
                 }
             })
             .map_err(|e| format!("could not start the GPU owner thread: {e}"))?;
-        let setup = match ready_rx.recv_timeout(remaining(deadline)) {
-            Ok(Ok(setup)) => setup,
+        let (setup, requests) = match ready_rx.recv_timeout(remaining(deadline)) {
+            Ok(Ok(ready)) => ready,
             Ok(Err(e)) => return Err(format!("GPU owner: {e}")),
             Err(_) => {
                 return Err(
@@ -260,6 +395,7 @@ impl Owner {
             seed: point.settings.seed,
             trials: 0,
             reports,
+            requests,
             clients: point.n as usize,
             setup: SetupTimes {
                 device_s: env.ctx.open_s,
@@ -279,7 +415,51 @@ impl Owner {
     }
 }
 
-fn client(tx: Sender<ToOwner>, ops: u64, start: Arc<Barrier>, timeout: Duration) -> TrialRecord {
+/// Client `id`'s side of a trial: which samples it sends, and how long it
+/// waits for an answer.
+struct ClientPlan {
+    id: usize,
+    clients: usize,
+    set: Arc<RequestSet>,
+    timeout: Duration,
+}
+
+impl ClientPlan {
+    fn sample(&self, request: u64) -> usize {
+        self.set.sample_of(self.id, request, self.clients)
+    }
+
+    /// Records an answer to a request sent at `sent` about `sample`.
+    fn receive(
+        &self,
+        answer: Result<Answer, RecvTimeoutError>,
+        sent: Instant,
+        sample: usize,
+        record: &mut TrialRecord,
+    ) -> bool {
+        match answer {
+            Ok(Ok(reply)) => {
+                record.latencies_ns.push(sent.elapsed().as_nanos() as u64);
+                record.queue_ns.push(reply.queued.as_nanos() as u64);
+                record.service_ns.push(reply.service.as_nanos() as u64);
+                record.ops_completed += 1;
+                // After the clock: the client uses its answer.
+                self.set.check(sample, &reply.rows, record);
+                true
+            }
+            Ok(Err(e)) => {
+                record.error = Some(e);
+                false
+            }
+            Err(_) => {
+                record.error = Some("timed out (point timeout) waiting for the GPU owner".into());
+                false
+            }
+        }
+    }
+}
+
+fn client(tx: Sender<ToOwner>, ops: u64, start: Arc<Barrier>, plan: ClientPlan) -> TrialRecord {
     let (reply_tx, reply_rx) = sync_channel(1);
     let n = ops as usize;
     let mut record = TrialRecord {
@@ -290,11 +470,13 @@ fn client(tx: Sender<ToOwner>, ops: u64, start: Arc<Barrier>, timeout: Duration)
     };
     start.wait();
     record.start_unix_ns = unix_ns();
-    for _ in 0..ops {
+    for i in 0..ops {
+        let sample = plan.sample(i);
         let sent = Instant::now();
         if tx
             .send(ToOwner::Request {
                 sent,
+                sample,
                 reply: reply_tx.clone(),
             })
             .is_err()
@@ -302,21 +484,9 @@ fn client(tx: Sender<ToOwner>, ops: u64, start: Arc<Barrier>, timeout: Duration)
             record.error = Some("the GPU owner is gone".into());
             break;
         }
-        match reply_rx.recv_timeout(timeout) {
-            Ok(Ok((queued, service))) => {
-                record.latencies_ns.push(sent.elapsed().as_nanos() as u64);
-                record.queue_ns.push(queued.as_nanos() as u64);
-                record.service_ns.push(service.as_nanos() as u64);
-                record.ops_completed += 1;
-            }
-            Ok(Err(e)) => {
-                record.error = Some(e);
-                break;
-            }
-            Err(_) => {
-                record.error = Some("timed out (point timeout) waiting for the GPU owner".into());
-                break;
-            }
+        let answer = reply_rx.recv_timeout(plan.timeout);
+        if !plan.receive(answer, sent, sample, &mut record) {
+            break;
         }
     }
     record.end_unix_ns = unix_ns();
@@ -347,35 +517,25 @@ fn open_client(
     tx: Sender<ToOwner>,
     arrivals: Vec<Duration>,
     start: Arc<Barrier>,
-    timeout: Duration,
+    plan: ClientPlan,
 ) -> TrialRecord {
     let n = arrivals.len();
     let (reply_tx, reply_rx) = sync_channel::<Answer>(n.max(1));
-    let (sent_tx, sent_rx) = channel::<Instant>();
+    let (sent_tx, sent_rx) = channel::<(Instant, usize)>();
+    let plan = Arc::new(plan);
+    let collector_plan = Arc::clone(&plan);
     let collector = std::thread::spawn(move || {
+        let plan = collector_plan;
         let mut record = TrialRecord {
             latencies_ns: Vec::with_capacity(n),
             queue_ns: Vec::with_capacity(n),
             service_ns: Vec::with_capacity(n),
             ..Default::default()
         };
-        for sent in sent_rx {
-            match reply_rx.recv_timeout(timeout) {
-                Ok(Ok((queued, service))) => {
-                    record.latencies_ns.push(sent.elapsed().as_nanos() as u64);
-                    record.queue_ns.push(queued.as_nanos() as u64);
-                    record.service_ns.push(service.as_nanos() as u64);
-                    record.ops_completed += 1;
-                }
-                Ok(Err(e)) => {
-                    record.error = Some(e);
-                    break;
-                }
-                Err(_) => {
-                    record.error =
-                        Some("timed out (point timeout) waiting for the GPU owner".into());
-                    break;
-                }
+        for (sent, sample) in sent_rx {
+            let answer = reply_rx.recv_timeout(plan.timeout);
+            if !plan.receive(answer, sent, sample, &mut record) {
+                break;
             }
         }
         record.end_unix_ns = unix_ns();
@@ -384,7 +544,7 @@ fn open_client(
     start.wait();
     let start_unix_ns = unix_ns();
     let began = Instant::now();
-    for at in arrivals {
+    for (i, at) in arrivals.into_iter().enumerate() {
         let due = began + at;
         // Sleep to just short of the arrival, then spin: sleeps overshoot.
         if let Some(ahead) = due.checked_duration_since(Instant::now()) {
@@ -395,11 +555,13 @@ fn open_client(
                 std::hint::spin_loop();
             }
         }
+        let sample = plan.sample(i as u64);
         let sent = Instant::now();
-        if sent_tx.send(sent).is_err()
+        if sent_tx.send((sent, sample)).is_err()
             || tx
                 .send(ToOwner::Request {
                     sent,
+                    sample,
                     reply: reply_tx.clone(),
                 })
                 .is_err()
@@ -424,14 +586,12 @@ impl Workers for Owner {
     fn run_trial(
         &mut self,
         ops: u64,
-        checks: u64,
+        _checks: u64,
         deadline: Instant,
     ) -> Result<Vec<TrialRecord>, String> {
-        let total = ops * self.clients as u64;
-        // As many checks per client as other strategies make per worker.
+        // Clients check every answer, so `checks` does not apply.
         self.send(ToOwner::Begin {
-            ops: total,
-            checks: checks * self.clients as u64,
+            ops: ops * self.clients as u64,
         })?;
         let start = Arc::new(Barrier::new(self.clients));
         let timeout = remaining(deadline);
@@ -446,13 +606,19 @@ impl Workers for Owner {
         let clients: Vec<_> = (0..self.clients)
             .map(|c| {
                 let (tx, start) = (tx.clone(), Arc::clone(&start));
+                let plan = ClientPlan {
+                    id: c,
+                    clients: self.clients,
+                    set: Arc::clone(&self.requests),
+                    timeout,
+                };
                 match open_loop {
                     Some((rate, seed)) => {
                         let arrivals =
                             poisson_arrivals(rate, ops as usize, seed.wrapping_add(c as u64));
-                        std::thread::spawn(move || open_client(tx, arrivals, start, timeout))
+                        std::thread::spawn(move || open_client(tx, arrivals, start, plan))
                     }
-                    None => std::thread::spawn(move || client(tx, ops, start, timeout)),
+                    None => std::thread::spawn(move || client(tx, ops, start, plan)),
                 }
             })
             .collect();

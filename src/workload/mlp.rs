@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Precision;
-use super::program::{Builder, Program, ProgramSlot, SamplePool, encode_values, random};
+use super::program::{Builder, Program, ProgramSlot, SamplePool, input_bytes, random};
 use super::reference::{self, narrow, widen};
 use crate::gpu::GpuContext;
 
@@ -102,7 +102,7 @@ impl Mlp {
         let slots = (0..super::SLOTS)
             .map(|slot| {
                 let input_data = pool.slot_input(slot);
-                let input = b.upload(&format!("mlp.x[{slot}]"), &input_data);
+                let input = b.input(&format!("mlp.x[{slot}]"), &input_data);
                 let output = b.scratch(&format!("mlp.y[{slot}]"), (batch * out_width) as usize);
                 let dispatches = (0..n_layers)
                     .map(|i| {
@@ -127,17 +127,21 @@ impl Mlp {
                     .collect();
                 ProgramSlot {
                     dispatches,
-                    input_bytes: encode_values(&input_data, precision),
+                    input_bytes: input_bytes(&input_data, precision),
                     input,
                     output,
                     expected: pool.slot_expected(slot, &references),
                 }
             })
             .collect();
+        let this = self.clone();
         Program {
             precision,
             slots,
             out_len: (batch * out_width) as usize,
+            batch: batch as usize,
+            sample_len: self.dims[0] as usize,
+            reference: Box::new(move |x| this.reference(&layers, x)),
             device: ctx.device.clone(),
             fresh: None,
         }

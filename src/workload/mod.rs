@@ -150,6 +150,17 @@ pub trait Prepared: Send {
     }
     /// The CPU reference for slot `slot`'s output.
     fn expected(&self, slot: usize) -> &[f32];
+    /// Samples per op.
+    fn batch(&self) -> usize;
+    /// Input values of one sample (one request's rows).
+    fn sample_len(&self) -> usize;
+    /// The CPU reference output of one sample, whose values must already
+    /// be rounded to the storage precision.
+    fn reference(&self, sample: &[f32]) -> Vec<f32>;
+    /// Replaces the first samples of slot `slot`'s input with `rows`
+    /// (whole samples in the storage format), for ops that serve requests:
+    /// the slot's own reference no longer holds after this.
+    fn write_input(&mut self, queue: &wgpu::Queue, slot: usize, rows: &[u8]);
 }
 
 /// Uniform random values in `[-scale, scale)`, reproducible from `seed`.

@@ -22,6 +22,13 @@ pub fn encode_values(data: &[f32], precision: Precision) -> Vec<u8> {
     }
 }
 
+/// An input's bytes, padded to the 4 bytes a buffer write moves at least.
+pub fn input_bytes(data: &[f32], precision: Precision) -> Vec<u8> {
+    let mut bytes = encode_values(data, precision);
+    bytes.resize(bytes.len().next_multiple_of(4), 0);
+    bytes
+}
+
 /// Bytes read back from the GPU, as f32 values.
 pub fn decode_values(bytes: &[u8], precision: Precision) -> Vec<f32> {
     match precision {
@@ -86,6 +93,18 @@ impl<'a> Builder<'a> {
                 label: Some(label),
                 contents: &encode_values(data, self.precision),
                 usage: wgpu::BufferUsages::STORAGE,
+            })
+    }
+
+    /// An op's input: like [`Self::upload`], and writable from the host so
+    /// that a server can put its requests' rows in it.
+    pub fn input(&self, label: &str, data: &[f32]) -> wgpu::Buffer {
+        self.ctx
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: &input_bytes(data, self.precision),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             })
     }
 
@@ -226,12 +245,19 @@ impl SamplePool {
     }
 }
 
+/// A sample's CPU reference output, from the workload's own weights.
+pub type Reference = Box<dyn Fn(&[f32]) -> Vec<f32> + Send + Sync>;
+
 /// A prepared workload: per slot, its input, output and chain of
 /// dispatches, and the reference output.
 pub struct Program {
     pub precision: Precision,
     pub slots: Vec<ProgramSlot>,
     pub out_len: usize,
+    pub batch: usize,
+    /// Input values per sample.
+    pub sample_len: usize,
+    pub reference: Reference,
     pub device: wgpu::Device,
     /// Without the pool: each slot's latest freshly allocated output.
     pub fresh: Option<std::sync::Mutex<Vec<wgpu::Buffer>>>,
@@ -240,7 +266,8 @@ pub struct Program {
 pub struct ProgramSlot {
     pub dispatches: Vec<Dispatch>,
     pub input: wgpu::Buffer,
-    /// The input's bytes, kept to upload afresh without the pool.
+    /// The input's bytes (padded to 4), kept to upload afresh without the
+    /// pool and to write requests' rows into.
     pub input_bytes: Vec<u8>,
     pub output: wgpu::Buffer,
     pub expected: Vec<f32>,
@@ -348,6 +375,28 @@ impl Prepared for Program {
 
     fn expected(&self, slot: usize) -> &[f32] {
         &self.slots[slot].expected
+    }
+
+    fn batch(&self) -> usize {
+        self.batch
+    }
+
+    fn sample_len(&self) -> usize {
+        self.sample_len
+    }
+
+    fn reference(&self, sample: &[f32]) -> Vec<f32> {
+        (self.reference)(sample)
+    }
+
+    fn write_input(&mut self, queue: &wgpu::Queue, slot: usize, rows: &[u8]) {
+        let this = &mut self.slots[slot];
+        this.input_bytes[..rows.len()].copy_from_slice(rows);
+        // Without the pool the next op uploads `input_bytes` itself.
+        if self.fresh.is_none() {
+            let written = rows.len().next_multiple_of(4);
+            queue.write_buffer(&this.input, 0, &this.input_bytes[..written]);
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Precision;
-use super::program::{Builder, Program, ProgramSlot, SamplePool, encode_values, random};
+use super::program::{Builder, Program, ProgramSlot, SamplePool, input_bytes, random};
 use super::reference::{self, narrow, widen};
 use crate::gpu::GpuContext;
 use crate::shaders::Kernel;
@@ -196,7 +196,7 @@ impl Transformer {
         let slots = (0..super::SLOTS)
             .map(|slot| {
                 let x_data = pool.slot_input(slot);
-                let x = b.upload(&format!("transformer.x[{slot}]"), &x_data);
+                let x = b.input(&format!("transformer.x[{slot}]"), &x_data);
                 let y = b.scratch(&format!("transformer.y[{slot}]"), (rows * d) as usize);
                 let l = |name: &str| format!("transformer.{name}[{slot}]");
                 let dispatches = vec![
@@ -225,17 +225,21 @@ impl Transformer {
                 ];
                 ProgramSlot {
                     dispatches,
-                    input_bytes: encode_values(&x_data, precision),
+                    input_bytes: input_bytes(&x_data, precision),
                     input: x,
                     output: y,
                     expected: pool.slot_expected(slot, &references),
                 }
             })
             .collect();
+        let this = *self;
         Program {
             precision,
             slots,
             out_len: (rows * d) as usize,
+            batch: batch as usize,
+            sample_len: (seq * d) as usize,
+            reference: Box::new(move |x| this.reference(&w, x)),
             device: ctx.device.clone(),
             fresh: None,
         }
