@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label, strategy_colour,
-    title,
+    Drawn, FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log2, marker,
+    pow2_label, strategy_colour, title,
 };
 
 pub(crate) fn draw<DB: DrawingBackend>(
@@ -17,14 +17,12 @@ where
     DB::ErrorType: 'static,
 {
     let max_x = group
-        .series
-        .iter()
+        .lines()
         .flat_map(|s| &s.points)
         .map(|p| log2(p.n))
         .fold(0.0, f64::max);
     let top = group
-        .series
-        .iter()
+        .lines()
         .flat_map(|s| &s.points)
         .filter_map(|p| Some(p.efficiency? * spread_ratio(p).1 * 100.0))
         .fold(110.0, f64::max)
@@ -64,8 +62,12 @@ where
             PathElement::new(vec![(x, y), (x + 24, y)], BLACK.mix(0.6).stroke_width(2))
         });
 
+    let mut drawn = Drawn {
+        lines: vec![vec![(-0.3, 100.0), (max_x.max(1.0) + 0.3, 100.0)]],
+        labels: vec!["ideal (100%)".into()],
+    };
     let mut any_bad = false;
-    for series in &group.series {
+    for series in group.lines() {
         let colour = strategy_colour(&series.strategy);
         let style = series.style;
         let good: Vec<_> = series
@@ -81,6 +83,10 @@ where
             ))?
             .label(series.label.clone())
             .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
+        drawn.labels.push(series.label.clone());
+        drawn
+            .lines
+            .push(good.iter().map(|&(_, x, y)| (x, y)).collect());
         for &(p, x, y) in &good {
             let (lo, hi) = spread_ratio(p);
             chart.draw_series(std::iter::once(ErrorBar::new_vertical(
@@ -108,7 +114,11 @@ where
             .label("✕ failed or wrong point")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(3)));
     }
-    super::legend(&mut chart, SeriesLabelPosition::MiddleRight, 18)?;
+    if any_bad {
+        drawn.labels.push("✕ failed or wrong point".into());
+    }
+    let font = if drawn.labels.len() > 14 { 14 } else { 18 };
+    legend_clear(&mut chart, &drawn, font)?;
     root.present()?;
     Ok(())
 }

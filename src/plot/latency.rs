@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label, strategy_colour,
-    title,
+    Drawn, FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log2, marker,
+    pow2_label, strategy_colour, title,
 };
 
 fn us_label(v: &f64) -> String {
@@ -23,7 +23,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let all = || group.series.iter().flat_map(|s| &s.points);
+    let all = || group.lines().flat_map(|s| &s.points);
     let max_x = all().map(|p| log2(p.n)).fold(1.0, f64::max);
     let values: Vec<f64> = all()
         .filter_map(|p| p.latency_us)
@@ -58,7 +58,8 @@ where
         .axis_desc_style((FONT, 19))
         .draw()?;
 
-    for series in &group.series {
+    let mut drawn = Drawn::default();
+    for series in group.lines() {
         let colour = strategy_colour(&series.strategy);
         let style = series.style;
         let good: Vec<_> = series
@@ -74,6 +75,13 @@ where
             ))?
             .label(format!("{} — p50", series.label))
             .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
+        drawn.labels.push(format!("{} — p50", series.label));
+        drawn
+            .lines
+            .push(good.iter().map(|&(x, l)| (x, l.p50)).collect());
+        drawn
+            .lines
+            .push(good.iter().map(|&(x, l)| (x, l.p99)).collect());
         chart.draw_series(DashedLineSeries::new(
             good.iter().map(|&(x, l)| (x, l.p99)),
             8,
@@ -96,7 +104,9 @@ where
                 BLACK.mix(0.6).stroke_width(2),
             )
         });
-    super::legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
+    drawn.labels.push("dashed: p99 of the same curve".into());
+    let font = if drawn.labels.len() > 14 { 14 } else { 16 };
+    legend_clear(&mut chart, &drawn, font)?;
     root.present()?;
     Ok(())
 }

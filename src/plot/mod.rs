@@ -54,8 +54,9 @@ pub fn strategy_colour(strategy: &str) -> RGBColor {
 pub(crate) struct Series<'a> {
     pub label: String,
     pub strategy: String,
-    /// Which run it came from.
+    /// Which run it came from, and that run's "adapter (backend)".
     pub run_index: usize,
+    pub adapter: String,
     /// Picks the marker shape: one per (run, sync mode) in the chart.
     pub style: usize,
     pub points: Vec<&'a Point>,
@@ -69,6 +70,14 @@ pub(crate) struct WorkloadCharts<'a> {
     pub series: Vec<Series<'a>>,
     /// The (run, sync mode) pairs seen, in order: their index is the marker style.
     styles: Vec<(usize, String)>,
+}
+
+impl WorkloadCharts<'_> {
+    /// The series drawn as lines against N: every strategy but `hybrid`,
+    /// whose threads × batch grid has its own heatmap.
+    pub(crate) fn lines(&self) -> impl Iterator<Item = &Series<'_>> {
+        self.series.iter().filter(|s| s.strategy != "hybrid")
+    }
 }
 
 pub(crate) fn log2(n: u32) -> f64 {
@@ -181,6 +190,7 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
                         label,
                         strategy: point.strategy.clone(),
                         run_index,
+                        adapter: adapter.clone(),
                         style,
                         points: vec![point],
                     })
@@ -378,6 +388,86 @@ where
         .label_font((FONT, font_size))
         .draw()
         .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// What a legend must not cover: the lines drawn (chart coordinates) and
+/// the labels it will hold.
+#[derive(Default)]
+pub(crate) struct Drawn {
+    pub lines: Vec<Vec<(f64, f64)>>,
+    pub labels: Vec<String>,
+}
+
+/// The legend in the corner where it covers the least of what was
+/// `drawn`, judged from its estimated size in pixels.
+pub(crate) fn legend_clear<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    drawn: &Drawn,
+    font_size: u32,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate<From = (f64, f64)>,
+{
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let chars = drawn
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let font = f64::from(font_size);
+    let (w, h) = (
+        (chars * font * 0.56 + 50.0) as i32,
+        (drawn.labels.len() as f64 * (font + 6.0) + 14.0) as i32,
+    );
+    // Pixels along every line, a few per segment so crossings count too.
+    let mut pixels: Vec<(i32, i32)> = Vec::new();
+    for line in &drawn.lines {
+        let px: Vec<(i32, i32)> = line
+            .iter()
+            .map(|c| chart.plotting_area().map_coordinate(c))
+            .collect();
+        pixels.extend(px.first());
+        for seg in px.windows(2) {
+            for k in 1..=12 {
+                let t = f64::from(k) / 12.0;
+                pixels.push((
+                    seg[0].0 + (f64::from(seg[1].0 - seg[0].0) * t) as i32,
+                    seg[0].1 + (f64::from(seg[1].1 - seg[0].1) * t) as i32,
+                ));
+            }
+        }
+    }
+    let m = 8;
+    let (left, right) = (xs.start + m, xs.end - m - w);
+    let (top, bottom) = (ys.start + m, ys.end - m - h);
+    let centre = (xs.start + xs.end - w) / 2;
+    let candidates = [
+        (SeriesLabelPosition::UpperLeft, left, top),
+        (SeriesLabelPosition::UpperRight, right, top),
+        (SeriesLabelPosition::LowerRight, right, bottom),
+        (SeriesLabelPosition::LowerLeft, left, bottom),
+        (SeriesLabelPosition::UpperMiddle, centre, top),
+        (SeriesLabelPosition::LowerMiddle, centre, bottom),
+        (
+            SeriesLabelPosition::MiddleRight,
+            right,
+            (ys.start + ys.end - h) / 2,
+        ),
+    ];
+    let covered = |x: i32, y: i32| {
+        pixels
+            .iter()
+            .filter(|&&(px, py)| px >= x && px <= x + w && py >= y && py <= y + h)
+            .count()
+    };
+    let best = candidates
+        .into_iter()
+        .min_by_key(|&(_, x, y)| covered(x, y))
+        .map_or(SeriesLabelPosition::UpperLeft, |(p, _, _)| p);
+    legend(chart, best, font_size)
 }
 
 /// Draws a failed or wrong point as a black cross with its status.

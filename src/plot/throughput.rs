@@ -1,5 +1,8 @@
 //! Samples/s vs N on log-log axes, with each curve's ideal linear scaling
-//! from its own N=1 point drawn dashed.
+//! from its own N=1 point drawn dashed, and the device's ceiling where GPU
+//! timestamps make it known: how many ops per second the GPU could run if
+//! it never waited for the host (batch-1 ops for the strategies of
+//! workers, N-sample ops for `batch`).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -8,9 +11,10 @@ use crate::measure::usl::UslFit;
 
 use super::efficiency::spread_ratio;
 use super::{
-    FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, marker, pow2_label, si,
-    strategy_colour, title,
+    Drawn, FONT, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log2, marker,
+    pow2_label, si, strategy_colour, title,
 };
+use crate::results::Point;
 
 pub(crate) fn draw<DB: DrawingBackend>(
     group: &WorkloadCharts,
@@ -19,12 +23,12 @@ pub(crate) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let all = || group.series.iter().flat_map(|s| &s.points);
+    let all = || group.lines().flat_map(|s| &s.points);
     let max_n = all().map(|p| p.n).max().unwrap_or(1);
     let max_x = log2(max_n).max(1.0);
+    let ceilings = worker_ceilings(group);
     let ideal_top = group
-        .series
-        .iter()
+        .lines()
         .filter_map(|s| {
             baseline(s).map(|b| b * f64::from(s.points.iter().map(|p| p.n).max().unwrap_or(1)))
         })
@@ -35,7 +39,11 @@ where
         .zip(all().filter(|p| p.samples_per_s.is_some()))
         .map(|(v, p)| v * spread_ratio(p).0)
         .fold(f64::INFINITY, f64::min);
-    let hi = measured.iter().copied().fold(ideal_top, f64::max);
+    let hi = measured
+        .iter()
+        .copied()
+        .chain(ceilings.iter().map(|c| c.1))
+        .fold(ideal_top, f64::max);
     let (lo, hi) = if lo.is_finite() && hi > 0.0 {
         (lo / 2.0, hi * 2.0)
     } else {
@@ -63,9 +71,36 @@ where
         .axis_desc_style((FONT, 19))
         .draw()?;
 
+    let mut drawn = Drawn::default();
+    for (i, (adapter, ceiling)) in ceilings.iter().enumerate() {
+        let line = vec![(-0.3, *ceiling), (max_x + 0.3, *ceiling)];
+        let shade = BLACK.mix(0.75 - 0.2 * i as f64);
+        let label = format!(
+            "GPU ceiling, batch-1 ops{}: {}/s",
+            if ceilings.len() > 1 {
+                format!(" · {adapter}")
+            } else {
+                String::new()
+            },
+            si(*ceiling)
+        );
+        chart
+            .draw_series(DashedLineSeries::new(
+                line.clone(),
+                3,
+                5,
+                shade.stroke_width(2),
+            ))?
+            .label(label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], shade.stroke_width(2))
+            });
+        drawn.lines.push(line);
+        drawn.labels.push(label);
+    }
     let mut any_bad = false;
     let mut ideal_labelled = false;
-    for series in &group.series {
+    for series in group.lines() {
         let colour = strategy_colour(&series.strategy);
         let style = series.style;
         let good: Vec<_> = series
@@ -82,47 +117,81 @@ where
                 7,
                 colour.mix(0.5).stroke_width(2),
             );
-            let drawn = chart.draw_series(ideal)?;
+            let line = chart.draw_series(ideal)?;
+            drawn
+                .lines
+                .push(vec![(0.0, base), (log2(last), base * f64::from(last))]);
             if !ideal_labelled {
                 ideal_labelled = true;
-                drawn
-                    .label("ideal: N × samples/s at N=1 (per strategy)")
-                    .legend(|(x, y)| {
-                        PathElement::new(
-                            vec![(x, y), (x + 8, y), (x + 16, y)],
-                            BLACK.mix(0.5).stroke_width(2),
-                        )
-                    });
+                let label = "ideal: N × samples/s at N=1 (per strategy)";
+                drawn.labels.push(label.into());
+                line.label(label).legend(|(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 8, y), (x + 16, y)],
+                        BLACK.mix(0.5).stroke_width(2),
+                    )
+                });
             }
         }
-        // The USL fitted to curves of workers, dotted, with σ and κ named.
-        if series.strategy != "batch" && series.strategy != "hybrid" {
+        // The USL fitted to curves of workers sharing one GPU, dotted,
+        // with σ and κ named.
+        if matches!(
+            series.strategy.as_str(),
+            "threads" | "processes" | "devices"
+        ) {
             let curve: Vec<(f64, f64)> =
                 good.iter().map(|&(p, _, y)| (f64::from(p.n), y)).collect();
             if let Some(fit) = UslFit::fit(&curve) {
                 let last = series.points.iter().map(|p| p.n).max().unwrap_or(1);
                 let xs = (0..=(log2(last) * 20.0) as u32).map(|i| f64::from(i) / 20.0);
-                let drawn = chart.draw_series(DashedLineSeries::new(
-                    xs.map(|x| (x, fit.throughput(2f64.powf(x)))),
+                let fitted: Vec<(f64, f64)> =
+                    xs.map(|x| (x, fit.throughput(2f64.powf(x)))).collect();
+                let line = chart.draw_series(DashedLineSeries::new(
+                    fitted.clone(),
                     2,
                     4,
                     colour.mix(0.9).stroke_width(2),
                 ))?;
+                drawn.lines.push(fitted);
                 // Named in the legend only for one adapter: merged charts
                 // have too many curves for a line each.
                 if group.adapters.len() == 1 {
-                    drawn
-                        .label(format!(
-                            "USL fit of {}: σ = {:.2}, κ = {:.4}",
-                            series.label, fit.sigma, fit.kappa
-                        ))
-                        .legend(move |(x, y)| {
-                            PathElement::new(
-                                vec![(x, y), (x + 4, y), (x + 10, y), (x + 14, y)],
-                                colour.stroke_width(2),
-                            )
-                        });
+                    let label = format!(
+                        "USL fit of {}: σ = {:.2}, κ = {:.4}",
+                        series.label, fit.sigma, fit.kappa
+                    );
+                    drawn.labels.push(label.clone());
+                    line.label(label).legend(move |(x, y)| {
+                        PathElement::new(
+                            vec![(x, y), (x + 4, y), (x + 10, y), (x + 14, y)],
+                            colour.stroke_width(2),
+                        )
+                    });
                 }
+            }
+        }
+        if series.strategy == "batch" {
+            let bound: Vec<(f64, f64)> = series
+                .points
+                .iter()
+                .filter(|p| !is_bad(p))
+                .filter_map(|p| Some((log2(p.n), gpu_bound(p)?)))
+                .collect();
+            if bound.len() > 1 {
+                let label = format!("{}: GPU ceiling (N ÷ GPU time per op)", series.label);
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        bound.clone(),
+                        3,
+                        5,
+                        colour.mix(0.6).stroke_width(2),
+                    ))?
+                    .label(label.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 24, y)], colour.mix(0.6).stroke_width(2))
+                    });
+                drawn.lines.push(bound);
+                drawn.labels.push(label);
             }
         }
         chart
@@ -132,6 +201,10 @@ where
             ))?
             .label(series.label.clone())
             .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
+        drawn.labels.push(series.label.clone());
+        drawn
+            .lines
+            .push(good.iter().map(|&(_, x, y)| (x, y)).collect());
         for &(p, x, y) in &good {
             let (rlo, rhi) = spread_ratio(p);
             chart.draw_series(std::iter::once(ErrorBar::new_vertical(
@@ -158,14 +231,50 @@ where
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label("✕ failed or wrong point")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(3)));
+        drawn.labels.push("✕ failed or wrong point".into());
     }
-    super::legend(&mut chart, SeriesLabelPosition::LowerRight, 18)?;
+    let font = if drawn.labels.len() > 14 { 14 } else { 17 };
+    legend_clear(&mut chart, &drawn, font)?;
     root.present()?;
     Ok(())
 }
 
+/// Samples/s if the GPU ran this point's ops back to back: samples per op
+/// over the median GPU time of one op (timestamp queries).
+fn gpu_bound(p: &Point) -> Option<f64> {
+    let gpu_us = p.phases_us.as_ref()?.gpu.as_ref()?.median;
+    (gpu_us > 0.0).then(|| f64::from(p.batch) * 1e6 / gpu_us)
+}
+
+/// Per adapter on the chart, the GPU ceiling of batch-1 ops: the median
+/// over its good N=1 batch-1 points of 1 ÷ GPU time per op, unhindered
+/// by other workers. `(adapter, samples/s)`.
+fn worker_ceilings(group: &WorkloadCharts) -> Vec<(String, f64)> {
+    let mut adapters: Vec<&str> = Vec::new();
+    for s in &group.series {
+        if !adapters.contains(&s.adapter.as_str()) {
+            adapters.push(&s.adapter);
+        }
+    }
+    adapters
+        .into_iter()
+        .filter_map(|adapter| {
+            let mut bounds: Vec<f64> = group
+                .lines()
+                .filter(|s| s.adapter == adapter)
+                .flat_map(|s| &s.points)
+                .filter(|p| p.n == 1 && p.batch == 1 && !is_bad(p))
+                .filter_map(|p| gpu_bound(p))
+                .collect();
+            bounds.sort_by(f64::total_cmp);
+            let median = *bounds.get(bounds.len() / 2)?;
+            Some((adapter.to_string(), median))
+        })
+        .collect()
+}
+
 /// The series' measured samples/s at N=1, if that point is good.
-fn baseline(series: &super::Series) -> Option<f64> {
+fn baseline(series: &Series) -> Option<f64> {
     series
         .points
         .iter()
