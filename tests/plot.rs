@@ -92,6 +92,7 @@ fn plot_draws_every_chart_from_result_files() {
         "heatmap-linear-256-128",
         "size",
         "server",
+        "server_delay",
     ] {
         let path = out.path().join(format!("{chart}.png"));
         assert!(

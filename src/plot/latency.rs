@@ -31,8 +31,10 @@ where
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(0.0, f64::max);
+    // A merged chart's long legend gets empty room above the data.
+    let headroom = if group.adapters.len() > 1 { 60.0 } else { 2.0 };
     let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 2.0, hi * 2.0)
+        (lo / 2.0, hi * headroom)
     } else {
         (1.0, 10.0)
     };

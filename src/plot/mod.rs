@@ -7,6 +7,7 @@ mod heatmap;
 mod latency;
 mod phases;
 mod server;
+mod server_delay;
 mod size;
 mod stack;
 mod throughput;
@@ -286,6 +287,9 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     if !server::points(runs).is_empty() {
         of_runs!(server);
+    }
+    if !server_delay::sweeps(runs).is_empty() {
+        of_runs!(server_delay);
     }
     Ok(written)
 }

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, si, strategy_colour};
+use super::{Drawn, FONT, legend_clear, si, strategy_colour};
 use crate::results::{Point, Run, Status};
 
 /// The first run's server points, if it has any.
@@ -28,17 +28,42 @@ where
         .iter()
         .find(|r| r.points.iter().any(|p| std::ptr::eq(p, *first)))
         .expect("a server point's run");
-    // Everything else measured on the same workload, sync and precision.
-    let others: Vec<&Point> = run
+    // Everything measured on the same workload and precision: server
+    // curves over clients (a waiting-limit sweep has its own chart), and
+    // threads, batch and queue beside them.
+    let label = |p: &Point| {
+        if p.sync == "readback" {
+            p.strategy_label()
+        } else {
+            format!("{} ({})", p.strategy_label(), p.sync)
+        }
+    };
+    let same = run
         .points
         .iter()
-        .filter(|p| p.curve_key().workload == first.workload && p.dims == first.dims)
-        .filter(|p| {
-            p.sync == first.sync && p.precision == first.precision && p.status == Status::Ok
-        })
-        .filter(|p| matches!(p.strategy.as_str(), "threads" | "batch" | "queue"))
+        .filter(|p| p.workload == first.workload && p.dims == first.dims)
+        .filter(|p| p.precision == first.precision && p.status == Status::Ok);
+    let mut curves: Vec<(String, Vec<&Point>)> = Vec::new();
+    for p in same.filter(|p| {
+        matches!(
+            p.strategy.as_str(),
+            "server" | "threads" | "batch" | "queue"
+        )
+    }) {
+        match curves.iter_mut().find(|(l, _)| *l == label(p)) {
+            Some((_, points)) => points.push(p),
+            None => curves.push((label(p), vec![p])),
+        }
+    }
+    let longest = curves.iter().map(|(_, ps)| ps.len()).max().unwrap_or(0);
+    curves.retain(|(_, ps)| ps.len() >= longest.min(3));
+    for (_, points) in &mut curves {
+        points.sort_by_key(|p| p.n);
+    }
+    let all: Vec<&Point> = curves
+        .iter()
+        .flat_map(|(_, ps)| ps.iter().copied())
         .collect();
-    let all: Vec<&Point> = server.iter().chain(&others).copied().collect();
     let p99 = |p: &Point| p.latency_us.map_or(1.0, |l| l.p99 / 1e3);
     let (xlo, xhi) = all.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
         (lo.min(p99(p)), hi.max(p99(p)))
@@ -69,19 +94,20 @@ where
         .y_label_area_size(80)
         .build_cartesian_2d(
             (xlo / 1.5..xhi * 1.5).log_scale(),
-            (ylo / 1.5..yhi * 1.5).log_scale(),
+            (ylo / 1.5..yhi * 2.5).log_scale(),
         )?;
     chart
         .configure_mesh()
         .x_desc("p99 latency per request (ms) — log scale")
         .y_desc("Samples per second — log scale")
+        .x_labels(6)
+        .y_labels(8)
         .x_label_formatter(&|v| format!("{v:.2}"))
         .y_label_formatter(&|v| si(*v))
+        .light_line_style(WHITE.mix(0.0))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()?;
-    let mut strategies: Vec<String> = all.iter().map(|p| p.strategy_label()).collect();
-    strategies.dedup();
     // Several server curves (limits, open or closed loop) get shades of
     // the server's colour, so they stay apart.
     const SHADES: [RGBColor; 4] = [
@@ -91,17 +117,18 @@ where
         RGBColor(90, 60, 200),
     ];
     let mut servers_seen = 0;
-    for label in strategies {
-        let curve: Vec<&Point> = all
-            .iter()
-            .copied()
-            .filter(|p| p.strategy_label() == label)
-            .collect();
+    let mut drawn = Drawn::default();
+    for (label, curve) in &curves {
         let colour = if curve[0].strategy == "server" {
             servers_seen += 1;
             SHADES[(servers_seen - 1) % SHADES.len()]
-        } else {
+        } else if curve[0].sync == "readback" {
             strategy_colour(&curve[0].strategy)
+        } else {
+            // The same strategy under another sync mode: a lighter shade.
+            let RGBColor(r, g, b) = strategy_colour(&curve[0].strategy);
+            let light = |c: u8| c + (255 - c) / 2;
+            RGBColor(light(r), light(g), light(b))
         };
         let xy: Vec<(f64, f64)> = curve
             .iter()
@@ -113,18 +140,27 @@ where
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
             });
-        for (p, &(x, y)) in curve.iter().zip(&xy) {
+        for (i, (p, &(x, y))) in curve.iter().zip(&xy).enumerate() {
+            // Labels alternate above and below, so neighbours do not collide.
+            let offset = if i % 2 == 0 { (6, -16) } else { (6, 5) };
             chart.draw_series(std::iter::once(
                 EmptyElement::at((x, y))
                     + Circle::new((0, 0), 5, colour.filled())
-                    + Text::new(format!("N={}", p.n), (6, -16), (FONT, 12).into_font()),
+                    + Text::new(format!("N={}", p.n), offset, (FONT, 12).into_font()),
             ))?;
         }
+        drawn.lines.push(xy);
+        drawn.labels.push(label.clone());
     }
-    super::legend(&mut chart, SeriesLabelPosition::LowerLeft, 14)?;
+    legend_clear(&mut chart, &drawn, 14)?;
 
-    // The batch sizes formed at the most clients.
-    let busiest = server.iter().max_by_key(|p| p.n).expect("non-empty");
+    // The batch sizes formed at the most clients of the first server curve.
+    let busiest = curves
+        .iter()
+        .find(|(_, ps)| ps[0].strategy == "server")
+        .and_then(|(_, ps)| ps.last())
+        .copied()
+        .unwrap_or(first);
     let max_size = busiest
         .batch_sizes
         .keys()
@@ -135,7 +171,11 @@ where
     let top = busiest.batch_sizes.values().copied().max().unwrap_or(1) as f64 * 1.15;
     let mut hist = ChartBuilder::on(&right)
         .caption(
-            format!("Batch sizes formed, N={} clients", busiest.n),
+            format!(
+                "Batch sizes formed: {}, N={} clients",
+                label(busiest),
+                busiest.n
+            ),
             (FONT, 18),
         )
         .margin(16)

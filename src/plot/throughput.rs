@@ -44,8 +44,10 @@ where
         .copied()
         .chain(ceilings.iter().map(|c| c.1))
         .fold(ideal_top, f64::max);
+    // A merged chart's long legend gets empty room above the data.
+    let headroom = if group.adapters.len() > 1 { 40.0 } else { 2.0 };
     let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 2.0, hi * 2.0)
+        (lo / 2.0, hi * headroom)
     } else {
         (1.0, 10.0)
     };
@@ -178,20 +180,21 @@ where
                 .filter_map(|p| Some((log2(p.n), gpu_bound(p)?)))
                 .collect();
             if bound.len() > 1 {
-                let label = format!("{}: GPU ceiling (N ÷ GPU time per op)", series.label);
-                chart
-                    .draw_series(DashedLineSeries::new(
-                        bound.clone(),
-                        3,
-                        5,
-                        colour.mix(0.6).stroke_width(2),
-                    ))?
-                    .label(label.clone())
-                    .legend(move |(x, y)| {
+                let line = chart.draw_series(DashedLineSeries::new(
+                    bound.clone(),
+                    3,
+                    5,
+                    colour.mix(0.6).stroke_width(2),
+                ))?;
+                drawn.lines.push(bound);
+                // Named once per chart: merged charts have too many lines.
+                if !drawn.labels.iter().any(|l| l.contains("GPU ceiling (N ÷")) {
+                    let label = "batch: GPU ceiling (N ÷ GPU time per op)".to_string();
+                    line.label(label.clone()).legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 24, y)], colour.mix(0.6).stroke_width(2))
                     });
-                drawn.lines.push(bound);
-                drawn.labels.push(label);
+                    drawn.labels.push(label);
+                }
             }
         }
         chart
