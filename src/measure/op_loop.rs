@@ -135,6 +135,20 @@ pub struct Trial {
     next: u64,
 }
 
+impl Trial {
+    /// The timestamp pair the next op writes, if it is one of the sampled.
+    fn gpu_index(&self) -> Option<u32> {
+        (self.next.is_multiple_of(self.gpu_stride) && u64::from(self.gpu_sampled) < GPU_SAMPLES)
+            .then_some(self.gpu_sampled)
+    }
+
+    /// Moves past an op that ran, with `gpu_index` from [`Self::gpu_index`].
+    fn advance(&mut self, gpu_index: Option<u32>) {
+        self.gpu_sampled += u32::from(gpu_index.is_some());
+        self.next += 1;
+    }
+}
+
 pub struct OpLoop {
     ctx: Arc<GpuContext>,
     prepared: Box<dyn Prepared>,
@@ -323,19 +337,12 @@ impl OpLoop {
         let keep = self.sync == SyncMode::Readback
             && i.is_multiple_of(trial.check_stride)
             && (self.kept_slots.len() as u64) < trial.checks;
-        let time_gpu =
-            i.is_multiple_of(trial.gpu_stride) && u64::from(trial.gpu_sampled) < GPU_SAMPLES;
-        if let Err(e) = self.op(
-            slot,
-            keep,
-            time_gpu.then_some(trial.gpu_sampled),
-            &mut trial.record,
-        ) {
+        let gpu_index = trial.gpu_index();
+        if let Err(e) = self.op(slot, keep, gpu_index, &mut trial.record) {
             trial.record.error = Some(e.to_string());
             return;
         }
-        trial.gpu_sampled += u32::from(time_gpu);
-        trial.next += 1;
+        trial.advance(gpu_index);
     }
 
     /// Submits the trial's next op on `rows` (whole samples in the storage
@@ -346,15 +353,12 @@ impl OpLoop {
         debug_assert!(self.serving(), "submit_request_op without answer_requests");
         let slot = trial.next as usize % SLOTS;
         self.prepared.write_input(&self.ctx.queue, slot, rows);
-        let time_gpu = trial.next.is_multiple_of(trial.gpu_stride)
-            && u64::from(trial.gpu_sampled) < GPU_SAMPLES;
-        let gpu_index = time_gpu.then_some(trial.gpu_sampled);
+        let gpu_index = trial.gpu_index();
         if let Err(e) = self.request_op(slot, gpu_index, &mut trial.record) {
             trial.record.error = Some(e.to_string());
             return false;
         }
-        trial.gpu_sampled += u32::from(time_gpu);
-        trial.next += 1;
+        trial.advance(gpu_index);
         true
     }
 
@@ -429,15 +433,9 @@ impl OpLoop {
         record
     }
 
-    /// One op: encode, submit, sync. `gpu_index` is its timestamp pair.
-    fn op(
-        &mut self,
-        slot: usize,
-        keep: bool,
-        gpu_index: Option<u32>,
-        record: &mut TrialRecord,
-    ) -> Result<(), GpuError> {
-        let t0 = Instant::now();
+    /// Records op `slot` into a new encoder, with timestamp pair
+    /// `gpu_index` if given; returns the encoder and the output buffer.
+    fn encode(&self, slot: usize, gpu_index: Option<u32>) -> (wgpu::CommandEncoder, wgpu::Buffer) {
         let mut encoder = self
             .ctx
             .device
@@ -451,6 +449,19 @@ impl OpLoop {
             _ => None,
         };
         let output = self.prepared.encode(&mut encoder, slot, writes);
+        (encoder, output)
+    }
+
+    /// One op: encode, submit, sync. `gpu_index` is its timestamp pair.
+    fn op(
+        &mut self,
+        slot: usize,
+        keep: bool,
+        gpu_index: Option<u32>,
+        record: &mut TrialRecord,
+    ) -> Result<(), GpuError> {
+        let t0 = Instant::now();
+        let (mut encoder, output) = self.encode(slot, gpu_index);
         if self.sync == SyncMode::Readback {
             self.readback.record_copy(&mut encoder, &output);
         }
@@ -510,19 +521,7 @@ impl OpLoop {
         record: &mut TrialRecord,
     ) -> Result<(), GpuError> {
         let t0 = Instant::now();
-        let mut encoder = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
-        let writes = match (&self.timestamps, gpu_index) {
-            (Some(ts), Some(k)) => Some(wgpu::ComputePassTimestampWrites {
-                query_set: &ts.query_set,
-                beginning_of_pass_write_index: Some(2 * k),
-                end_of_pass_write_index: Some(2 * k + 1),
-            }),
-            _ => None,
-        };
-        let output = self.prepared.encode(&mut encoder, slot, writes);
+        let (mut encoder, output) = self.encode(slot, gpu_index);
         let staging = self.next_answer;
         self.next_answer = (staging + 1) % self.answers.len();
         self.answers[staging].record_copy(&mut encoder, &output);

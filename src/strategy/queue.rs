@@ -86,13 +86,10 @@ type Answer = Result<Reply, String>;
 
 enum ToOwner {
     /// Ready a trial of at most this many requests (all clients' together).
-    Begin { ops: u64 },
-    Request {
-        sent: Instant,
-        /// Which sample of the request set it asks about.
-        sample: usize,
-        reply: SyncSender<Answer>,
+    Begin {
+        ops: u64,
     },
+    Request(Pending),
     /// Stop the trial's clock, check, and report.
     End,
 }
@@ -121,9 +118,10 @@ struct Owner {
     thread: Option<JoinHandle<()>>,
 }
 
-/// A request waiting in a batch.
+/// A request, from its sending until it is answered.
 struct Pending {
     sent: Instant,
+    /// Which sample of the request set it asks about.
     sample: usize,
     reply: SyncSender<Answer>,
 }
@@ -214,16 +212,8 @@ fn serve(
                     *trial = Some(op_loop.begin_trial(ops, 0));
                 }
             }
-            ToOwner::Request {
-                sent,
-                sample,
-                reply,
-            } => {
-                let mut batch = vec![Pending {
-                    sent,
-                    sample,
-                    reply,
-                }];
+            ToOwner::Request(first) => {
+                let mut batch = vec![first];
                 let deadline = if in_flight.is_empty() {
                     Instant::now() + max_delay
                 } else {
@@ -232,15 +222,7 @@ fn serve(
                 while batch.len() < max_batch {
                     match requests.recv_timeout(deadline.saturating_duration_since(Instant::now()))
                     {
-                        Ok(ToOwner::Request {
-                            sent,
-                            sample,
-                            reply,
-                        }) => batch.push(Pending {
-                            sent,
-                            sample,
-                            reply,
-                        }),
+                        Ok(ToOwner::Request(request)) => batch.push(request),
                         Ok(other) => {
                             pending = Some(other);
                             break;
@@ -474,11 +456,11 @@ fn client(tx: Sender<ToOwner>, ops: u64, start: Arc<Barrier>, plan: ClientPlan) 
         let sample = plan.sample(i);
         let sent = Instant::now();
         if tx
-            .send(ToOwner::Request {
+            .send(ToOwner::Request(Pending {
                 sent,
                 sample,
                 reply: reply_tx.clone(),
-            })
+            }))
             .is_err()
         {
             record.error = Some("the GPU owner is gone".into());
@@ -559,11 +541,11 @@ fn open_client(
         let sent = Instant::now();
         if sent_tx.send((sent, sample)).is_err()
             || tx
-                .send(ToOwner::Request {
+                .send(ToOwner::Request(Pending {
                     sent,
                     sample,
                     reply: reply_tx.clone(),
-                })
+                }))
                 .is_err()
         {
             break;
