@@ -58,6 +58,11 @@ pub struct Settings {
     /// Reuse each worker's buffers and bind groups (a pool, the default);
     /// `false` allocates them for every op, as an eager framework does.
     pub pool: bool,
+    /// For slow adapters: fewer ops per trial, so that a trial lasts about
+    /// this many seconds (at least 1 op, never more than `ops`), and
+    /// warm-up stops after this long (or `warmup_s`, whichever is longer).
+    /// The ops each point ran are in its `ops_per_worker`.
+    pub trial_s: Option<f64>,
 }
 
 impl Default for Settings {
@@ -71,6 +76,7 @@ impl Default for Settings {
             timeout_s: 300.0,
             seed: 1,
             pool: true,
+            trial_s: None,
         }
     }
 }
@@ -128,6 +134,7 @@ struct SweepFile {
     timeout_s: Option<f64>,
     seed: Option<u64>,
     pool: Option<bool>,
+    trial_s: Option<f64>,
 }
 
 /// One point to measure: everything the runner and the strategy need.
@@ -178,6 +185,9 @@ pub struct Experiment {
     /// The file's text, recorded with the run.
     pub text: String,
     pub points: Vec<PointSpec>,
+    /// Settings given on the command line over the file's, as
+    /// `key = value`; recorded with the run.
+    pub overrides: Vec<String>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -185,6 +195,29 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 impl Experiment {
+    /// Sets `trials` and `trial_s` of every point, over the file's values
+    /// (`curves run --trials --trial-s`: the same sweep on a slower adapter).
+    pub fn override_settings(
+        &mut self,
+        trials: Option<NonZeroU32>,
+        trial_s: Option<f64>,
+    ) -> Result<(), String> {
+        if let Some(s) = trial_s {
+            if !(s.is_finite() && s > 0.0) {
+                return Err(format!("--trial-s must be more than 0, not {s}"));
+            }
+            self.overrides.push(format!("trial_s = {s}"));
+        }
+        if let Some(t) = trials {
+            self.overrides.push(format!("trials = {t}"));
+        }
+        for point in &mut self.points {
+            point.settings.trials = trials.unwrap_or(point.settings.trials);
+            point.settings.trial_s = trial_s.or(point.settings.trial_s);
+        }
+        Ok(())
+    }
+
     pub fn load(path: &Path) -> Result<Self, ExperimentError> {
         let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::Read {
             path: path.to_path_buf(),
@@ -282,10 +315,19 @@ impl Experiment {
                 timeout_s: sweep.timeout_s.unwrap_or(settings.timeout_s),
                 seed: sweep.seed.unwrap_or(settings.seed),
                 pool: sweep.pool.unwrap_or(settings.pool),
+                trial_s: sweep.trial_s.or(settings.trial_s),
             };
             if settings.timeout_s.is_nan() || settings.timeout_s <= 0.0 {
                 return Err(invalid(format!(
                     "line {n_line}: timeout_s must be more than 0"
+                )));
+            }
+            if settings
+                .trial_s
+                .is_some_and(|s| !(s.is_finite() && s > 0.0))
+            {
+                return Err(invalid(format!(
+                    "line {n_line}: trial_s must be more than 0"
                 )));
             }
             for n in ns {
@@ -323,6 +365,7 @@ impl Experiment {
             path: path.to_path_buf(),
             text: text.to_string(),
             points,
+            overrides: Vec::new(),
         })
     }
 }
@@ -373,6 +416,19 @@ ops = 7
         );
         assert_eq!(e.points[2].workload.dims(), vec![8, 3]);
         assert_eq!(e.points[0].settings.trials.get(), 2);
+    }
+
+    #[test]
+    fn trial_s_comes_from_the_file_or_the_command_line() {
+        let mut e = parse(&GOOD.replace("ops = 5\n", "ops = 5\ntrial_s = 0.5\n")).unwrap();
+        assert!(e.points.iter().all(|p| p.settings.trial_s == Some(0.5)));
+        e.override_settings(NonZeroU32::new(4), Some(2.0)).unwrap();
+        assert!(e.points.iter().all(|p| p.settings.trial_s == Some(2.0)));
+        assert!(e.points.iter().all(|p| p.settings.trials.get() == 4));
+        assert_eq!(e.overrides, vec!["trial_s = 2", "trials = 4"]);
+        assert!(e.override_settings(None, Some(0.0)).is_err());
+        let bad = parse(&GOOD.replace("ops = 7", "ops = 7\ntrial_s = -1.0")).unwrap_err();
+        assert!(bad.contains("line 16") && bad.contains("trial_s"), "{bad}");
     }
 
     #[test]

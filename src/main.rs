@@ -69,13 +69,26 @@ enum Command {
         /// No progress bar (it is hidden anyway when stderr is not a terminal).
         #[arg(long)]
         quiet: bool,
+        /// Timed trials per point, over the file's `trials`.
+        #[arg(long, value_name = "N")]
+        trials: Option<NonZeroU32>,
+        /// For a slow adapter (lavapipe, llvmpipe): fewer ops per trial, so
+        /// that a trial lasts about this many seconds (never more ops than
+        /// the file asks for), and a shorter warm-up. One untimed op per
+        /// worker measures the op time first. Each point records the ops it
+        /// ran, e.g. `curves run experiments/seeds.toml --trial-s 0.5`.
+        #[arg(long, value_name = "SECONDS")]
+        trial_s: Option<f64>,
     },
-    /// Draw charts (PNG) from run directories; reads result files only.
+    /// Draw charts (PNG, and SVG beside each) from run directories; reads
+    /// result files only.
     ///
-    /// Writes efficiency.png (efficiency vs N, one line per strategy) and
-    /// throughput.png (samples/s vs N, log-log, with ideal linear scaling),
-    /// one pair per workload. Several runs are overlaid, one line per
-    /// strategy and adapter.
+    /// Per workload: efficiency, throughput (log-log, ideal lines, device
+    /// ceiling, USL fits), latency p50/p99 and where the time goes (phases);
+    /// where the run has them: the hybrid heatmap, workload size, the
+    /// optimisation stack, and the server's throughput vs p99 and batch
+    /// sizes. Several runs are overlaid, one line per strategy and
+    /// (adapter, backend): the cross-backend, cross-machine check.
     Plot {
         /// Run directories (each holds run.json and points.jsonl).
         #[arg(required = true, value_name = "RUN_DIR")]
@@ -158,8 +171,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             adapter,
             out,
             quiet,
+            trials,
+            trial_s,
         } => {
-            let experiment = Experiment::load(&experiment)?;
+            let mut experiment = Experiment::load(&experiment)?;
+            experiment
+                .override_settings(trials, trial_s)
+                .map_err(anyhow::Error::msg)?;
             let options = RunOptions {
                 selection: AdapterSelection::new(adapter.backend, adapter.adapter)?,
                 results_dir: out,

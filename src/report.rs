@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::analysis::{CurveFit, advantages, usl_fits};
-use crate::results::{Point, Run, Status, write_atomic};
+use crate::results::{Point, Run, RunInfo, Status, write_atomic};
 use crate::table::{scaling_tables, status_text};
 
 /// Writes the report to `file`, with its charts beside it; returns the files written.
@@ -263,7 +263,7 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
             i.cpu_count,
             i.git_revision,
             i.timing_method,
-            i.experiment_path,
+            experiment_with_overrides(i),
             syncs.keys().copied().collect::<Vec<_>>().join(", "),
             i.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
             i.finished_at.map_or("interrupted".into(), |t| t
@@ -272,6 +272,19 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
         );
     }
     out
+}
+
+/// The experiment file, and the settings the command line put over it.
+fn experiment_with_overrides(info: &RunInfo) -> String {
+    if info.overrides.is_empty() {
+        info.experiment_path.clone()
+    } else {
+        format!(
+            "{} with {}",
+            info.experiment_path,
+            info.overrides.join(", ")
+        )
+    }
 }
 
 fn summary(out: &mut String, points: &[Point]) {

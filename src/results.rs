@@ -30,6 +30,9 @@ pub struct RunInfo {
     pub experiment_path: String,
     /// The experiment file's text, so the run can be repeated exactly.
     pub experiment_text: String,
+    /// Settings given on the command line over the file's (`trials = 3`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     pub adapter: AdapterSummary,
     pub os: String,
     pub arch: String,

@@ -14,7 +14,7 @@ use crate::experiment::{Experiment, PointSpec};
 use crate::gpu::AdapterSelection;
 use crate::measure::summary::summarize;
 use crate::results::{self, Point, RunInfo, Status};
-use crate::strategy::Env;
+use crate::strategy::{Env, Workers};
 use crate::table;
 use crate::workload::Precision;
 
@@ -46,6 +46,7 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
         experiment_name: experiment.name.clone(),
         experiment_path: experiment.path.display().to_string(),
         experiment_text: experiment.text.clone(),
+        overrides: experiment.overrides.clone(),
         adapter: ctx.info.clone(),
         os: os_description(),
         arch: std::env::consts::ARCH.into(),
@@ -122,8 +123,7 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
     let deadline = started + Duration::from_secs_f64(spec.settings.timeout_s);
     let strategy = spec.strategy.strategy();
     let shape = strategy.shape(spec);
-    let (ops, trials) = (spec.settings.ops.get(), spec.settings.trials.get());
-    let ops_expected = u64::from(trials) * u64::from(shape.workers()) * ops;
+    let (mut ops, trials) = (spec.settings.ops.get(), spec.settings.trials.get());
 
     let mut records = Vec::new();
     let mut setup = Default::default();
@@ -135,7 +135,16 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
     {
         Ok(mut workers) => {
             setup = workers.setup();
+            if let Some(trial_s) = spec.settings.trial_s {
+                match ops_for_trial_s(workers.as_mut(), trial_s, ops, deadline) {
+                    Ok(fitted) => ops = fitted,
+                    Err(e) => error = Some(e),
+                }
+            }
             for _ in 0..trials {
+                if error.is_some() {
+                    break;
+                }
                 match workers.run_trial(ops, spec.settings.checks, deadline) {
                     Ok(trial) => {
                         let stop = trial.iter().any(|r| r.error.is_some());
@@ -153,6 +162,7 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         }
         Err(e) => error = Some(e),
     }
+    let ops_expected = u64::from(trials) * u64::from(shape.workers()) * ops;
     let mut summary = summarize(&records, shape.batch, ops_expected, error);
     if unsupported.is_some() {
         summary.status = Status::Unsupported;
@@ -199,6 +209,23 @@ pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
         status: summary.status,
         error: summary.error,
     }
+}
+
+/// Ops per worker for trials of about `trial_s` seconds, between 1 and
+/// `ops`, from the time of one untimed op per worker.
+fn ops_for_trial_s(
+    workers: &mut dyn Workers,
+    trial_s: f64,
+    ops: u64,
+    deadline: Instant,
+) -> Result<u64, String> {
+    let started = Instant::now();
+    let records = workers.run_trial(1, 0, deadline)?;
+    if let Some(e) = records.iter().find_map(|r| r.error.as_ref()) {
+        return Err(format!("timing one op for trial_s failed: {e}"));
+    }
+    let op_s = started.elapsed().as_secs_f64();
+    Ok(((trial_s / op_s) as u64).clamp(1, ops))
 }
 
 /// Why the adapter cannot run `spec` at all, if it cannot.

@@ -36,6 +36,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
                 timeout_s,
                 seed: 1,
                 pool: true,
+                trial_s: None,
             },
         };
         let point = measure_point(&spec, env);

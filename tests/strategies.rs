@@ -418,3 +418,35 @@ fn devices_queue_and_server_run_every_workload() {
         assert!(p.ops_checked > 0, "{what}");
     }
 }
+
+/// `--trial-s` fits each point's ops to the adapter: a file asking for a
+/// million ops per trial (and of warm-up) finishes in moments, every point
+/// records the ops it ran, and the run records what the command line set.
+#[test]
+fn trial_s_fits_ops_per_trial_to_a_slow_adapter() {
+    let text = "[settings]\nops = 1000000\nwarmup_ops = 1000000\ntrials = 5\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 8]\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [2]\n";
+    let (_dir, run) = common::run_experiment(
+        common::curves(),
+        text,
+        &["--trial-s", "0.05", "--trials", "2"],
+    );
+    assert_eq!(run.info.overrides, vec!["trial_s = 0.05", "trials = 2"]);
+    assert_eq!(run.points.len(), 4);
+    for p in &run.points {
+        assert_eq!(p.status, Status::Ok, "{p:?}");
+        assert_eq!(p.trials, 2);
+        assert!(
+            (1..1_000_000).contains(&p.ops_per_worker),
+            "{} ops per worker",
+            p.ops_per_worker
+        );
+        assert_eq!(p.ops_completed, p.ops_expected);
+        assert_eq!(
+            p.ops_expected,
+            2 * p.ops_per_worker * u64::from(p.threads * p.processes)
+        );
+    }
+}

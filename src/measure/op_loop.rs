@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check::relative_error;
 use super::sync::SyncMode;
+use crate::experiment::Settings;
 use crate::gpu::readback::Readback;
 use crate::gpu::{GpuContext, GpuError};
 use crate::workload::program::decode_values;
@@ -261,17 +262,28 @@ impl OpLoop {
         self.timestamps.is_some()
     }
 
-    /// Untimed ops: at least `ops`, and for at least `min_s` seconds.
-    pub fn warm_up(&mut self, ops: u64, min_s: f64) -> Result<(), String> {
+    /// Untimed ops: at least `warmup_ops`, and for at least `warmup_s`
+    /// seconds. With `trial_s` (a slow adapter, where one op may take
+    /// seconds) rounds grow 1, 2, 4 … ops and warm-up stops once the longer
+    /// of `trial_s` and `warmup_s` has passed, even short of `warmup_ops`.
+    pub fn warm_up(&mut self, settings: &Settings) -> Result<(), String> {
+        let ops = settings.warmup_ops.max(1);
+        let budget_s = settings.trial_s.map(|t| t.max(settings.warmup_s));
         let started = Instant::now();
+        let (mut done, mut round) = (0, if budget_s.is_some() { 1 } else { ops });
         loop {
-            let record = self.run_trial(ops.max(1), 0);
+            let record = self.run_trial(round, 0);
             if let Some(e) = record.error {
                 return Err(format!("warm-up failed: {e}"));
             }
-            if started.elapsed().as_secs_f64() >= min_s {
+            done += round;
+            let elapsed = started.elapsed().as_secs_f64();
+            if (done >= ops && elapsed >= settings.warmup_s)
+                || budget_s.is_some_and(|b| elapsed >= b)
+            {
                 break;
             }
+            round = (round * 2).min(ops);
         }
         self.setup.warmup_s = started.elapsed().as_secs_f64();
         Ok(())

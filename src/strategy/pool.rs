@@ -167,9 +167,7 @@ fn worker_main(
         if !point.settings.pool {
             op_loop.allocate_per_op();
         }
-        op_loop
-            .warm_up(point.settings.warmup_ops, point.settings.warmup_s)
-            .map(|_| op_loop)
+        op_loop.warm_up(&point.settings).map(|_| op_loop)
     }));
     let mut op_loop = match prepared {
         Ok(Ok(op_loop)) => op_loop,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pool::worker_seed;
 use super::{Env, SetupTimes, Shape, Strategy, StrategyKind, Workers, remaining};
-use crate::experiment::PointSpec;
+use crate::experiment::{PointSpec, Settings};
 use crate::gpu::{AdapterSelection, GpuContext};
 use crate::measure::op_loop::{OpLoop, TrialRecord, WorkerSetup};
 use crate::measure::sync::SyncMode;
@@ -50,11 +50,8 @@ impl Strategy for Processes {
             batch: shape.batch,
             precision: point.precision,
             sync: point.sync,
-            warmup_ops: point.settings.warmup_ops,
-            warmup_s: point.settings.warmup_s,
-            pool: point.settings.pool,
+            settings: point.settings.clone(),
             seed: worker_seed(point.settings.seed, worker),
-            timeout_s: point.settings.timeout_s,
             adapter_name: env.ctx.info.name.clone(),
             adapter_backend: env.ctx.info.backend.clone(),
         };
@@ -70,12 +67,10 @@ pub struct WorkerSpec {
     pub batch: u32,
     pub precision: Precision,
     pub sync: SyncMode,
-    pub warmup_ops: u64,
-    pub warmup_s: f64,
-    /// `false`: allocate buffers and bind groups for every op.
-    pub pool: bool,
+    /// The point's warm-up, pool and timeout settings.
+    pub settings: Settings,
+    /// This worker's seed (derived from the point's).
     pub seed: u64,
-    pub timeout_s: f64,
     /// The exact adapter the parent measures, so every process uses it too.
     pub adapter_name: String,
     pub adapter_backend: String,
@@ -123,7 +118,7 @@ pub fn serve() -> anyhow::Result<()> {
         Err(e) => return send(&FromWorker::Error(e.to_string())),
     };
     let device_s = ctx.open_s;
-    let timeout = Duration::from_secs_f64(spec.timeout_s);
+    let timeout = Duration::from_secs_f64(spec.settings.timeout_s);
     let mut op_loop = OpLoop::prepare(
         ctx,
         &spec.workload,
@@ -133,10 +128,10 @@ pub fn serve() -> anyhow::Result<()> {
         spec.sync,
         timeout,
     );
-    if !spec.pool {
+    if !spec.settings.pool {
         op_loop.allocate_per_op();
     }
-    if let Err(e) = op_loop.warm_up(spec.warmup_ops, spec.warmup_s) {
+    if let Err(e) = op_loop.warm_up(&spec.settings) {
         return send(&FromWorker::Error(e));
     }
     send(&FromWorker::Ready {

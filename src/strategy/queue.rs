@@ -312,6 +312,7 @@ impl Owner {
             _ => 1,
         };
         let ctx = Arc::clone(&env.ctx);
+        let (open_loop, seed) = (point.arrival_rate_per_s, point.settings.seed);
         let point = point.clone();
         let thread = std::thread::Builder::new()
             .name("gpu-owner".into())
@@ -335,7 +336,7 @@ impl Owner {
                         if !point.settings.pool {
                             op_loop.allocate_per_op();
                         }
-                        op_loop.warm_up(point.settings.warmup_ops, point.settings.warmup_s)?;
+                        op_loop.warm_up(&point.settings)?;
                         op_loop.answer_requests();
                         setup.prepare_s += op_loop.setup.prepare_s;
                         setup.warmup_s += op_loop.setup.warmup_s;
@@ -373,8 +374,8 @@ impl Owner {
         };
         Ok(Self {
             tx: Some(tx),
-            open_loop: point.arrival_rate_per_s,
-            seed: point.settings.seed,
+            open_loop,
+            seed,
             trials: 0,
             reports,
             requests,
