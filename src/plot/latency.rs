@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Drawn, FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log2, marker,
-    pow2_label, strategy_colour, title,
+    Drawn, FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log_axis, log2,
+    marker, pow2_label, strategy_colour, title,
 };
 
 fn us_label(v: &f64) -> String {
@@ -48,7 +48,7 @@ where
         .margin(24)
         .x_label_area_size(64)
         .y_label_area_size(96)
-        .build_cartesian_2d(-0.3..max_x + 0.3, (lo..hi).log_scale())?;
+        .build_cartesian_2d(-0.3..max_x + 0.3, log_axis(lo, hi))?;
     chart
         .configure_mesh()
         .x_desc("N (threads, processes, or batch size) — log₂ scale")

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use anyhow::Context;
+use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
@@ -105,6 +106,32 @@ pub(crate) fn label_at<T: ToString>(x: f64, values: &[T]) -> String {
     }
 }
 
+/// A log axis over `lo..hi` labelled at 1, 2 and 5 of each decade when it
+/// spans four decades or fewer (plotters labels only whole decades, which
+/// leaves a short axis with a label or two), at the decades otherwise;
+/// faint grid lines at 1…9 of each decade.
+pub(crate) fn log_axis(lo: f64, hi: f64) -> WithKeyPoints<LogCoord<f64>> {
+    let labels: &[f64] = if hi / lo <= 1e4 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let grid = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0];
+    (lo..hi)
+        .log_scale()
+        .with_key_points(log_ticks(lo, hi, labels))
+        .with_light_points(log_ticks(lo, hi, &grid))
+}
+
+/// `steps` (such as 1, 2, 5) times each power of ten, within `lo..=hi`.
+fn log_ticks(lo: f64, hi: f64, steps: &[f64]) -> Vec<f64> {
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    (first..=last)
+        .flat_map(|d| steps.iter().map(move |s| s * 10f64.powi(d)))
+        .filter(|v| (lo..=hi).contains(v))
+        .collect()
+}
+
 /// `12.3k`, `1.2M`: short labels for large figures.
 pub(crate) fn si(v: f64) -> String {
     let (scaled, unit) = match v.abs() {
@@ -115,8 +142,12 @@ pub(crate) fn si(v: f64) -> String {
     };
     let text = if scaled.abs() >= 100.0 || scaled.fract().abs() < 1e-9 {
         format!("{scaled:.0}")
-    } else {
+    } else if scaled.abs() >= 1.0 {
         format!("{scaled:.1}")
+    } else {
+        // 0.05, not 0.1: small figures keep their first digits.
+        let text = format!("{scaled:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
     };
     format!("{text}{unit}")
 }
@@ -509,5 +540,18 @@ mod tests {
         assert_eq!(si(1_390_000.0), "1.4M");
         assert_eq!(si(2720.0), "2.7k");
         assert_eq!(si(250.0), "250");
+        assert_eq!(si(0.05), "0.05");
+        assert_eq!(si(0.2), "0.2");
+    }
+
+    #[test]
+    fn log_axes_label_1_2_5_of_each_decade_within_range() {
+        let ticks = log_ticks(30.0, 3000.0, &[1.0, 2.0, 5.0]);
+        let expected = [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0];
+        assert_eq!(ticks.len(), expected.len(), "{ticks:?}");
+        for (t, e) in ticks.iter().zip(expected) {
+            assert!((t / e - 1.0).abs() < 1e-9, "{ticks:?}");
+        }
+        assert_eq!(log_ticks(0.5, 2e6, &[1.0]).len(), 7);
     }
 }

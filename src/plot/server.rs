@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, legend_clear, si, strategy_colour};
+use super::{Drawn, FONT, legend_clear, log_axis, si, strategy_colour};
 use crate::results::{Point, Run, Status};
 
 /// The first run's server points, if it has any.
@@ -93,8 +93,8 @@ where
         .x_label_area_size(56)
         .y_label_area_size(80)
         .build_cartesian_2d(
-            (xlo / 1.5..xhi * 1.5).log_scale(),
-            (ylo / 1.5..yhi * 2.5).log_scale(),
+            log_axis(xlo / 1.5, xhi * 1.5),
+            log_axis(ylo / 1.5, yhi * 2.5),
         )?;
     chart
         .configure_mesh()
@@ -102,7 +102,7 @@ where
         .y_desc("Samples per second — log scale")
         .x_labels(6)
         .y_labels(8)
-        .x_label_formatter(&|v| format!("{v:.2}"))
+        .x_label_formatter(&|v| si(*v))
         .y_label_formatter(&|v| si(*v))
         .light_line_style(WHITE.mix(0.0))
         .label_style((FONT, 14))

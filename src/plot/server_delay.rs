@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, legend_clear, si};
+use super::{Drawn, FONT, legend_clear, log_axis, si};
 use crate::results::{Point, Run, Status};
 
 /// Lines of server points that differ only in `max_delay_us`, from the
@@ -102,7 +102,7 @@ where
         .margin(16)
         .x_label_area_size(30)
         .y_label_area_size(90)
-        .build_cartesian_2d(x_range.clone(), (ylo..yhi).log_scale())?;
+        .build_cartesian_2d(x_range.clone(), log_axis(ylo, yhi))?;
     upper
         .configure_mesh()
         .y_desc("Samples/s — log scale")

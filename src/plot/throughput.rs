@@ -11,8 +11,8 @@ use crate::measure::usl::UslFit;
 
 use super::efficiency::spread_ratio;
 use super::{
-    Drawn, FONT, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log2, marker,
-    pow2_label, si, strategy_colour, title,
+    Drawn, FONT, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log_axis,
+    log2, marker, pow2_label, si, strategy_colour, title,
 };
 use crate::results::Point;
 
@@ -61,7 +61,7 @@ where
         .margin(24)
         .x_label_area_size(64)
         .y_label_area_size(84)
-        .build_cartesian_2d(-0.3..max_x + 0.3, (lo..hi).log_scale())?;
+        .build_cartesian_2d(-0.3..max_x + 0.3, log_axis(lo, hi))?;
     chart
         .configure_mesh()
         .x_desc("N (threads, processes, or batch size) — log₂ scale")
