@@ -101,6 +101,13 @@ fn plot_draws_every_chart_from_result_files() {
         );
         assert_chart(&path, &[]);
     }
+    // linear 512→256 is measured by hybrid alone (the size sweep): its
+    // heatmap, and no empty line charts.
+    assert!(out.path().join("heatmap-linear-512-256.png").exists());
+    for chart in ["efficiency", "throughput", "latency"] {
+        let path = out.path().join(format!("{chart}-linear-512-256.png"));
+        assert!(!path.exists(), "{} holds no curve", path.display());
+    }
 }
 
 #[test]

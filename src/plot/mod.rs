@@ -279,9 +279,13 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
                 }
             };
         }
-        both!(efficiency);
-        both!(throughput);
-        both!(latency);
+        // A workload measured by hybrid alone (the size sweep) has no
+        // curve over N: its heatmap and the size chart show it.
+        if group.lines().next().is_some() {
+            both!(efficiency);
+            both!(throughput);
+            both!(latency);
+        }
         if phases::has_phases(group) {
             both!(phases);
         }

@@ -42,10 +42,19 @@ where
         &super::title("Where the time goes (median µs per op)", group),
         (FONT, 24).into_font().style(FontStyle::Bold),
     )?;
+    // One legend for every panel, in a strip of its own, so that it covers
+    // no bar.
+    let (strip, body) = titled.split_vertically(30);
+    let mut x = 80;
+    for (name, colour) in PHASES.iter().chain(std::iter::once(&GPU)) {
+        strip.draw(&Rectangle::new([(x, 8), (x + 14, 22)], colour.filled()))?;
+        strip.draw(&Text::new(*name, (x + 20, 7), (FONT, 15)))?;
+        x += 40 + 8 * name.chars().count() as i32;
+    }
     let cols = if series.len() > 1 { 2 } else { 1 };
     let rows = series.len().div_ceil(cols).max(1);
-    let panels = titled.split_evenly((rows, cols));
-    for (i, (series, panel)) in series.iter().zip(panels.iter()).enumerate() {
+    let panels = body.split_evenly((rows, cols));
+    for (series, panel) in series.iter().zip(panels.iter()) {
         let points: Vec<_> = series
             .points
             .iter()
@@ -75,6 +84,7 @@ where
             .x_label_formatter(&|x| super::label_at(*x, &labels))
             .x_desc("N")
             .y_desc("µs per op")
+            .y_label_formatter(&|v| super::si(*v))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 15))
             .draw()?;
@@ -96,18 +106,6 @@ where
                     GPU.1.filled(),
                 )))?;
             }
-        }
-        if i == 0 {
-            for (name, colour) in PHASES.iter().chain(std::iter::once(&GPU)) {
-                let colour = *colour;
-                chart
-                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                    .label(*name)
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
-                    });
-            }
-            super::legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         }
     }
     root.present()?;
