@@ -19,6 +19,7 @@ use anyhow::Context;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::results::{Point, Run, Status};
 use crate::runner::slug;
@@ -94,6 +95,12 @@ pub(crate) fn pow2_label(x: &f64) -> String {
         String::new()
     }
 }
+
+/// Text anchored by the middle of its bottom edge: a label above a bar.
+pub(crate) const ABOVE: Pos = Pos {
+    h_pos: HPos::Center,
+    v_pos: VPos::Bottom,
+};
 
 /// The category at integer position `x` of a categorical axis, nothing
 /// between positions.

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, si, strategy_colour};
+use super::{ABOVE, FONT, si, strategy_colour};
 use crate::results::{Point, Run, Status};
 
 /// Linear layers measured as `hybrid` at 1 and at 8 threads, as report 001
@@ -85,8 +85,8 @@ where
             )))?;
             chart.draw_series(std::iter::once(Text::new(
                 si(v),
-                (l, v + top * 0.01),
-                (FONT, 13).into_font(),
+                ((l + r) / 2.0, v + top * 0.005),
+                TextStyle::from((FONT, 14).into_font()).pos(ABOVE),
             )))?;
         }
     }

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, si, strategy_colour};
+use super::{ABOVE, FONT, si, strategy_colour};
 use crate::results::{Point, Run};
 
 /// The labelled points of the first run that has any, in run order.
@@ -67,13 +67,13 @@ where
         };
         chart.draw_series(std::iter::once(Text::new(
             gain,
-            (x - 0.35, v + top * 0.02),
-            (FONT, 15).into_font(),
+            (x, v + top * 0.01),
+            TextStyle::from((FONT, 15).into_font()).pos(ABOVE),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             format!("step {}", i),
-            (x - 0.35, v + top * 0.06),
-            (FONT, 15).into_font().style(FontStyle::Bold),
+            (x, v + top * 0.05),
+            TextStyle::from((FONT, 15).into_font().style(FontStyle::Bold)).pos(ABOVE),
         )))?;
     }
     // The steps' names, listed where the tallest bars are not.
