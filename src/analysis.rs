@@ -37,17 +37,20 @@ pub struct CurveFit {
     pub fit: UslFit,
 }
 
-/// Strategies whose N counts workers competing for the GPU, the ones the
-/// USL describes; batching is data parallelism within one op.
-fn has_workers(strategy: &str) -> bool {
-    strategy != "batch"
+/// Strategies whose N counts workers each submitting to the GPU, the
+/// contention the USL describes. Not batch (data parallelism within one
+/// op), nor queue and server (N clients of one GPU owner; a server's lone
+/// client waits out the batching delay, so its curve is no contention
+/// curve), nor hybrid (a grid, not a curve).
+pub fn fits_usl(strategy: &str) -> bool {
+    matches!(strategy, "threads" | "processes" | "devices")
 }
 
-/// Fits the USL to every curve of workers (not `batch`) that has a good
+/// Fits the USL to every curve of workers sharing the GPU that has a good
 /// N=1 point and at least two other good points.
 pub fn usl_fits(points: &[Point]) -> Vec<CurveFit> {
     let mut keys = Vec::new();
-    for p in points.iter().filter(|p| has_workers(&p.strategy)) {
+    for p in points.iter().filter(|p| fits_usl(&p.strategy)) {
         if !keys.contains(&p.curve_key()) {
             keys.push(p.curve_key());
         }

@@ -31,7 +31,9 @@ fn rate(v: f64) -> String {
     match v {
         v if v >= 1e6 => format!("{:.2}M", v / 1e6),
         v if v >= 1e3 => format!("{:.1}k", v / 1e3),
-        v => format!("{v:.0}"),
+        v if v >= 100.0 => format!("{v:.0}"),
+        // Software adapters run a transformer at a few samples/s.
+        v => format!("{v:.1}"),
     }
 }
 
@@ -55,7 +57,6 @@ pub fn verdict(fit: &CurveFit) -> String {
 
 /// Markdown for `runs`; `charts` are linked relative to `dir`.
 pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
-    let points: Vec<&Point> = runs.iter().flat_map(|r| &r.points).collect();
     let mut out = String::new();
     let adapters: Vec<String> = runs
         .iter()
@@ -79,6 +80,10 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
             );
         }
         summary(&mut out, &run.points);
+    }
+
+    if runs.len() > 1 {
+        across_adapters(&mut out, runs, &adapters);
     }
 
     // --- Charts.
@@ -197,9 +202,23 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
     // --- Caveats.
     let _ = writeln!(out, "## Caveats\n");
     let mut any = false;
-    for p in &points {
+    for run in runs {
+        if let Some(note) = fitted_ops_caveat(run) {
+            any = true;
+            let _ = writeln!(out, "* {note}");
+        }
+    }
+    for (run, p) in runs
+        .iter()
+        .flat_map(|r| r.points.iter().map(move |p| (r, p)))
+    {
+        let adapter = if runs.len() > 1 {
+            format!("{} ({}): ", run.info.adapter.name, run.info.adapter.backend)
+        } else {
+            String::new()
+        };
         let what = format!(
-            "{} · {} N={} · {} · {}",
+            "{adapter}{} · {} N={} · {} · {}",
             p.workload_label(),
             p.strategy_label(),
             p.n,
@@ -274,6 +293,36 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
     out
 }
 
+/// A run whose ops per trial were fitted to `trial_s`: how few some got.
+fn fitted_ops_caveat(run: &Run) -> Option<String> {
+    if !run.points.iter().any(|p| p.status == Status::Ok) {
+        return None;
+    }
+    run.info
+        .overrides
+        .iter()
+        .find(|o| o.starts_with("trial_s"))?;
+    let ops = run
+        .points
+        .iter()
+        .filter(|p| p.status == Status::Ok)
+        .map(|p| p.ops_per_worker);
+    let (least, most) = (ops.clone().min()?, ops.max()?);
+    let few = run
+        .points
+        .iter()
+        .filter(|p| p.status == Status::Ok && p.ops_per_worker < 10)
+        .count();
+    Some(format!(
+        "{} ({}) ran with {}: each point's ops per trial were fitted to it ({least} to {most}); \
+         {few} points ran fewer than 10 ops per worker per trial, so their latency percentiles \
+         rest on few ops.",
+        run.info.adapter.name,
+        run.info.adapter.backend,
+        run.info.overrides.join(", ")
+    ))
+}
+
 /// The experiment file, and the settings the command line put over it.
 fn experiment_with_overrides(info: &RunInfo) -> String {
     if info.overrides.is_empty() {
@@ -285,6 +334,85 @@ fn experiment_with_overrides(info: &RunInfo) -> String {
             info.overrides.join(", ")
         )
     }
+}
+
+/// Each curve measured by more than one run, side by side: the
+/// cross-backend, cross-machine check in numbers.
+fn across_adapters(out: &mut String, runs: &[Run], adapters: &[String]) {
+    let mut keys = Vec::new();
+    for p in runs.iter().flat_map(|r| &r.points) {
+        let key = p.curve_key();
+        if !keys.contains(&key)
+            && runs
+                .iter()
+                .filter(|r| r.points.iter().any(|q| q.curve_key() == key))
+                .count()
+                > 1
+        {
+            keys.push(key);
+        }
+    }
+    if keys.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Across adapters\n");
+    let _ = writeln!(
+        out,
+        "Every curve measured on more than one adapter: samples/s at N=1, then the peak and its \
+         speedup over N=1. Absolute rates differ by adapter; the shapes (the speedups, where \
+         they stop) are what to compare.\n"
+    );
+    let _ = writeln!(out, "| Workload | Curve | {} |", adapters.join(" | "));
+    let _ = writeln!(out, "|---|---|{}", "---|".repeat(adapters.len()));
+    for key in &keys {
+        let mut label = None;
+        let cells: Vec<String> = runs
+            .iter()
+            .map(|run| {
+                let curve: Vec<&Point> = run
+                    .points
+                    .iter()
+                    .filter(|p| p.curve_key() == *key)
+                    .collect();
+                let Some(first) = curve.first() else {
+                    return "–".into();
+                };
+                label.get_or_insert_with(|| {
+                    (
+                        first.workload_label(),
+                        format!(
+                            "{} · {} · {}",
+                            first.strategy_label(),
+                            first.sync,
+                            first.precision
+                        ),
+                    )
+                });
+                let ok: Vec<&&Point> = curve.iter().filter(|p| p.status == Status::Ok).collect();
+                let base = ok.iter().find(|p| p.n == 1).and_then(|p| p.samples_per_s);
+                let peak = ok
+                    .iter()
+                    .filter_map(|p| Some((p.samples_per_s?, p.n)))
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                let mut cell = match (base, peak) {
+                    (Some(b), Some((v, n))) if n > 1 => {
+                        format!("{} → {} at N={n} ({:.1}×)", rate(b), rate(v), v / b)
+                    }
+                    (Some(b), _) => format!("{} (peak at N=1)", rate(b)),
+                    (None, Some((v, n))) => format!("peak {} at N={n}", rate(v)),
+                    (None, None) => "–".into(),
+                };
+                let bad = curve.len() - ok.len();
+                if bad > 0 {
+                    let _ = write!(cell, "; {bad} not ok");
+                }
+                cell
+            })
+            .collect();
+        let (workload, curve) = label.unwrap_or_default();
+        let _ = writeln!(out, "| {workload} | {curve} | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out);
 }
 
 fn summary(out: &mut String, points: &[Point]) {

@@ -182,6 +182,8 @@ fn report_holds_summary_tables_charts_caveats_and_metadata() {
         "| Batch | samples/s | Speedup | Efficiency |",
         "### Direct comparison",
         "USL fit: σ =",
+        "## Across adapters",
+        "| linear 256→128 | batch · readback · f32 |",
         "## Caveats",
         "**FAIL** — timed out",
         "## Runs",
@@ -189,6 +191,11 @@ fn report_holds_summary_tables_charts_caveats_and_metadata() {
         "(gl)",
     ] {
         assert!(report.contains(section), "the report lacks {section:?}");
+    }
+    // Merged, every caveat names its adapter.
+    let caveats = &report[report.find("## Caveats").unwrap()..report.find("## Runs").unwrap()];
+    for line in caveats.lines().filter(|l| l.starts_with("* ")) {
+        assert!(line.contains("(vulkan)") || line.contains("(gl)"), "{line}");
     }
     for chart in [
         "efficiency-linear-256-128.png",

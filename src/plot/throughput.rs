@@ -137,10 +137,7 @@ where
         }
         // The USL fitted to curves of workers sharing one GPU, dotted,
         // with σ and κ named.
-        if matches!(
-            series.strategy.as_str(),
-            "threads" | "processes" | "devices"
-        ) {
+        if crate::analysis::fits_usl(&series.strategy) {
             let curve: Vec<(f64, f64)> =
                 good.iter().map(|&(p, _, y)| (f64::from(p.n), y)).collect();
             if let Some(fit) = UslFit::fit(&curve) {
