@@ -88,7 +88,9 @@ enum Command {
     /// where the run has them: the hybrid heatmap, workload size, the
     /// optimisation stack, and the server's throughput vs p99 and batch
     /// sizes. Several runs are overlaid, one line per strategy and
-    /// (adapter, backend): the cross-backend, cross-machine check.
+    /// (adapter, backend), and overlay-<workload>.png gives each curve
+    /// measured on several adapters a panel, a line per adapter: the
+    /// cross-backend, cross-machine check.
     Plot {
         /// Run directories (each holds run.json and points.jsonl).
         #[arg(required = true, value_name = "RUN_DIR")]

@@ -104,6 +104,8 @@ fn plot_draws_every_chart_from_result_files() {
     // linear 512→256 is measured by hybrid alone (the size sweep): its
     // heatmap, and no empty line charts.
     assert!(out.path().join("heatmap-linear-512-256.png").exists());
+    // One run: nothing to overlay.
+    assert!(!out.path().join("overlay-linear-256-128.png").exists());
     for chart in ["efficiency", "throughput", "latency"] {
         let path = out.path().join(format!("{chart}-linear-512-256.png"));
         assert!(!path.exists(), "{} holds no curve", path.display());
@@ -134,6 +136,19 @@ fn two_backends_merge_into_one_chart_per_workload() {
         svg.contains("(vulkan)") && svg.contains("(gl)"),
         "the legend names both backends"
     );
+    // The overlay: a panel per curve, a line per adapter.
+    let overlay = out.path().join("overlay-linear-256-128.png");
+    assert_chart(&overlay, &[]);
+    let svg = std::fs::read_to_string(overlay.with_extension("svg")).unwrap();
+    for text in [
+        "(vulkan)",
+        "(gl)",
+        "\nthreads\n",
+        "\nbatch\n",
+        "\nprocesses\n",
+    ] {
+        assert!(svg.contains(text), "the overlay lacks {text}");
+    }
 }
 
 #[test]

@@ -106,17 +106,20 @@ where
                 &mut chart,
                 (log2(p.n), p.efficiency.map_or(0.0, |e| e * 100.0)),
                 p,
+                colour,
             )?;
         }
     }
     if any_bad {
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("✕ failed or wrong point")
+            .label("✕ failed or wrong point, in its curve's colour")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(3)));
     }
     if any_bad {
-        drawn.labels.push("✕ failed or wrong point".into());
+        drawn
+            .labels
+            .push("✕ failed or wrong point, in its curve's colour".into());
     }
     let font = if drawn.labels.len() > 14 { 14 } else { 18 };
     legend_clear(&mut chart, &drawn, font)?;

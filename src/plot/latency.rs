@@ -94,7 +94,7 @@ where
             draw_marker(&mut chart, style, (x, l.p50), colour)?;
         }
         for p in series.points.iter().filter(|p| is_bad(p)) {
-            draw_bad(&mut chart, (log2(p.n), lo * 1.3), p)?;
+            draw_bad(&mut chart, (log2(p.n), lo * 1.3), p, colour)?;
         }
     }
     chart

@@ -5,6 +5,7 @@
 mod efficiency;
 mod heatmap;
 mod latency;
+mod overlay;
 mod phases;
 mod server;
 mod server_delay;
@@ -56,6 +57,8 @@ pub fn strategy_colour(strategy: &str) -> RGBColor {
 /// One line on a chart: a curve of one run.
 pub(crate) struct Series<'a> {
     pub label: String,
+    /// The label without the adapter: what names the curve across runs.
+    pub curve: String,
     pub strategy: String,
     /// Which run it came from, and that run's "adapter (backend)".
     pub run_index: usize,
@@ -207,6 +210,7 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
             if point.precision != "f32" {
                 label = format!("{label} {}", point.precision);
             }
+            let curve = label.clone();
             if runs.len() > 1 {
                 label = format!("{label} · {adapter}");
             }
@@ -227,6 +231,7 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
                     };
                     group.series.push(Series {
                         label,
+                        curve,
                         strategy: point.strategy.clone(),
                         run_index,
                         adapter: adapter.clone(),
@@ -292,6 +297,9 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             both!(efficiency);
             both!(throughput);
             both!(latency);
+        }
+        if !overlay::curves(group).is_empty() {
+            both!(overlay);
         }
         if phases::has_phases(group) {
             both!(phases);
@@ -516,11 +524,13 @@ where
     legend(chart, best, font_size)
 }
 
-/// Draws a failed or wrong point as a black cross with its status.
+/// Draws a failed or wrong point as a cross, in its series' colour, with
+/// its status.
 pub(crate) fn draw_bad<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'_, DB, CT>,
     at: (f64, f64),
     point: &Point,
+    colour: RGBColor,
 ) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
@@ -533,7 +543,7 @@ where
     chart
         .draw_series(std::iter::once(
             EmptyElement::at(at)
-                + Cross::new((0, 0), 9, BLACK.stroke_width(3))
+                + Cross::new((0, 0), 9, colour.stroke_width(3))
                 + Text::new(label, (8, -22), (FONT, 16).into_font().color(&BLACK)),
         ))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
