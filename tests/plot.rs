@@ -265,4 +265,6 @@ fn report_tabulates_labelled_steps_with_their_gains() {
         .collect();
     assert_eq!(gains.len(), 2, "{second}");
     assert_eq!(gains[0], gains[1], "{second}");
+    // And the steps as bars.
+    assert_chart(&dir.path().join("report").join("stack.png"), &[]);
 }
