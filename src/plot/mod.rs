@@ -524,6 +524,15 @@ where
     legend(chart, best, font_size)
 }
 
+/// What went wrong with a point that has no figure, in one word.
+pub(crate) fn status_word(point: &Point) -> &'static str {
+    match point.status {
+        Status::Wrong => "wrong",
+        Status::Unsupported => "unsupported",
+        _ => "failed",
+    }
+}
+
 /// Draws a failed or wrong point as a cross, in its series' colour, with
 /// its status.
 pub(crate) fn draw_bad<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
@@ -535,11 +544,7 @@ pub(crate) fn draw_bad<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<F
 where
     DB::ErrorType: 'static,
 {
-    let label = match point.status {
-        Status::Wrong => "wrong",
-        Status::Unsupported => "unsupported",
-        _ => "failed",
-    };
+    let label = status_word(point);
     chart
         .draw_series(std::iter::once(
             EmptyElement::at(at)

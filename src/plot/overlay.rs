@@ -8,9 +8,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    FONT, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, log_axis, log2, marker,
-    pow2_label, si,
+    FONT, Series, WorkloadCharts, draw_marker, is_bad, log_axis, log2, marker, pow2_label, si,
+    status_word,
 };
+use crate::results::Point;
 
 /// At most this many panels; more curves are named in the title as left out.
 const MAX_PANELS: usize = 12;
@@ -90,8 +91,9 @@ where
             .collect();
         let lo = rates.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = rates.iter().copied().fold(0.0, f64::max);
+        // Room below the data for the crosses of points with no figure.
         let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-            (lo / 2.0, hi * 2.0)
+            (lo / 4.0, hi * 2.0)
         } else {
             (1.0, 10.0)
         };
@@ -116,6 +118,7 @@ where
             .light_line_style(WHITE.mix(0.0))
             .label_style((FONT, 12))
             .draw()?;
+        let mut notes: Vec<(RGBColor, String)> = Vec::new();
         for s in series {
             let i = group
                 .adapters
@@ -133,10 +136,38 @@ where
             for &at in &good {
                 draw_marker(&mut chart, i, at, colour)?;
             }
-            // Failed, wrong and unsupported points sit on the panel's floor.
-            for p in s.points.iter().filter(|p| is_bad(p)) {
-                draw_bad(&mut chart, (log2(p.n), lo * 1.3), p, colour)?;
+            // Failed, wrong and unsupported points sit on the panel's
+            // floor, as crosses; one note per adapter says which and why
+            // (a label per cross would overlap its neighbours).
+            let bad: Vec<&&Point> = s.points.iter().filter(|p| is_bad(p)).collect();
+            for p in &bad {
+                chart.draw_series(std::iter::once(Cross::new(
+                    (log2(p.n), lo * 1.3),
+                    7,
+                    colour.stroke_width(2),
+                )))?;
             }
+            if !bad.is_empty() {
+                let mut words: Vec<&str> = bad.iter().map(|p| status_word(p)).collect();
+                words.dedup();
+                let at = if bad.len() == s.points.len() {
+                    "every N".to_string()
+                } else {
+                    let ns: Vec<String> = bad.iter().map(|p| p.n.to_string()).collect();
+                    format!("N = {}", ns.join(", "))
+                };
+                notes.push((colour, format!("✕ {} at {at}", words.join(" / "))));
+            }
+        }
+        for (k, (colour, text)) in notes.iter().enumerate() {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((-0.25, lo * 1.3))
+                    + Text::new(
+                        text.clone(),
+                        (0, -26 - 14 * k as i32),
+                        (FONT, 13).into_font().color(colour),
+                    ),
+            ))?;
         }
     }
     root.present()?;
