@@ -293,6 +293,15 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
     out
 }
 
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "ok",
+        Status::Wrong => "wrong",
+        Status::Failed => "failed",
+        Status::Unsupported => "unsupported",
+    }
+}
+
 /// A run whose ops per trial were fitted to `trial_s`: how few some got.
 fn fitted_ops_caveat(run: &Run) -> Option<String> {
     if !run.points.iter().any(|p| p.status == Status::Ok) {
@@ -402,11 +411,20 @@ fn across_adapters(out: &mut String, runs: &[Run], adapters: &[String]) {
                     (None, Some((v, n))) => format!("peak {} at N={n}", rate(v)),
                     (None, None) => "–".into(),
                 };
-                let bad = curve.len() - ok.len();
-                if bad > 0 {
-                    let _ = write!(cell, "; {bad} not ok");
+                // Points with no figure, counted by status.
+                let mut bad: BTreeMap<&str, usize> = BTreeMap::new();
+                for p in curve.iter().filter(|p| p.status != Status::Ok) {
+                    *bad.entry(status_name(p.status)).or_default() += 1;
                 }
-                cell
+                match (ok.is_empty(), bad.len()) {
+                    (true, 1) => bad.keys().next().expect("one").to_string(),
+                    _ => {
+                        for (status, count) in &bad {
+                            let _ = write!(cell, "; {count} {status}");
+                        }
+                        cell
+                    }
+                }
             })
             .collect();
         let (workload, curve) = label.unwrap_or_default();
