@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Drawn, FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log2, marker,
-    pow2_label, strategy_colour, title,
+    Drawn, FONT, Glyph, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, place_legend,
+    pow2_label, split_for_legend, strategy_colour, title,
 };
 
 pub(crate) fn draw<DB: DrawingBackend>(
@@ -26,11 +26,11 @@ where
         .flat_map(|s| &s.points)
         .filter_map(|p| Some(p.efficiency? * spread_ratio(p).1 * 100.0))
         .fold(110.0, f64::max)
-        // A merged chart's long legend gets empty room above the data.
-        * if group.adapters.len() > 1 { 1.7 } else { 1.08 };
+        * 1.08;
 
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot, side) = split_for_legend(&root, group);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(
             title("Efficiency vs N", group),
             (FONT, 24).into_font().style(FontStyle::Bold),
@@ -51,22 +51,24 @@ where
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
 
-    chart
-        .draw_series(DashedLineSeries::new(
-            vec![(-0.3, 100.0), (max_x.max(1.0) + 0.3, 100.0)],
-            12,
-            8,
-            BLACK.mix(0.6).stroke_width(2),
-        ))?
-        .label("ideal (100%)")
-        .legend(|(x, y)| {
-            PathElement::new(vec![(x, y), (x + 24, y)], BLACK.mix(0.6).stroke_width(2))
-        });
-
-    let mut drawn = Drawn {
-        lines: vec![vec![(-0.3, 100.0), (max_x.max(1.0) + 0.3, 100.0)]],
-        labels: vec!["ideal (100%)".into()],
-    };
+    let ideal = vec![(-0.3, 100.0), (max_x.max(1.0) + 0.3, 100.0)];
+    let line = chart.draw_series(DashedLineSeries::new(
+        ideal.clone(),
+        12,
+        8,
+        BLACK.mix(0.6).stroke_width(2),
+    ))?;
+    let mut drawn = Drawn::default();
+    drawn.label(
+        line,
+        "ideal (100%)",
+        Glyph::Line {
+            colour: BLACK.mix(0.6),
+            width: 2,
+            len: 24,
+        },
+    );
+    drawn.lines.push(ideal);
     let mut any_bad = false;
     for series in group.lines() {
         let colour = strategy_colour(&series.strategy);
@@ -77,14 +79,11 @@ where
             .filter(|p| !is_bad(p))
             .filter_map(|p| Some((p, log2(p.n), p.efficiency? * 100.0)))
             .collect();
-        chart
-            .draw_series(LineSeries::new(
-                good.iter().map(|&(_, x, y)| (x, y)),
-                colour.stroke_width(3),
-            ))?
-            .label(series.label.clone())
-            .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
-        drawn.labels.push(series.label.clone());
+        let line = chart.draw_series(LineSeries::new(
+            good.iter().map(|&(_, x, y)| (x, y)),
+            colour.stroke_width(3),
+        ))?;
+        drawn.label(line, series.label.clone(), Glyph::Marker { style, colour });
         drawn
             .lines
             .push(good.iter().map(|&(_, x, y)| (x, y)).collect());
@@ -100,29 +99,23 @@ where
             )))?;
             draw_marker(&mut chart, series.style, (x, y), colour)?;
         }
-        for p in series.points.iter().filter(|p| is_bad(p)) {
-            any_bad = true;
-            draw_bad(
-                &mut chart,
-                (log2(p.n), p.efficiency.map_or(0.0, |e| e * 100.0)),
-                p,
-                colour,
-            )?;
-        }
+        any_bad |= draw_bad(
+            &mut chart,
+            &series.points,
+            |p| (log2(p.n), p.efficiency.map_or(0.0, |e| e * 100.0)),
+            colour,
+        )?;
     }
     if any_bad {
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("✕ failed or wrong point, in its curve's colour")
-            .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(3)));
-    }
-    if any_bad {
-        drawn
-            .labels
-            .push("✕ failed or wrong point, in its curve's colour".into());
+        let none = chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?;
+        drawn.label(
+            none,
+            "✕ failed or wrong point, in its curve's colour",
+            Glyph::Cross,
+        );
     }
     let font = if drawn.labels.len() > 14 { 14 } else { 18 };
-    legend_clear(&mut chart, &drawn, font)?;
+    place_legend(&mut chart, side.as_ref(), &drawn, font)?;
     root.present()?;
     Ok(())
 }

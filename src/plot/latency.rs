@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Drawn, FONT, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log_axis, log2,
-    marker, pow2_label, strategy_colour, title,
+    Drawn, FONT, Glyph, WorkloadCharts, draw_bad, draw_marker, is_bad, log_axis, log2,
+    place_legend, pow2_label, split_for_legend, strategy_colour, title,
 };
 
 fn us_label(v: &f64) -> String {
@@ -31,16 +31,15 @@ where
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(0.0, f64::max);
-    // A merged chart's long legend gets empty room above the data.
-    let headroom = if group.adapters.len() > 1 { 60.0 } else { 2.0 };
     let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 2.0, hi * headroom)
+        (lo / 2.0, hi * 2.0)
     } else {
         (1.0, 10.0)
     };
 
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot, side) = split_for_legend(&root, group);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(
             title("Latency per op vs N", group),
             (FONT, 24).into_font().style(FontStyle::Bold),
@@ -70,14 +69,15 @@ where
             .filter(|p| !is_bad(p))
             .filter_map(|p| Some((log2(p.n), p.latency_us?)))
             .collect();
-        chart
-            .draw_series(LineSeries::new(
-                good.iter().map(|&(x, l)| (x, l.p50)),
-                colour.stroke_width(3),
-            ))?
-            .label(format!("{} — p50", series.label))
-            .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
-        drawn.labels.push(format!("{} — p50", series.label));
+        let line = chart.draw_series(LineSeries::new(
+            good.iter().map(|&(x, l)| (x, l.p50)),
+            colour.stroke_width(3),
+        ))?;
+        drawn.label(
+            line,
+            format!("{} — p50", series.label),
+            Glyph::Marker { style, colour },
+        );
         drawn
             .lines
             .push(good.iter().map(|&(x, l)| (x, l.p50)).collect());
@@ -93,22 +93,25 @@ where
         for &(x, l) in &good {
             draw_marker(&mut chart, style, (x, l.p50), colour)?;
         }
-        for p in series.points.iter().filter(|p| is_bad(p)) {
-            draw_bad(&mut chart, (log2(p.n), lo * 1.3), p, colour)?;
-        }
+        draw_bad(
+            &mut chart,
+            &series.points,
+            |p| (log2(p.n), lo * 1.3),
+            colour,
+        )?;
     }
-    chart
-        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-        .label("dashed: p99 of the same curve")
-        .legend(|(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + 8, y), (x + 16, y)],
-                BLACK.mix(0.6).stroke_width(2),
-            )
-        });
-    drawn.labels.push("dashed: p99 of the same curve".into());
+    let none = chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?;
+    drawn.label(
+        none,
+        "dashed: p99 of the same curve",
+        Glyph::Line {
+            colour: BLACK.mix(0.6),
+            width: 2,
+            len: 16,
+        },
+    );
     let font = if drawn.labels.len() > 14 { 14 } else { 16 };
-    legend_clear(&mut chart, &drawn, font)?;
+    place_legend(&mut chart, side.as_ref(), &drawn, font)?;
     root.present()?;
     Ok(())
 }

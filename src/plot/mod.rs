@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use anyhow::Context;
+use plotters::chart::SeriesAnno;
+use plotters::coord::Shift;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -173,15 +175,37 @@ pub(crate) fn title(kind: &str, group: &WorkloadCharts) -> String {
     }
 }
 
+/// "adapter (backend)", the adapter's name without its parenthesised
+/// details ("llvmpipe (LLVM 15.0.6, 256 bits)" is "llvmpipe"): legends name
+/// it on every line; the report gives the full name.
 fn adapter_label(run: &Run) -> String {
-    let mut name = run.info.adapter.name.clone();
+    let full = &run.info.adapter.name;
+    let mut name = full.split(" (").next().unwrap_or(full).trim().to_string();
     if name.chars().count() > 40 {
         name = name.chars().take(39).collect::<String>() + "…";
     }
     format!("{name} ({})", run.info.adapter.backend)
 }
 
+/// Each run's label: its adapter, and when two runs share one, the run's
+/// start time too, so that their lines stay apart.
+fn run_labels(runs: &[Run]) -> Vec<String> {
+    let adapters: Vec<String> = runs.iter().map(adapter_label).collect();
+    adapters
+        .iter()
+        .zip(runs)
+        .map(|(a, run)| {
+            if adapters.iter().filter(|b| *b == a).count() > 1 {
+                format!("{a} · {}", run.info.started_at.format("%Y-%m-%d %H:%M"))
+            } else {
+                a.clone()
+            }
+        })
+        .collect()
+}
+
 fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
+    let labels = run_labels(runs);
     let mut groups: Vec<WorkloadCharts> = Vec::new();
     for (run_index, run) in runs.iter().enumerate() {
         for point in &run.points {
@@ -199,7 +223,7 @@ fn group_by_workload(runs: &[Run]) -> Vec<WorkloadCharts<'_>> {
                 }
             };
             let group = &mut groups[gi];
-            let adapter = adapter_label(run);
+            let adapter = labels[run_index].clone();
             if !group.adapters.contains(&adapter) {
                 group.adapters.push(adapter.clone());
             }
@@ -444,12 +468,70 @@ where
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+pub(crate) enum Glyph {
+    /// A short line, `len` pixels long.
+    Line {
+        colour: RGBAColor,
+        width: u32,
+        len: i32,
+    },
+    /// A series' marker on a short line.
+    Marker { style: usize, colour: RGBColor },
+    /// The cross of failed points.
+    Cross,
+}
+
+impl Glyph {
+    /// The glyph at `(x, y)`, its left end there. One element type for
+    /// every glyph: plotters' legends take a closure of one return type.
+    fn element<DB: DrawingBackend>(self, (x, y): (i32, i32)) -> Marker<(i32, i32), DB> {
+        let nothing = || Polygon::new(vec![(0, 0)], TRANSPARENT.filled());
+        match self {
+            Glyph::Line { colour, width, len } => {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (len, 0)], colour.stroke_width(width))
+                    + nothing()
+            }
+            Glyph::Marker { style, colour } => marker(style, (x + 12, y), colour, true),
+            Glyph::Cross => {
+                EmptyElement::at((x + 12, y))
+                    + PathElement::new(
+                        vec![(-6, -6), (6, 6), (0, 0), (6, -6), (-6, 6)],
+                        BLACK.stroke_width(3),
+                    )
+                    + nothing()
+            }
+        }
+    }
+}
+
 /// What a legend must not cover: the lines drawn (chart coordinates) and
-/// the labels it will hold.
+/// the entries it will hold.
 #[derive(Default)]
 pub(crate) struct Drawn {
     pub lines: Vec<Vec<(f64, f64)>>,
     pub labels: Vec<String>,
+    pub glyphs: Vec<Glyph>,
+}
+
+impl Drawn {
+    /// Names `series` in the legend, drawn as `glyph`, and keeps the entry
+    /// for placing the legend (or drawing it beside the chart).
+    pub(crate) fn label<'a, DB: DrawingBackend + 'a>(
+        &mut self,
+        series: &mut SeriesAnno<'a, DB>,
+        label: impl Into<String>,
+        glyph: Glyph,
+    ) {
+        let label = label.into();
+        series
+            .label(label.clone())
+            .legend(move |at| glyph.element(at));
+        self.labels.push(label);
+        self.glyphs.push(glyph);
+    }
 }
 
 /// The legend in the corner where it covers the least of what was
@@ -533,26 +615,91 @@ pub(crate) fn status_word(point: &Point) -> &'static str {
     }
 }
 
-/// Draws a failed or wrong point as a cross, in its series' colour, with
-/// its status.
+/// Width of the legend column beside a merged chart: with a line per
+/// strategy and adapter, its legend is too long to sit on the data.
+const SIDE_LEGEND: u32 = 460;
+
+/// The area for a line chart and, when runs are merged, a column right of
+/// it for the legend.
+pub(crate) fn split_for_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    group: &WorkloadCharts,
+) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
+    if group.adapters.len() == 1 {
+        return (root.clone(), None);
+    }
+    let (w, _) = root.dim_in_pixel();
+    let (plot, side) = root.split_horizontally(w.saturating_sub(SIDE_LEGEND));
+    (plot, Some(side))
+}
+
+/// The legend of a line chart: in the `side` column when there is one
+/// (its font shrunk until every entry fits), else in the plot's
+/// least-covered corner.
+pub(crate) fn place_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    side: Option<&DrawingArea<DB, Shift>>,
+    drawn: &Drawn,
+    font_size: u32,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate<From = (f64, f64)>,
+{
+    let Some(side) = side else {
+        return legend_clear(chart, drawn, font_size);
+    };
+    // Level with the plot's top edge.
+    let top = chart.plotting_area().get_pixel_range().1.start;
+    let (w, h) = side.dim_in_pixel();
+    let rows = drawn.labels.len().max(1) as f64;
+    let chars = drawn
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1) as f64;
+    let by_height = (f64::from(h) - f64::from(top) - 24.0) / rows - 7.0;
+    let by_width = (f64::from(w) - 56.0) / (chars * 0.5);
+    let font = by_height.min(by_width).clamp(9.0, f64::from(font_size)) as i32;
+    let row = font + 7;
+    for (i, (label, glyph)) in drawn.labels.iter().zip(&drawn.glyphs).enumerate() {
+        let y = top + 8 + row * i as i32 + row / 2;
+        side.draw(&glyph.element((8, y)))?;
+        side.draw(&Text::new(
+            label.as_str(),
+            (44, y - font / 2 - 1),
+            (FONT, font as u32),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Draws a series' failed, wrong or unsupported points as crosses in its
+/// colour, each at `at(point)`; the first is labelled with its status (a
+/// label on each would overlap its neighbours). Returns whether it drew any.
 pub(crate) fn draw_bad<DB: DrawingBackend, CT: plotters::coord::CoordTranslate<From = (f64, f64)>>(
     chart: &mut ChartContext<'_, DB, CT>,
-    at: (f64, f64),
-    point: &Point,
+    points: &[&Point],
+    at: impl Fn(&Point) -> (f64, f64),
     colour: RGBColor,
-) -> anyhow::Result<()>
+) -> anyhow::Result<bool>
 where
     DB::ErrorType: 'static,
 {
-    let label = status_word(point);
-    chart
-        .draw_series(std::iter::once(
-            EmptyElement::at(at)
-                + Cross::new((0, 0), 9, colour.stroke_width(3))
-                + Text::new(label, (8, -22), (FONT, 16).into_font().color(&BLACK)),
-        ))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(())
+    let bad: Vec<&&Point> = points.iter().filter(|p| is_bad(p)).collect();
+    for (i, p) in bad.iter().enumerate() {
+        let label = if i == 0 { status_word(p) } else { "" };
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at(at(p))
+                    + Cross::new((0, 0), 9, colour.stroke_width(3))
+                    + Text::new(label, (8, -22), (FONT, 16).into_font().color(&BLACK)),
+            ))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(!bad.is_empty())
 }
 
 #[cfg(test)]

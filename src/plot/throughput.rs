@@ -11,8 +11,8 @@ use crate::measure::usl::UslFit;
 
 use super::efficiency::spread_ratio;
 use super::{
-    Drawn, FONT, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, legend_clear, log_axis,
-    log2, marker, pow2_label, si, strategy_colour, title,
+    Drawn, FONT, Glyph, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, log_axis, log2,
+    place_legend, pow2_label, si, split_for_legend, strategy_colour, title,
 };
 use crate::results::Point;
 
@@ -44,16 +44,15 @@ where
         .copied()
         .chain(ceilings.iter().map(|c| c.1))
         .fold(ideal_top, f64::max);
-    // A merged chart's long legend gets empty room above the data.
-    let headroom = if group.adapters.len() > 1 { 40.0 } else { 2.0 };
     let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 2.0, hi * headroom)
+        (lo / 2.0, hi * 2.0)
     } else {
         (1.0, 10.0)
     };
 
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot, side) = split_for_legend(&root, group);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(
             title("Throughput vs N", group),
             (FONT, 24).into_font().style(FontStyle::Bold),
@@ -78,7 +77,7 @@ where
         let line = vec![(-0.3, *ceiling), (max_x + 0.3, *ceiling)];
         let shade = BLACK.mix(0.75 - 0.2 * i as f64);
         let label = format!(
-            "GPU ceiling, batch-1 ops{}: {}/s",
+            "GPU ceiling, batch 1{}: {}/s",
             if ceilings.len() > 1 {
                 format!(" · {adapter}")
             } else {
@@ -86,19 +85,22 @@ where
             },
             si(*ceiling)
         );
-        chart
-            .draw_series(DashedLineSeries::new(
-                line.clone(),
-                3,
-                5,
-                shade.stroke_width(2),
-            ))?
-            .label(label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], shade.stroke_width(2))
-            });
+        let series = chart.draw_series(DashedLineSeries::new(
+            line.clone(),
+            3,
+            5,
+            shade.stroke_width(2),
+        ))?;
+        drawn.label(
+            series,
+            label,
+            Glyph::Line {
+                colour: shade,
+                width: 2,
+                len: 24,
+            },
+        );
         drawn.lines.push(line);
-        drawn.labels.push(label);
     }
     let mut any_bad = false;
     let mut ideal_labelled = false;
@@ -125,14 +127,15 @@ where
                 .push(vec![(0.0, base), (log2(last), base * f64::from(last))]);
             if !ideal_labelled {
                 ideal_labelled = true;
-                let label = "ideal: N × samples/s at N=1 (per strategy)";
-                drawn.labels.push(label.into());
-                line.label(label).legend(|(x, y)| {
-                    PathElement::new(
-                        vec![(x, y), (x + 8, y), (x + 16, y)],
-                        BLACK.mix(0.5).stroke_width(2),
-                    )
-                });
+                drawn.label(
+                    line,
+                    "ideal: N × samples/s at N=1 (per strategy)",
+                    Glyph::Line {
+                        colour: BLACK.mix(0.5),
+                        width: 2,
+                        len: 16,
+                    },
+                );
             }
         }
         // The USL fitted to curves of workers sharing one GPU, dotted,
@@ -159,13 +162,15 @@ where
                         "USL fit of {}: σ = {:.2}, κ = {:.4}",
                         series.label, fit.sigma, fit.kappa
                     );
-                    drawn.labels.push(label.clone());
-                    line.label(label).legend(move |(x, y)| {
-                        PathElement::new(
-                            vec![(x, y), (x + 4, y), (x + 10, y), (x + 14, y)],
-                            colour.stroke_width(2),
-                        )
-                    });
+                    drawn.label(
+                        line,
+                        label,
+                        Glyph::Line {
+                            colour: colour.into(),
+                            width: 2,
+                            len: 14,
+                        },
+                    );
                 }
             }
         }
@@ -186,22 +191,23 @@ where
                 drawn.lines.push(bound);
                 // Named once per chart: merged charts have too many lines.
                 if !drawn.labels.iter().any(|l| l.contains("GPU ceiling (N ÷")) {
-                    let label = "batch: GPU ceiling (N ÷ GPU time per op)".to_string();
-                    line.label(label.clone()).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 24, y)], colour.mix(0.6).stroke_width(2))
-                    });
-                    drawn.labels.push(label);
+                    drawn.label(
+                        line,
+                        "batch: GPU ceiling (N ÷ GPU time per op)",
+                        Glyph::Line {
+                            colour: colour.mix(0.6),
+                            width: 2,
+                            len: 24,
+                        },
+                    );
                 }
             }
         }
-        chart
-            .draw_series(LineSeries::new(
-                good.iter().map(|&(_, x, y)| (x, y)),
-                colour.stroke_width(3),
-            ))?
-            .label(series.label.clone())
-            .legend(move |(x, y)| marker(style, (x + 12, y), colour, true));
-        drawn.labels.push(series.label.clone());
+        let line = chart.draw_series(LineSeries::new(
+            good.iter().map(|&(_, x, y)| (x, y)),
+            colour.stroke_width(3),
+        ))?;
+        drawn.label(line, series.label.clone(), Glyph::Marker { style, colour });
         drawn
             .lines
             .push(good.iter().map(|&(_, x, y)| (x, y)).collect());
@@ -217,27 +223,23 @@ where
             )))?;
             draw_marker(&mut chart, series.style, (x, y), colour)?;
         }
-        for p in series.points.iter().filter(|p| is_bad(p)) {
-            any_bad = true;
-            draw_bad(
-                &mut chart,
-                (log2(p.n), p.samples_per_s.unwrap_or(lo * 1.3)),
-                p,
-                colour,
-            )?;
-        }
+        any_bad |= draw_bad(
+            &mut chart,
+            &series.points,
+            |p| (log2(p.n), p.samples_per_s.unwrap_or(lo * 1.3)),
+            colour,
+        )?;
     }
     if any_bad {
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("✕ failed or wrong point, in its curve's colour")
-            .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(3)));
-        drawn
-            .labels
-            .push("✕ failed or wrong point, in its curve's colour".into());
+        let none = chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?;
+        drawn.label(
+            none,
+            "✕ failed or wrong point, in its curve's colour",
+            Glyph::Cross,
+        );
     }
     let font = if drawn.labels.len() > 14 { 14 } else { 17 };
-    legend_clear(&mut chart, &drawn, font)?;
+    place_legend(&mut chart, side.as_ref(), &drawn, font)?;
     root.present()?;
     Ok(())
 }
