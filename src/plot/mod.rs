@@ -512,8 +512,9 @@ impl Glyph {
 #[derive(Default)]
 pub(crate) struct Drawn {
     pub lines: Vec<Vec<(f64, f64)>>,
-    pub labels: Vec<String>,
-    pub glyphs: Vec<Glyph>,
+    /// Legend entries, added by `label` only.
+    labels: Vec<String>,
+    glyphs: Vec<Glyph>,
 }
 
 impl Drawn {

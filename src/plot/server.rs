@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, legend_clear, log_axis, si, strategy_colour};
+use super::{Drawn, FONT, Glyph, legend_clear, log_axis, si, strategy_colour};
 use crate::results::{Point, Run, Status};
 
 /// The first run's server points, if it has any.
@@ -134,12 +134,16 @@ where
             .iter()
             .filter_map(|p| Some((p99(p), p.samples_per_s?)))
             .collect();
-        chart
-            .draw_series(LineSeries::new(xy.clone(), colour.stroke_width(2)))?
-            .label(label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
-            });
+        let line = chart.draw_series(LineSeries::new(xy.clone(), colour.stroke_width(2)))?;
+        drawn.label(
+            line,
+            label.clone(),
+            Glyph::Line {
+                colour: colour.into(),
+                width: 3,
+                len: 20,
+            },
+        );
         for (i, (p, &(x, y))) in curve.iter().zip(&xy).enumerate() {
             // Labels alternate above and below, so neighbours do not collide.
             let offset = if i % 2 == 0 { (6, -16) } else { (6, 5) };
@@ -150,7 +154,6 @@ where
             ))?;
         }
         drawn.lines.push(xy);
-        drawn.labels.push(label.clone());
     }
     legend_clear(&mut chart, &drawn, 14)?;
 

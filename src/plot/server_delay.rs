@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, legend_clear, log_axis, si};
+use super::{Drawn, FONT, Glyph, legend_clear, log_axis, si};
 use crate::results::{Point, Run, Status};
 
 /// Lines of server points that differ only in `max_delay_us`, from the
@@ -142,19 +142,23 @@ where
         };
         let throughput = at(&|p| p.samples_per_s);
         let p99 = at(&|p| Some(p.latency_us?.p99));
-        upper
-            .draw_series(LineSeries::new(throughput.clone(), colour.stroke_width(3)))?
-            .label(label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
-            });
+        let line =
+            upper.draw_series(LineSeries::new(throughput.clone(), colour.stroke_width(3)))?;
+        drawn.label(
+            line,
+            label.clone(),
+            Glyph::Line {
+                colour: colour.into(),
+                width: 3,
+                len: 20,
+            },
+        );
         upper.draw_series(
             throughput
                 .iter()
                 .map(|&xy| Circle::new(xy, 5, colour.filled())),
         )?;
         drawn.lines.push(throughput);
-        drawn.labels.push(label.clone());
         lower.draw_series(LineSeries::new(p99.clone(), colour.stroke_width(3)))?;
         lower.draw_series(p99.iter().map(|&xy| Circle::new(xy, 5, colour.filled())))?;
     }
