@@ -2,6 +2,7 @@
 #
 #   make curves                 build, run experiments/quick.toml on the default adapter, draw the charts
 #   make seeds                  the same with the seeds' full sweep (experiments/seeds.toml)
+#   make seeds ARGS="--trial-s 0.3"        on a CPU adapter: each trial fitted to about 0.3 s
 #   make curves ARGS="--backend gl"        pass options to `curves run` (backend, adapter, ...)
 #   make curves EXPERIMENT=experiments/x.toml
 #   make test                   the test suite (runs real kernels on the adapter at hand)
