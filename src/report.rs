@@ -199,6 +199,12 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
         let _ = writeln!(out);
     }
 
+    // --- Stress verification, as report 003's: the most threads per model.
+    let _ = writeln!(out, "## Stress verification\n");
+    for run in runs {
+        stress_verification(&mut out, run, runs.len() > 1);
+    }
+
     // --- Caveats.
     let _ = writeln!(out, "## Caveats\n");
     let mut any = false;
@@ -291,6 +297,70 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
         );
     }
     out
+}
+
+/// Report 003's stress verification, from the run's own points: for each
+/// model, its threads point that checked every output if there is one,
+/// else the one with the most threads: did every op complete, and was
+/// every checked output right? A sweep with `checks = ops` (seeds.toml's
+/// last three) or `curves stress` checks every op.
+fn stress_verification(out: &mut String, run: &Run, name_adapter: bool) {
+    let mut chosen: Vec<&Point> = Vec::new();
+    for p in run.points.iter().filter(|p| p.strategy == "threads") {
+        let same =
+            |q: &&Point| q.workload_label() == p.workload_label() && q.precision == p.precision;
+        match chosen.iter().position(same) {
+            Some(i) => {
+                let c = chosen[i];
+                let rank = |q: &Point| {
+                    let every = q.ops_checked > 0 && q.ops_checked == q.ops_completed;
+                    (every, q.n, q.ops_checked)
+                };
+                if rank(p) > rank(c) {
+                    chosen[i] = p;
+                }
+            }
+            None => chosen.push(p),
+        }
+    }
+    if name_adapter {
+        let _ = writeln!(
+            out,
+            "{} ({}):\n",
+            run.info.adapter.name, run.info.adapter.backend
+        );
+    }
+    if chosen.is_empty() {
+        let _ = writeln!(out, "No threads points in this run.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Model | Threads × ops per trial × trials | Total ops (expected) | Outputs checked | Wrong | Status |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
+    for p in &chosen {
+        let pass = p.status == Status::Ok && p.ops_completed == p.ops_expected && p.ops_wrong == 0;
+        let _ = writeln!(
+            out,
+            "| {} · {} | {} × {} × {} | {} ({}) | {} | {} | {} |",
+            p.workload_label(),
+            p.precision,
+            p.n,
+            p.ops_per_worker,
+            p.trials,
+            p.ops_completed,
+            p.ops_expected,
+            p.ops_checked,
+            p.ops_wrong,
+            if pass { "PASS" } else { "FAIL" },
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nChecked outputs are compared with an f64 CPU reference; a sweep with `checks = ops` \
+         (seeds.toml's last three) or `curves stress` checks every op.\n"
+    );
 }
 
 fn status_name(status: Status) -> &'static str {
