@@ -126,6 +126,29 @@ pub fn advantages(points: &[Point]) -> Vec<((String, String, String), Vec<Advant
     groups
 }
 
+/// Report 001's workload size impact: single linear layers measured as
+/// `hybrid` at 1 and at 8 threads with the same batch per op, as
+/// (dims, batch, one-thread point, eight-thread point), smallest first.
+pub fn size_rows<'a>(points: &[&'a Point]) -> Vec<(Vec<u32>, u32, &'a Point, &'a Point)> {
+    let mut rows: Vec<(Vec<u32>, u32, &Point, &Point)> = Vec::new();
+    for p in points.iter().filter(|p| {
+        p.workload == "linear" && p.strategy == "hybrid" && p.n == 1 && p.status == Status::Ok
+    }) {
+        let many = points
+            .iter()
+            .find(|q| q.curve_key() == p.curve_key() && q.n == 8 && q.status == Status::Ok);
+        if let Some(q) = many
+            && !rows
+                .iter()
+                .any(|(d, b, _, _)| *d == p.dims && *b == p.batch)
+        {
+            rows.push((p.dims.clone(), p.batch, p, q));
+        }
+    }
+    rows.sort_by_key(|(d, _, _, _)| d.iter().product::<u32>());
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

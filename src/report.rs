@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::analysis::{CurveFit, advantages, usl_fits};
+use crate::analysis::{CurveFit, advantages, size_rows, usl_fits};
 use crate::results::{Point, Run, RunInfo, Status, write_atomic};
 use crate::table::{scaling_tables, status_text};
 
@@ -197,6 +197,7 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
         }
         out.push_str(&scaling_tables(&run.points));
         let _ = writeln!(out);
+        size_impact(&mut out, &run.points);
     }
 
     // --- Stress verification, as report 003's: the most threads per model.
@@ -360,6 +361,37 @@ fn stress_verification(out: &mut String, run: &Run, name_adapter: bool) {
         out,
         "\nChecked outputs are compared with an f64 CPU reference; a sweep with `checks = ops` \
          (seeds.toml's last three) or `curves stress` checks every op.\n"
+    );
+}
+
+/// Report 001's "Workload Size Impact" table, where the run has its rows.
+fn size_impact(out: &mut String, points: &[Point]) {
+    let points: Vec<&Point> = points.iter().collect();
+    let rows = size_rows(&points);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Workload size impact\n");
+    let _ = writeln!(
+        out,
+        "| Matrix size | Batch | 1-thread ops/s | 8-thread ops/s | Efficiency |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    for (dims, batch, one, eight) in rows {
+        let (a, b) = (one.ops_per_s.unwrap_or(0.0), eight.ops_per_s.unwrap_or(0.0));
+        let _ = writeln!(
+            out,
+            "| {}x{} | {batch} | {} | {} | {:.1}% |",
+            dims[0],
+            dims[1],
+            rate(a),
+            rate(b),
+            if a > 0.0 { 100.0 * b / (8.0 * a) } else { 0.0 },
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nEfficiency: 8-thread ops/s ÷ (8 × 1-thread ops/s), as report 001 computes it.\n"
     );
 }
 

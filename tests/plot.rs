@@ -197,6 +197,8 @@ fn report_holds_summary_tables_charts_caveats_and_metadata() {
         "| Batch | samples/s | Speedup | Efficiency |",
         "### Direct comparison",
         "USL fit: σ =",
+        "### Workload size impact",
+        "| 512x256 | ",
         "## Stress verification",
         "| linear 256→128 · f32 | 4 × ",
         "| linear 256→128 | batch · readback · f32 |",

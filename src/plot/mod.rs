@@ -353,7 +353,8 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             }
         };
     }
-    if !size::rows(runs).is_empty() {
+    let points: Vec<&Point> = runs.iter().flat_map(|r| &r.points).collect();
+    if !crate::analysis::size_rows(&points).is_empty() {
         of_runs!(size);
     }
     if !stack::steps(runs).is_empty() {

@@ -6,29 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ABOVE, FONT, si, strategy_colour};
-use crate::results::{Point, Run, Status};
-
-/// Linear layers measured as `hybrid` at 1 and at 8 threads, as report 001
-/// did: (dims, batch, one-thread point, eight-thread point), smallest first.
-pub(crate) fn rows(runs: &[Run]) -> Vec<(Vec<u32>, u32, &Point, &Point)> {
-    let mut rows = Vec::new();
-    let points = || runs.iter().flat_map(|r| &r.points);
-    for p in points().filter(|p| {
-        p.workload == "linear" && p.strategy == "hybrid" && p.n == 1 && p.status == Status::Ok
-    }) {
-        let many =
-            points().find(|q| q.curve_key() == p.curve_key() && q.n == 8 && q.status == Status::Ok);
-        if let Some(q) = many
-            && !rows
-                .iter()
-                .any(|(d, b, _, _): &(Vec<u32>, u32, &Point, &Point)| *d == p.dims && *b == p.batch)
-        {
-            rows.push((p.dims.clone(), p.batch, p, q));
-        }
-    }
-    rows.sort_by_key(|(d, _, _, _)| d.iter().product::<u32>());
-    rows
-}
+use crate::analysis::size_rows;
+use crate::results::{Point, Run};
 
 pub(crate) fn draw<DB: DrawingBackend>(
     runs: &[Run],
@@ -37,7 +16,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let rows = rows(runs);
+    let points: Vec<&Point> = runs.iter().flat_map(|r| &r.points).collect();
+    let rows = size_rows(&points);
     let top = rows
         .iter()
         .flat_map(|(_, _, a, b)| [a, b])
