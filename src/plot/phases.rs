@@ -24,6 +24,8 @@ pub(crate) fn has_phases(group: &WorkloadCharts) -> bool {
         .any(|s| s.points.iter().any(|p| p.phases_us.is_some()))
 }
 
+const MAX_PANELS: usize = 8;
+
 pub(crate) fn draw<DB: DrawingBackend>(
     group: &WorkloadCharts,
     root: DrawingArea<DB, Shift>,
@@ -32,16 +34,19 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let series: Vec<_> = group
+    let all: Vec<_> = group
         .series
         .iter()
         .filter(|s| s.points.iter().any(|p| p.phases_us.is_some()))
-        .take(6)
         .collect();
-    let titled = root.titled(
-        &super::title("Where the time goes (median µs per op)", group),
-        (FONT, 24).into_font().style(FontStyle::Bold),
-    )?;
+    // Past eight panels the bars get too small to read; the title says
+    // how many curves are left for each run's own chart.
+    let series = &all[..all.len().min(MAX_PANELS)];
+    let mut title = super::title("Where the time goes (median µs per op)", group);
+    if all.len() > series.len() {
+        title += &format!(" · first {} of {} curves", series.len(), all.len());
+    }
+    let titled = root.titled(&title, (FONT, 22).into_font().style(FontStyle::Bold))?;
     // One legend for every panel, in a strip of its own, so that it covers
     // no bar.
     let (strip, body) = titled.split_vertically(30);
