@@ -136,6 +136,9 @@ fn two_backends_merge_into_one_chart_per_workload() {
         svg.contains("(vulkan)") && svg.contains("(gl)"),
         "the legend names both backends"
     );
+    // The heatmap does not mix runs: the first run's grid, named in its title.
+    let heatmap = std::fs::read_to_string(out.path().join("heatmap-linear-256-128.svg")).unwrap();
+    assert!(heatmap.contains("(vulkan)") && !heatmap.contains("(gl)"));
     // The overlay: a panel per curve, a line per adapter.
     let overlay = out.path().join("overlay-linear-256-128.png");
     assert_chart(&overlay, &[]);

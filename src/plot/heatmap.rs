@@ -12,15 +12,29 @@ use crate::results::Point;
 /// The (threads, batch) cells of a group's shared-device points in the
 /// sync mode and precision its hybrid points use; empty without hybrid.
 pub(crate) fn cells<'a>(group: &WorkloadCharts<'a>) -> Vec<&'a Point> {
-    let points = || group.series.iter().flat_map(|s| s.points.iter().copied());
-    let Some(hybrid) = points().find(|p| p.strategy == "hybrid") else {
-        return Vec::new();
+    cells_of_run(group).1
+}
+
+/// The first run with hybrid points, by its label, and its cells: merged
+/// runs are not mixed in one grid.
+fn cells_of_run<'a>(group: &WorkloadCharts<'a>) -> (String, Vec<&'a Point>) {
+    let Some(first) = group.series.iter().find(|s| s.strategy == "hybrid") else {
+        return (String::new(), Vec::new());
     };
-    points()
+    let hybrid = first.points[0];
+    let points = || {
+        group
+            .series
+            .iter()
+            .filter(|s| s.run_index == first.run_index)
+            .flat_map(|s| s.points.iter().copied())
+    };
+    let cells = points()
         .filter(|p| matches!(p.strategy.as_str(), "threads" | "batch" | "hybrid"))
         .filter(|p| p.sync == hybrid.sync && p.precision == hybrid.precision && !is_bad(p))
         .filter(|p| p.samples_per_s.is_some())
-        .collect()
+        .collect();
+    (first.adapter.clone(), cells)
 }
 
 fn axis(values: impl Iterator<Item = u32>) -> Vec<u32> {
@@ -37,7 +51,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let cells = cells(group);
+    let (adapter, cells) = cells_of_run(group);
     let threads = axis(cells.iter().map(|p| p.threads));
     let batches = axis(cells.iter().map(|p| p.batch));
     let rates: Vec<f64> = cells.iter().filter_map(|p| p.samples_per_s).collect();
@@ -53,8 +67,8 @@ where
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
-                "{}{sync}",
-                super::title("Samples/s over threads × batch", group)
+                "Samples/s over threads × batch · {} · {adapter}{sync}",
+                group.workload
             ),
             (FONT, 22).into_font().style(FontStyle::Bold),
         )
