@@ -16,8 +16,14 @@ pub(crate) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let points: Vec<&Point> = runs.iter().flat_map(|r| &r.points).collect();
-    let rows = size_rows(&points);
+    // One run's rows (the first that has them): runs are not mixed.
+    let Some((run, rows)) = runs.iter().find_map(|r| {
+        let points: Vec<&Point> = r.points.iter().collect();
+        let rows = size_rows(&points);
+        (!rows.is_empty()).then_some((r, rows))
+    }) else {
+        return Ok(());
+    };
     let top = rows
         .iter()
         .flat_map(|(_, _, a, b)| [a, b])
@@ -25,9 +31,7 @@ where
         .fold(1.0, f64::max)
         * 1.2;
     root.fill(&WHITE)?;
-    let adapter = runs.first().map_or(String::new(), |r| {
-        format!("{} ({})", r.info.adapter.name, r.info.adapter.backend)
-    });
+    let adapter = format!("{} ({})", run.info.adapter.name, run.info.adapter.backend);
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("Workload size impact · 1 vs 8 threads, same batch per op · {adapter}"),
