@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Drawn, FONT, Glyph, WorkloadCharts, draw_bad, draw_marker, is_bad, log2, place_legend,
-    pow2_label, split_for_legend, strategy_colour, title,
+    Drawn, FONT, Glyph, WorkloadCharts, draw_bad, draw_marker, is_bad, label_bad, log2,
+    place_legend, pow2_label, split_for_legend, strategy_colour, title,
 };
 
 pub(crate) fn draw<DB: DrawingBackend>(
@@ -107,12 +107,7 @@ where
         )?;
     }
     if any_bad {
-        let none = chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?;
-        drawn.label(
-            none,
-            "✕ failed or wrong point, in its curve's colour",
-            Glyph::Cross,
-        );
+        label_bad(&mut chart, &mut drawn)?;
     }
     let font = if drawn.labels.len() > 14 { 14 } else { 18 };
     place_legend(&mut chart, side.as_ref(), &drawn, font)?;

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Drawn, FONT, Glyph, WorkloadCharts, draw_bad, draw_marker, is_bad, log_axis, log2,
+    Drawn, FONT, Glyph, WorkloadCharts, draw_bad, draw_marker, is_bad, log_axis, log_range, log2,
     place_legend, pow2_label, split_for_legend, strategy_colour, title,
 };
 
@@ -31,11 +31,7 @@ where
         .collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(0.0, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 2.0, hi * 2.0)
-    } else {
-        (1.0, 10.0)
-    };
+    let (lo, hi) = log_range(lo, hi, 2.0, 2.0);
 
     root.fill(&WHITE)?;
     let (plot, side) = split_for_legend(&root, group);

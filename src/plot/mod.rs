@@ -135,6 +135,16 @@ pub(crate) fn log_axis(lo: f64, hi: f64) -> WithKeyPoints<LogCoord<f64>> {
         .with_light_points(log_ticks(lo, hi, &grid))
 }
 
+/// `lo..hi` widened for a log axis: `lo / below` to `hi * above`, or 1 to
+/// 10 when there is nothing to show.
+pub(crate) fn log_range(lo: f64, hi: f64, below: f64, above: f64) -> (f64, f64) {
+    if lo.is_finite() && hi > 0.0 {
+        (lo / below, hi * above)
+    } else {
+        (1.0, 10.0)
+    }
+}
+
 /// `steps` (such as 1, 2, 5) times each power of ten, within `lo..=hi`.
 fn log_ticks(lo: f64, hi: f64, steps: &[f64]) -> Vec<f64> {
     let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
@@ -288,63 +298,20 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         anyhow::bail!("the runs hold no points to draw");
     }
     let mut written = Vec::new();
-    for group in &groups {
-        let suffix = if groups.len() == 1 {
-            String::new()
-        } else {
-            format!("-{}", slug(&group.workload))
-        };
-        // Each chart twice: a PNG to look at, an SVG to zoom and to edit.
-        macro_rules! both {
-            ($chart:ident) => {
-                for ext in ["png", "svg"] {
-                    let path = out_dir.join(format!("{}{suffix}.{ext}", stringify!($chart)));
-                    let drawn = if ext == "png" {
-                        $chart::draw(
-                            group,
-                            BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
-                        )
-                    } else {
-                        $chart::draw(
-                            group,
-                            SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
-                        )
-                    };
-                    drawn.with_context(|| format!("drawing {}", path.display()))?;
-                    written.push(path);
-                }
-            };
-        }
-        // A workload measured by hybrid alone (the size sweep) has no
-        // curve over N: its heatmap and the size chart show it.
-        if group.lines().next().is_some() {
-            both!(efficiency);
-            both!(throughput);
-            both!(latency);
-        }
-        if !overlay::curves(group).is_empty() {
-            both!(overlay);
-        }
-        if phases::has_phases(group) {
-            both!(phases);
-        }
-        if heatmap::cells(group).iter().any(|p| p.strategy == "hybrid") {
-            both!(heatmap);
-        }
-    }
-    // Charts of the whole run rather than of one workload.
-    macro_rules! of_runs {
-        ($chart:ident) => {
+    // Each chart twice: a PNG to look at, an SVG to zoom and to edit; drawn
+    // from `$data` (a workload's group or all runs) into `<chart><suffix>`.
+    macro_rules! both {
+        ($chart:ident, $data:expr, $suffix:expr) => {
             for ext in ["png", "svg"] {
-                let path = out_dir.join(format!("{}.{ext}", stringify!($chart)));
+                let path = out_dir.join(format!("{}{}.{ext}", stringify!($chart), $suffix));
                 let drawn = if ext == "png" {
                     $chart::draw(
-                        runs,
+                        $data,
                         BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
                     )
                 } else {
                     $chart::draw(
-                        runs,
+                        $data,
                         SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area(),
                     )
                 };
@@ -353,18 +320,42 @@ pub fn draw(runs: &[Run], out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             }
         };
     }
+    for group in &groups {
+        let suffix = if groups.len() == 1 {
+            String::new()
+        } else {
+            format!("-{}", slug(&group.workload))
+        };
+        // A workload measured by hybrid alone (the size sweep) has no
+        // curve over N: its heatmap and the size chart show it.
+        if group.lines().next().is_some() {
+            both!(efficiency, group, suffix);
+            both!(throughput, group, suffix);
+            both!(latency, group, suffix);
+        }
+        if !overlay::curves(group).is_empty() {
+            both!(overlay, group, suffix);
+        }
+        if phases::has_phases(group) {
+            both!(phases, group, suffix);
+        }
+        if heatmap::cells(group).iter().any(|p| p.strategy == "hybrid") {
+            both!(heatmap, group, suffix);
+        }
+    }
+    // Charts of the whole run rather than of one workload.
     let points: Vec<&Point> = runs.iter().flat_map(|r| &r.points).collect();
     if !crate::analysis::size_rows(&points).is_empty() {
-        of_runs!(size);
+        both!(size, runs, "");
     }
     if !stack::steps(runs).is_empty() {
-        of_runs!(stack);
+        both!(stack, runs, "");
     }
     if !server::points(runs).is_empty() {
-        of_runs!(server);
+        both!(server, runs, "");
     }
     if !server_delay::sweeps(runs).is_empty() {
-        of_runs!(server_delay);
+        both!(server_delay, runs, "");
     }
     Ok(written)
 }
@@ -675,6 +666,28 @@ where
             (FONT, font as u32),
         ))?;
     }
+    Ok(())
+}
+
+/// Names the crosses of failed points in the legend (once per chart,
+/// after `draw_bad` drew any).
+pub(crate) fn label_bad<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    drawn: &mut Drawn,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate<From = (f64, f64)>,
+{
+    let none = chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    drawn.label(
+        none,
+        "✕ failed or wrong point, in its curve's colour",
+        Glyph::Cross,
+    );
     Ok(())
 }
 

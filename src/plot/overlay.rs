@@ -8,8 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    FONT, Series, WorkloadCharts, draw_marker, is_bad, log_axis, log2, marker, pow2_label, si,
-    status_word,
+    FONT, Series, WorkloadCharts, draw_marker, is_bad, log_axis, log_range, log2, marker,
+    pow2_label, si, status_word,
 };
 use crate::results::Point;
 
@@ -92,11 +92,7 @@ where
         let lo = rates.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = rates.iter().copied().fold(0.0, f64::max);
         // Room below the data for the crosses of points with no figure.
-        let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-            (lo / 4.0, hi * 2.0)
-        } else {
-            (1.0, 10.0)
-        };
+        let (lo, hi) = log_range(lo, hi, 4.0, 2.0);
         let max_n = series
             .iter()
             .flat_map(|s| s.points.iter())

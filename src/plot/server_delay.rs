@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, Glyph, legend_clear, log_axis, si};
+use super::{Drawn, FONT, Glyph, legend_clear, log_axis, log_range, si};
 use crate::results::{Point, Run, Status};
 
 /// Lines of server points that differ only in `max_delay_us`, from the
@@ -79,11 +79,7 @@ where
     let range = |v: &[f64]| {
         let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = v.iter().copied().fold(0.0, f64::max);
-        if lo.is_finite() && hi > 0.0 {
-            (lo / 1.5, hi * 2.5)
-        } else {
-            (1.0, 10.0)
-        }
+        log_range(lo, hi, 1.5, 2.5)
     };
 
     root.fill(&WHITE)?;

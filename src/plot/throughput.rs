@@ -11,8 +11,8 @@ use crate::measure::usl::UslFit;
 
 use super::efficiency::spread_ratio;
 use super::{
-    Drawn, FONT, Glyph, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, log_axis, log2,
-    place_legend, pow2_label, si, split_for_legend, strategy_colour, title,
+    Drawn, FONT, Glyph, Series, WorkloadCharts, draw_bad, draw_marker, is_bad, label_bad, log_axis,
+    log_range, log2, place_legend, pow2_label, si, split_for_legend, strategy_colour, title,
 };
 use crate::results::Point;
 
@@ -44,11 +44,7 @@ where
         .copied()
         .chain(ceilings.iter().map(|c| c.1))
         .fold(ideal_top, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi > 0.0 {
-        (lo / 2.0, hi * 2.0)
-    } else {
-        (1.0, 10.0)
-    };
+    let (lo, hi) = log_range(lo, hi, 2.0, 2.0);
 
     root.fill(&WHITE)?;
     let (plot, side) = split_for_legend(&root, group);
@@ -231,12 +227,7 @@ where
         )?;
     }
     if any_bad {
-        let none = chart.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?;
-        drawn.label(
-            none,
-            "✕ failed or wrong point, in its curve's colour",
-            Glyph::Cross,
-        );
+        label_bad(&mut chart, &mut drawn)?;
     }
     let font = if drawn.labels.len() > 14 { 14 } else { 17 };
     place_legend(&mut chart, side.as_ref(), &drawn, font)?;
