@@ -395,15 +395,6 @@ fn size_impact(out: &mut String, points: &[Point]) {
     );
 }
 
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Wrong => "wrong",
-        Status::Failed => "failed",
-        Status::Unsupported => "unsupported",
-    }
-}
-
 /// A run whose ops per trial were fitted to `trial_s`: how few some got.
 fn fitted_ops_caveat(run: &Run) -> Option<String> {
     if !run.points.iter().any(|p| p.status == Status::Ok) {
@@ -516,7 +507,7 @@ fn across_adapters(out: &mut String, runs: &[Run], adapters: &[String]) {
                 // Points with no figure, counted by status.
                 let mut bad: BTreeMap<&str, usize> = BTreeMap::new();
                 for p in curve.iter().filter(|p| p.status != Status::Ok) {
-                    *bad.entry(status_name(p.status)).or_default() += 1;
+                    *bad.entry(p.status.name()).or_default() += 1;
                 }
                 match (ok.is_empty(), bad.len()) {
                     (true, 1) => bad.keys().next().expect("one").to_string(),

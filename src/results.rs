@@ -61,6 +61,18 @@ pub enum Status {
     Unsupported,
 }
 
+impl Status {
+    /// The status in one lower-case word, as result files spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Wrong => "wrong",
+            Status::Failed => "failed",
+            Status::Unsupported => "unsupported",
+        }
+    }
+}
+
 /// One (workload, strategy, N, sync, precision) measurement on one adapter.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Point {

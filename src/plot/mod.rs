@@ -599,15 +599,6 @@ where
     legend(chart, best, font_size)
 }
 
-/// What went wrong with a point that has no figure, in one word.
-pub(crate) fn status_word(point: &Point) -> &'static str {
-    match point.status {
-        Status::Wrong => "wrong",
-        Status::Unsupported => "unsupported",
-        _ => "failed",
-    }
-}
-
 /// Width of the legend column beside a merged chart: with a line per
 /// strategy and adapter, its legend is too long to sit on the data.
 const SIDE_LEGEND: u32 = 460;
@@ -705,7 +696,7 @@ where
 {
     let bad: Vec<&&Point> = points.iter().filter(|p| is_bad(p)).collect();
     for (i, p) in bad.iter().enumerate() {
-        let label = if i == 0 { status_word(p) } else { "" };
+        let label = if i == 0 { p.status.name() } else { "" };
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at(at(p))

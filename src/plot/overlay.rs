@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::{
     FONT, Series, WorkloadCharts, draw_marker, is_bad, log_axis, log_range, log2, marker,
-    pow2_label, si, status_word,
+    pow2_label, si,
 };
 use crate::results::Point;
 
@@ -144,7 +144,7 @@ where
                 )))?;
             }
             if !bad.is_empty() {
-                let mut words: Vec<&str> = bad.iter().map(|p| status_word(p)).collect();
+                let mut words: Vec<&str> = bad.iter().map(|p| p.status.name()).collect();
                 words.dedup();
                 let at = if bad.len() == s.points.len() {
                     "every N".to_string()
