@@ -341,7 +341,7 @@ fn stress_verification(out: &mut String, run: &Run, name_adapter: bool) {
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
     for p in &chosen {
-        let pass = p.status == Status::Ok && p.ops_completed == p.ops_expected && p.ops_wrong == 0;
+        let pass = p.verified();
         let _ = writeln!(
             out,
             "| {} · {} | {} × {} × {} | {} ({}) | {} | {} | {} |",

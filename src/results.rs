@@ -193,6 +193,12 @@ fn wall_clock() -> String {
 }
 
 impl Point {
+    /// The stress verification's verdict: ok, every expected op completed,
+    /// and no checked output wrong.
+    pub fn verified(&self) -> bool {
+        self.status == Status::Ok && self.ops_completed == self.ops_expected && self.ops_wrong == 0
+    }
+
     /// The key under which efficiency is computed: N=1 of the same
     /// everything else is the baseline.
     pub fn curve_key(&self) -> CurveKey {

@@ -7,7 +7,6 @@ use std::num::{NonZeroU32, NonZeroU64};
 
 use crate::experiment::{PointSpec, Settings};
 use crate::measure::sync::SyncMode;
-use crate::results::Status;
 use crate::runner::measure_point;
 use crate::strategy::{Env, StrategyKind};
 use crate::workload::{Precision, Workload};
@@ -40,9 +39,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             },
         };
         let point = measure_point(&spec, env);
-        let ok = point.status == Status::Ok
-            && point.ops_completed == point.ops_expected
-            && point.ops_wrong == 0;
+        let ok = point.verified();
         passed &= ok;
         let _ = writeln!(
             report,
