@@ -58,10 +58,7 @@ pub fn verdict(fit: &CurveFit) -> String {
 /// Markdown for `runs`; `charts` are linked relative to `dir`.
 pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
     let mut out = String::new();
-    let adapters: Vec<String> = runs
-        .iter()
-        .map(|r| format!("{} ({})", r.info.adapter.name, r.info.adapter.backend))
-        .collect();
+    let adapters: Vec<String> = runs.iter().map(|r| r.info.adapter.label()).collect();
     let _ = writeln!(out, "# What scales on {}\n", adapters.join(", "));
     let _ = writeln!(
         out,
@@ -73,11 +70,7 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
     let _ = writeln!(out, "## Summary\n");
     for run in runs {
         if runs.len() > 1 {
-            let _ = writeln!(
-                out,
-                "### {} ({})\n",
-                run.info.adapter.name, run.info.adapter.backend
-            );
+            let _ = writeln!(out, "### {}\n", run.info.adapter.label());
         }
         summary(&mut out, &run.points);
     }
@@ -105,11 +98,7 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
         if steps.is_empty() {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "## Steps, cumulative ({} ({}))\n",
-            run.info.adapter.name, run.info.adapter.backend
-        );
+        let _ = writeln!(out, "## Steps, cumulative ({})\n", run.info.adapter.label());
         let _ = writeln!(
             out,
             "| Step | Configuration | samples/s | p99 (ms) | Gain over the first | Gain over the previous | Status |"
@@ -156,11 +145,7 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
                 .unwrap_or(0.0)
                 .total_cmp(&a.samples_per_s.unwrap_or(0.0))
         });
-        let _ = writeln!(
-            out,
-            "{} ({}):\n",
-            run.info.adapter.name, run.info.adapter.backend
-        );
+        let _ = writeln!(out, "{}:\n", run.info.adapter.label());
         let _ = writeln!(
             out,
             "| Rank | Workload | Method | N | Sync | Precision | samples/s | p50 (ms) | p99 (ms) |"
@@ -189,11 +174,7 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
     let _ = writeln!(out, "## Tables\n");
     for run in runs {
         if runs.len() > 1 {
-            let _ = writeln!(
-                out,
-                "### {} ({})",
-                run.info.adapter.name, run.info.adapter.backend
-            );
+            let _ = writeln!(out, "### {}", run.info.adapter.label());
         }
         out.push_str(&scaling_tables(&run.points));
         let _ = writeln!(out);
@@ -220,7 +201,7 @@ pub fn render(runs: &[Run], charts: &[PathBuf], dir: &Path) -> String {
         .flat_map(|r| r.points.iter().map(move |p| (r, p)))
     {
         let adapter = if runs.len() > 1 {
-            format!("{} ({}): ", run.info.adapter.name, run.info.adapter.backend)
+            format!("{}: ", run.info.adapter.label())
         } else {
             String::new()
         };
@@ -325,11 +306,7 @@ fn stress_verification(out: &mut String, run: &Run, name_adapter: bool) {
         }
     }
     if name_adapter {
-        let _ = writeln!(
-            out,
-            "{} ({}):\n",
-            run.info.adapter.name, run.info.adapter.backend
-        );
+        let _ = writeln!(out, "{}:\n", run.info.adapter.label());
     }
     if chosen.is_empty() {
         let _ = writeln!(out, "No threads points in this run.\n");
@@ -416,11 +393,10 @@ fn fitted_ops_caveat(run: &Run) -> Option<String> {
         .filter(|p| p.status == Status::Ok && p.ops_per_worker < 10)
         .count();
     Some(format!(
-        "{} ({}) ran with {}: each point's ops per trial were fitted to it ({least} to {most}); \
+        "{} ran with {}: each point's ops per trial were fitted to it ({least} to {most}); \
          {few} points ran fewer than 10 ops per worker per trial, so their latency percentiles \
          rest on few ops.",
-        run.info.adapter.name,
-        run.info.adapter.backend,
+        run.info.adapter.label(),
         run.info.overrides.join(", ")
     ))
 }

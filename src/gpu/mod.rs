@@ -114,6 +114,11 @@ pub struct AdapterSummary {
 }
 
 impl AdapterSummary {
+    /// "name (backend)", as reports and charts name an adapter.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.backend)
+    }
+
     pub fn of(adapter: &wgpu::Adapter) -> Self {
         let info = adapter.get_info();
         let features = adapter.features();

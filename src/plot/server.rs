@@ -78,10 +78,9 @@ where
     root.fill(&WHITE)?;
     let titled = root.titled(
         &format!(
-            "Dynamic batching server · {} · {} ({})",
+            "Dynamic batching server · {} · {}",
             first.workload_label(),
-            run.info.adapter.name,
-            run.info.adapter.backend
+            run.info.adapter.label()
         ),
         (FONT, 22).into_font().style(FontStyle::Bold),
     )?;

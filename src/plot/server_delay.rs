@@ -85,8 +85,8 @@ where
     root.fill(&WHITE)?;
     let titled = root.titled(
         &format!(
-            "Dynamic batching server vs its waiting limit · {} ({})",
-            run.info.adapter.name, run.info.adapter.backend
+            "Dynamic batching server vs its waiting limit · {}",
+            run.info.adapter.label()
         ),
         (FONT, 22).into_font().style(FontStyle::Bold),
     )?;

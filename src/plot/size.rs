@@ -31,7 +31,7 @@ where
         .fold(1.0, f64::max)
         * 1.2;
     root.fill(&WHITE)?;
-    let adapter = format!("{} ({})", run.info.adapter.name, run.info.adapter.backend);
+    let adapter = run.info.adapter.label();
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("Workload size impact · 1 vs 8 threads, same batch per op · {adapter}"),

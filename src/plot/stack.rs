@@ -29,9 +29,7 @@ where
     let adapter = runs
         .iter()
         .find(|r| r.points.iter().any(|p| p.label.is_some()))
-        .map_or(String::new(), |r| {
-            format!("{} ({})", r.info.adapter.name, r.info.adapter.backend)
-        });
+        .map_or(String::new(), |r| r.info.adapter.label());
     root.fill(&WHITE)?;
     let workload = steps.first().map_or(String::new(), |p| p.workload_label());
     let mut chart = ChartBuilder::on(&root)
