@@ -2,18 +2,25 @@
 //! threads, batches or processes — and why.
 //!
 //! Data flows one way: experiment file → plan of points → runner
-//! (prepare, warm up, measure, check) → result files → charts.
+//! (prepare, warm up, measure, check) → result records → analysis →
+//! charts and report. Imports point one way too:
+//! `runner → strategy → measure → workload → gpu`, and
+//! `plot, report → analysis → schema`; `schema` imports nothing of the
+//! project (`tests/layers.rs` checks it).
 
 pub mod analysis;
-pub mod experiment;
 pub mod gpu;
+pub mod interrupt;
 pub mod measure;
+pub mod peak;
+pub mod plan;
 pub mod plot;
 pub mod report;
-pub mod results;
 pub mod runner;
-pub mod shaders;
+pub mod schema;
+pub mod stats;
+pub mod store;
 pub mod strategy;
 pub mod stress;
-pub mod table;
+pub mod units;
 pub mod workload;

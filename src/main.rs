@@ -7,15 +7,19 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use curves::experiment::Experiment;
-use curves::gpu::{self, AdapterSelection, AdapterSummary, BackendChoice, GpuError};
-use curves::results::Run;
-use curves::runner::{self, RunOptions};
+use curves::gpu::{self, AdapterSelection, BackendChoice, GpuError};
+use curves::plan::{Experiment, PlanError};
+use curves::runner::{self, RunError, RunOptions};
 use curves::strategy::{Env, processes};
 use curves::stress::stress;
 
+/// Exit status of a usage error: bad arguments, an experiment that does
+/// not parse or does not fit the adapter.
+const EXIT_USAGE: u8 = 2;
 /// Exit status when no GPU adapter is found (the Makefile installs lavapipe on it).
 const EXIT_NO_ADAPTER: u8 = 3;
+/// Exit status of an interrupted run (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +29,9 @@ const EXIT_NO_ADAPTER: u8 = 3;
     long_about = "Runs the same WGSL compute kernels through wgpu (Vulkan, Metal, DX12, GL) under several \
                   parallel strategies, measures throughput, efficiency and latency with matched baselines, \
                   checks every sampled output against a CPU reference, and draws the curves.\n\n\
-                  Exit status: 0 success, 1 failure, 2 usage error, 3 no GPU adapter found."
+                  Exit status: 0 success, 1 failure (or a regression, for compare), 2 usage error \
+                  (bad arguments, an experiment that does not parse or does not fit the adapter), \
+                  3 no GPU adapter found, 130 interrupted."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,16 +43,24 @@ struct AdapterArgs {
     /// Only consider this backend. Default: $WGPU_BACKEND if set, else every backend.
     #[arg(long, value_enum)]
     backend: Option<BackendChoice>,
-    /// Use the best adapter whose name contains this text (case-insensitive).
-    /// Default: $WGPU_ADAPTER_NAME if set, else the best adapter (discrete GPU
-    /// before integrated before software; native APIs before GL).
-    #[arg(long, value_name = "SUBSTRING")]
+    /// Use the adapter with this index (from `curves adapters`), or the best
+    /// one whose name contains this text (case-insensitive). Default:
+    /// $WGPU_ADAPTER_NAME if set, else the best adapter (discrete GPU before
+    /// integrated before software; native APIs before GL).
+    #[arg(long, value_name = "INDEX|SUBSTRING")]
     adapter: Option<String>,
+}
+
+impl AdapterArgs {
+    fn selection(&self) -> Result<AdapterSelection, GpuError> {
+        AdapterSelection::new(self.backend, self.adapter.clone())
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// List every adapter wgpu finds on every backend, best first.
+    /// List every adapter wgpu finds on every backend, best first, with the
+    /// index that `--adapter` and `--adapters` take.
     Adapters {
         /// Only list this backend's adapters. Default: $WGPU_BACKEND if set, else all.
         #[arg(long, value_enum)]
@@ -56,20 +70,26 @@ enum Command {
     ///
     /// Results go to OUT/<run-id>/: run.json (adapter, driver, machine, revision,
     /// the experiment's text) and points.jsonl (one point per line, written as
-    /// each point finishes, so an interrupted run keeps what it measured).
+    /// each point finishes, so an interrupted run keeps what it measured and
+    /// `--resume` finishes it).
     Run {
         /// Experiment file (TOML).
         #[arg(default_value = "experiments/quick.toml")]
         experiment: PathBuf,
         #[command(flatten)]
         adapter: AdapterArgs,
+        /// The adapters multi-GPU (`gpus`) points may spread over: `all`,
+        /// indices such as `0,1`, or a name substring. A sweep's own
+        /// `adapters` key wins over this.
+        #[arg(long, value_name = "all|INDEX,…|SUBSTRING")]
+        adapters: Option<String>,
         /// Directory in which the run directory is created.
         #[arg(long, value_name = "DIR", default_value = "results")]
         out: PathBuf,
         /// No progress bar (it is hidden anyway when stderr is not a terminal).
         #[arg(long)]
         quiet: bool,
-        /// Timed trials per point, over the file's `trials`.
+        /// Timed trials per point (at least), over the file's `trials`.
         #[arg(long, value_name = "N")]
         trials: Option<NonZeroU32>,
         /// For a slow adapter (lavapipe, llvmpipe): fewer ops per trial, so
@@ -79,25 +99,10 @@ enum Command {
         /// ran, e.g. `curves run experiments/seeds.toml --trial-s 0.5`.
         #[arg(long, value_name = "SECONDS")]
         trial_s: Option<f64>,
-    },
-    /// Draw charts (PNG, and SVG beside each) from run directories; reads
-    /// result files only.
-    ///
-    /// Per workload: efficiency, throughput (log-log, ideal lines, device
-    /// ceiling, USL fits), latency p50/p99 and where the time goes (phases);
-    /// where the run has them: the hybrid heatmap, workload size, the
-    /// optimisation stack, and the server's throughput vs p99 and batch
-    /// sizes. Several runs are overlaid, one line per strategy and
-    /// (adapter, backend), and overlay-<workload>.png gives each curve
-    /// measured on several adapters a panel, a line per adapter: the
-    /// cross-backend, cross-machine check.
-    Plot {
-        /// Run directories (each holds run.json and points.jsonl).
-        #[arg(required = true, value_name = "RUN_DIR")]
-        runs: Vec<PathBuf>,
-        /// Output directory. Default: plots/<run-id> for one run, plots/merged for several.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
+        /// Finish an interrupted run: measure only the points its
+        /// points.jsonl does not hold, with its experiment and adapter.
+        #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trials", "trial_s"])]
+        resume: Option<PathBuf>,
     },
     /// Stress verification: every workload under N threads sharing one device,
     /// every op's output checked against the CPU reference. Exits 0 only if
@@ -109,14 +114,107 @@ enum Command {
         /// Ops per thread.
         #[arg(long, default_value = "50")]
         ops: NonZeroU64,
-        /// Give up on a workload after this many seconds.
-        #[arg(long, default_value = "300")]
+        /// Give up on a workload after this many seconds (at most a week).
+        #[arg(long, default_value = "300", value_parser = parse_timeout)]
         timeout_s: f64,
         #[command(flatten)]
         adapter: AdapterArgs,
     },
-    /// Validate every WGSL kernel (f32 and f16 variants) with naga and translate
-    /// it to SPIR-V (Vulkan), MSL (Metal), HLSL (DX12) and GLSL (GL).
+    /// Draw the charts of run directories (PNG, and SVG beside each); reads
+    /// result files only.
+    ///
+    /// Per workload: throughput (with the device's compute ceiling where
+    /// `curves peak` measured it), efficiency with each point's interval,
+    /// latency p50/p99, where an op's time goes, and the threads' latency
+    /// histograms; per run: the GPU owner against batching, the layer-size
+    /// table, the labelled steps and the multi-GPU share. Several runs are
+    /// drawn on the same charts, a line per curve and run.
+    Plot {
+        /// Run directories (each holds run.json and points.jsonl).
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// Output directory. Default: plots/<run-id> for one run, plots/merged for several.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Write the report of run directories: index.html (one page, every
+    /// chart inline, sortable tables), REPORT.md (the short read: a verdict
+    /// for each of the seeds' claims, a summary in sentences, the best
+    /// configurations, the ceilings, the stalls, the caveats) and
+    /// APPENDIX.md (every table), with the charts beside them. Reads result
+    /// files only; prints the files written, the page first.
+    Report {
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// Output directory. Default: plots/<run-id> for one run, plots/merged for several.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Compare two runs point by point: did a driver, wgpu or kernel
+    /// change move anything?
+    ///
+    /// For every point in both runs (the same curve and N), the ratio of
+    /// median samples/s (NEW / BASE) with a 95% bootstrap interval from the
+    /// raw trials, and a verdict: improved or regressed when the whole
+    /// interval lies beyond the threshold, else no change. Points in only
+    /// one run are listed. Exits 1 when any point regressed, so a CI job
+    /// can guard a change.
+    Compare {
+        #[arg(value_name = "BASE_RUN_DIR")]
+        base: PathBuf,
+        #[arg(value_name = "NEW_RUN_DIR")]
+        new: PathBuf,
+        /// Changes smaller than this (percent) are no change.
+        #[arg(long, value_name = "PCT", default_value = "5", value_parser = parse_threshold)]
+        threshold: f64,
+        #[arg(long, value_enum, default_value = "md")]
+        format: CompareFormat,
+        /// Also write compare.md, compare.csv, compare.json and the ratios'
+        /// chart (compare.png, compare.svg) into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Export the points of run directories, or the report's tables, as CSV
+    /// or JSON (figures derived at export time: speedup, efficiency).
+    Export {
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// `points` (one row per point) or `tables` (every table of the report).
+        #[arg(long, value_enum, default_value = "points")]
+        what: ExportWhat,
+        /// Write here instead of to stdout (for tables with csv: a directory,
+        /// one file per table).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Measure the device's ceilings through wgpu with this project's own
+    /// kernels: matmul TFLOP/s (every tile variant, f32 and f16, tensor
+    /// cores where the adapter has them), memory bandwidth, the dispatch
+    /// floor, submissions per second with no wait (1 to 16 threads), the
+    /// host round trip per wait style, and each workload's GPU time with
+    /// and without naga's runtime checks.
+    ///
+    /// Writes ceilings.json into a new run directory (printed), or into an
+    /// existing run with --into, where charts and the report read it.
+    Peak {
+        #[command(flatten)]
+        adapter: AdapterArgs,
+        /// Small shapes and few repetitions (seconds on a CPU adapter):
+        /// every path once, for tests; its figures are ratios only.
+        #[arg(long)]
+        quick: bool,
+        /// Directory in which the run directory is created.
+        #[arg(long, value_name = "DIR", default_value = "results")]
+        out: PathBuf,
+        /// Write ceilings.json into this run directory instead (its adapter
+        /// must be the one measured).
+        #[arg(long, value_name = "RUN_DIR", conflicts_with = "out")]
+        into: Option<PathBuf>,
+    },
+    /// Validate every WGSL kernel variant with naga and translate it to
+    /// SPIR-V (Vulkan), MSL (Metal), HLSL (DX12) and GLSL (GL).
     ///
     /// Exits non-zero naming the file, line and reason of any failure, so a
     /// shader that a backend this machine lacks would reject is caught here.
@@ -125,80 +223,144 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
-    /// Write a Markdown report of run directories, with its charts beside it;
-    /// reads result files only.
-    ///
-    /// A summary computed from the data (peak speedup per curve, where
-    /// efficiency drops below 50%, the winner at each N and by how much, what
-    /// the USL fit says about serialisation, the best configuration per use
-    /// case), every configuration ranked, the seeds' tables, the caveats
-    /// (failed, wrong, unsupported, noisy points, missing baselines) and the
-    /// runs' metadata.
-    Report {
-        /// Run directories (each holds run.json and points.jsonl).
-        #[arg(required = true, value_name = "RUN_DIR")]
-        runs: Vec<PathBuf>,
-        /// The report file. Default: plots/<run-id>/REPORT.md for one run,
-        /// plots/merged/REPORT.md for several.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
     /// Internal: one worker process of the `processes` strategy.
     #[command(hide = true)]
     Worker,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum CompareFormat {
+    Md,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ExportWhat {
+    Points,
+    Tables,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if v.is_finite() && (0.0..100.0).contains(&v) {
+        Ok(v / 100.0)
+    } else {
+        Err(format!("must be a percentage from 0 to below 100, not {s}"))
+    }
+}
+
+/// Where charts and reports of `runs` go by default.
+fn default_out(runs: &[curves::store::Run]) -> PathBuf {
+    match runs {
+        [one] => PathBuf::from("plots").join(&one.info.run_id),
+        _ => PathBuf::from("plots/merged"),
+    }
+}
+
+fn load(dirs: &[PathBuf]) -> anyhow::Result<(Vec<curves::store::Run>, Vec<String>)> {
+    let (runs, notes) = curves::store::load_runs(dirs)?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    Ok((runs, notes))
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if v.is_finite() && v > 0.0 && v <= curves::plan::MAX_TIMEOUT_S {
+        Ok(v)
+    } else {
+        Err(format!(
+            "must be more than 0 and at most {} (a week), not {s}",
+            curves::plan::MAX_TIMEOUT_S
+        ))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let no_adapter = e.chain().any(|c| {
+            let is = |f: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool| e.chain().any(f);
+            let code = if is(&|c| {
                 matches!(
                     c.downcast_ref::<GpuError>(),
                     Some(GpuError::NoAdapter { .. })
                 )
-            });
-            ExitCode::from(if no_adapter { EXIT_NO_ADAPTER } else { 1 })
+            }) {
+                EXIT_NO_ADAPTER
+            } else if is(&|c| {
+                matches!(
+                    c.downcast_ref::<RunError>(),
+                    Some(RunError::Interrupted { .. })
+                )
+            }) {
+                EXIT_INTERRUPTED
+            } else if is(&|c| {
+                c.downcast_ref::<PlanError>().is_some()
+                    || matches!(c.downcast_ref::<RunError>(), Some(RunError::DoesNotFit(_)))
+                    || matches!(
+                        c.downcast_ref::<GpuError>(),
+                        Some(
+                            GpuError::BackendNotOnThisOs { .. }
+                                | GpuError::BadBackendEnv(_)
+                                | GpuError::NoMatch { .. }
+                                | GpuError::BadAdapterSet(_)
+                        )
+                    )
+            }) {
+                EXIT_USAGE
+            } else {
+                1
+            };
+            ExitCode::from(code)
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Adapters { backend } => list_adapters(AdapterSelection::new(backend, None)?),
         Command::Run {
             experiment,
             adapter,
+            adapters,
             out,
             quiet,
             trials,
             trial_s,
+            resume,
         } => {
-            let mut experiment = Experiment::load(&experiment)?;
-            experiment
-                .override_settings(trials, trial_s)
-                .map_err(anyhow::Error::msg)?;
             let options = RunOptions {
-                selection: AdapterSelection::new(adapter.backend, adapter.adapter)?,
+                selection: adapter.selection()?,
                 results_dir: out,
                 progress: !quiet,
+                adapters,
             };
-            let dir = runner::run(&experiment, &options)?;
+            let dir = match resume {
+                Some(dir) => runner::resume(&dir, &options)?,
+                None => {
+                    let mut experiment = Experiment::load(&experiment)?;
+                    experiment.override_settings(trials, trial_s).map_err(|e| {
+                        PlanError::Invalid {
+                            path: experiment.path.clone(),
+                            message: e,
+                        }
+                    })?;
+                    runner::run(&experiment, &options)?
+                }
+            };
             println!("{}", dir.display());
-            Ok(())
-        }
-        Command::Plot { runs, out } => {
-            let runs = runs
-                .iter()
-                .map(|d| Run::load(d))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let out = out.unwrap_or_else(|| default_plot_dir(&runs));
-            for path in curves::plot::draw(&runs, &out)? {
-                println!("{}", path.display());
-            }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Stress {
             threads,
@@ -206,72 +368,290 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             timeout_s,
             adapter,
         } => {
-            let env = Env::open(&AdapterSelection::new(adapter.backend, adapter.adapter)?)?;
+            let env = Env::open(&adapter.selection()?)?;
             let (report, passed) = stress(&env, threads, ops, timeout_s);
             print!("{report}");
             anyhow::ensure!(passed, "stress verification failed");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plot { runs, out } => {
+            let (runs, _) = load(&runs)?;
+            anyhow::ensure!(
+                runs.iter().any(|r| !r.points.is_empty()),
+                "the runs hold no points to draw (an empty or interrupted run?)"
+            );
+            let out = out.unwrap_or_else(|| default_out(&runs));
+            let analysis = curves::analysis::Analysis::of(&runs);
+            let charts = curves::plot::charts::all(&analysis);
+            let (files, _) = curves::plot::write_all(&charts, &out)?;
+            for f in files {
+                println!("{}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Report { runs, out } => {
-            let runs = runs
-                .iter()
-                .map(|d| Run::load(d))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let out = out.unwrap_or_else(|| default_plot_dir(&runs).join("REPORT.md"));
-            for path in curves::report::write(&runs, &out)? {
-                println!("{}", path.display());
+            let (runs, notes) = load(&runs)?;
+            let out = out.unwrap_or_else(|| default_out(&runs));
+            for f in curves::report::write(&runs, &out, &notes)? {
+                println!("{}", f.display());
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare {
+            base,
+            new,
+            threshold,
+            format,
+            out,
+        } => compare(&base, &new, threshold, format, out.as_deref()),
+        Command::Export {
+            runs,
+            format,
+            what,
+            out,
+        } => export(&runs, format, what, out.as_deref()),
+        Command::Peak {
+            adapter,
+            quick,
+            out,
+            into,
+        } => {
+            let dir = peak(&adapter.selection()?, quick, &out, into.as_deref())?;
+            println!("{}", dir.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Shaders { out } => {
-            let written =
-                curves::shaders::check_all(out.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (written, lines) =
+                curves::workload::kernels::check_all(out.as_deref()).map_err(anyhow::Error::msg)?;
             for path in &written {
                 println!("{}", path.display());
             }
+            for line in &lines {
+                eprintln!("{line}");
+            }
             eprintln!(
-                "{} kernels × f32, f16: valid WGSL, translated to SPIR-V, MSL, HLSL and GLSL (f32)",
-                curves::shaders::Kernel::ALL.len()
+                "{} kernel variants: valid WGSL, translated as listed",
+                lines.len()
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Worker => processes::serve().context("worker process"),
+        Command::Worker => {
+            processes::serve().context("worker process")?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-/// plots/<run-id> for one run, plots/merged for several.
-fn default_plot_dir(runs: &[Run]) -> PathBuf {
-    match runs {
-        [one] => PathBuf::from("plots").join(&one.info.run_id),
-        _ => PathBuf::from("plots/merged"),
+fn compare(
+    base: &std::path::Path,
+    new: &std::path::Path,
+    threshold: f64,
+    format: CompareFormat,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let (runs, _) = load(&[base.to_path_buf(), new.to_path_buf()])?;
+    anyhow::ensure!(
+        runs.len() == 2,
+        "BASE and NEW are the same run: nothing to compare"
+    );
+    let c = curves::analysis::compare::compare(&runs[0], &runs[1], threshold);
+    let (table, chart) = curves::report::comparison(&c);
+    let mut md = format!(
+        "# {} → {}\n\n{} points compared: {} improved, {} regressed, {} no change, {} not comparable (threshold {:.0}%).\n\n",
+        c.base,
+        c.new,
+        c.points.len(),
+        c.improved(),
+        c.regressed(),
+        c.points
+            .iter()
+            .filter(|p| p.change == curves::analysis::compare::Change::NoChange)
+            .count(),
+        c.points
+            .iter()
+            .filter(|p| p.change == curves::analysis::compare::Change::NotComparable)
+            .count(),
+        c.threshold * 100.0
+    );
+    md.push_str(&table.markdown());
+    for (name, list) in [
+        ("Only in BASE", &c.only_in_base),
+        ("Only in NEW", &c.only_in_new),
+    ] {
+        if !list.is_empty() {
+            md.push_str(&format!("\n{name}:\n\n"));
+            for p in list {
+                md.push_str(&format!("* {p}\n"));
+            }
+        }
     }
+    let json = serde_json::to_string_pretty(&c)?;
+    match format {
+        CompareFormat::Md => print!("{md}"),
+        CompareFormat::Csv => print!("{}", table.csv()),
+        CompareFormat::Json => println!("{json}"),
+    }
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        curves::store::write_atomic(&dir.join("compare.md"), md.as_bytes())?;
+        curves::store::write_atomic(&dir.join("compare.csv"), table.csv().as_bytes())?;
+        curves::store::write_atomic(&dir.join("compare.json"), json.as_bytes())?;
+        let named = [curves::plot::Named {
+            stem: "compare".into(),
+            chart,
+            headline: true,
+        }];
+        curves::plot::write_all(&named, dir)?;
+    }
+    Ok(if c.regressed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn list_adapters(selection: AdapterSelection) -> anyhow::Result<()> {
-    let adapters: Vec<AdapterSummary> = gpu::enumerate(selection.backends)
+fn export(
+    dirs: &[PathBuf],
+    format: ExportFormat,
+    what: ExportWhat,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let (runs, notes) = load(dirs)?;
+    let analysis = curves::analysis::Analysis::of(&runs);
+    let tables: Vec<curves::report::Table> = match what {
+        ExportWhat::Points => vec![curves::report::points_table(&analysis)],
+        ExportWhat::Tables => {
+            let charts = curves::plot::charts::all(&analysis);
+            let doc = curves::report::document(&analysis, &charts, &notes);
+            doc.tables().into_iter().cloned().collect()
+        }
+    };
+    match (format, out) {
+        (ExportFormat::Json, out) => {
+            let value = if what == ExportWhat::Points {
+                tables[0].json()["rows"].clone()
+            } else {
+                serde_json::Value::Array(tables.iter().map(|t| t.json()).collect())
+            };
+            let text = serde_json::to_string_pretty(&value)?;
+            match out {
+                Some(path) => curves::store::write_atomic(path, text.as_bytes())?,
+                None => println!("{text}"),
+            }
+        }
+        (ExportFormat::Csv, None) => {
+            for (i, t) in tables.iter().enumerate() {
+                if tables.len() > 1 {
+                    print!(
+                        "{}# {} {}\r\n",
+                        if i > 0 { "\r\n" } else { "" },
+                        t.id,
+                        t.title
+                    );
+                }
+                print!("{}", t.csv());
+            }
+        }
+        (ExportFormat::Csv, Some(path)) if tables.len() == 1 => {
+            curves::store::write_atomic(path, tables[0].csv().as_bytes())?
+        }
+        (ExportFormat::Csv, Some(dir)) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            for t in &tables {
+                let path = dir.join(format!("{}.csv", curves::store::slug(&t.id)));
+                curves::store::write_atomic(&path, t.csv().as_bytes())?;
+                println!("{}", path.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn peak(
+    selection: &AdapterSelection,
+    quick: bool,
+    out: &std::path::Path,
+    into: Option<&std::path::Path>,
+) -> anyhow::Result<PathBuf> {
+    let ctx = std::sync::Arc::new(gpu::GpuContext::open(selection)?);
+    let existing = into.map(curves::store::Run::load).transpose()?;
+    if let Some(run) = &existing {
+        let (a, b) = (&run.info.adapter, &ctx.info);
+        anyhow::ensure!(
+            a.name == b.name && a.backend == b.backend && a.driver == b.driver,
+            "{} was measured on {}, not on {}: ceilings go beside the run they bound",
+            run.dir.display(),
+            a.label(),
+            b.label()
+        );
+    }
+    let ceilings = curves::peak::peak(&ctx, curves::peak::PeakOptions { quick }, &mut |line| {
+        eprintln!("{line}")
+    });
+    let json = serde_json::to_vec_pretty(&ceilings)?;
+    let dir = match existing {
+        Some(run) => run.dir,
+        None => {
+            let experiment = Experiment {
+                name: "peak".into(),
+                description: Some("the device's ceilings (`curves peak`)".into()),
+                path: PathBuf::from("curves peak"),
+                text: String::new(),
+                points: Vec::new(),
+                overrides: if quick {
+                    vec!["quick".into()]
+                } else {
+                    Vec::new()
+                },
+            };
+            let (dir, mut info) = runner::new_run(out, &experiment, &ctx.info)?;
+            info.finished_at = Some(chrono::Utc::now());
+            curves::store::write_run_info(&dir, &info)?;
+            curves::store::write_points(&dir, &[])?;
+            dir
+        }
+    };
+    curves::store::write_atomic(&dir.join(curves::store::CEILINGS_FILE), &json)?;
+    Ok(dir)
+}
+
+fn list_adapters(selection: AdapterSelection) -> anyhow::Result<ExitCode> {
+    let adapters: Vec<_> = gpu::enumerate(selection.backends)
         .iter()
-        .map(AdapterSummary::of)
+        .map(|(i, a)| gpu::summary(a, Some(*i)))
         .collect();
     if adapters.is_empty() {
         // Same message and exit status as a run that finds nothing.
         gpu::select(&selection)?;
     }
     println!(
-        "{:<44} {:<8} {:<15} {:<28} {:<5} TIMESTAMPS",
-        "ADAPTER", "BACKEND", "TYPE", "DRIVER", "F16"
+        "{:>5}  {:<36} {:<8} {:<13} {:<28} {:<13} {:<4} {:<4} {:<4} COOP",
+        "INDEX", "ADAPTER", "BACKEND", "TYPE", "DRIVER", "PCI BUS", "F16", "TS", "SUBG"
     );
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     for a in adapters {
         let driver = format!("{} {}", a.driver, a.driver_info);
+        let mut driver = driver.trim().to_string();
+        if driver.chars().count() > 28 {
+            driver = driver.chars().take(27).collect::<String>() + "…";
+        }
         println!(
-            "{:<44} {:<8} {:<15} {:<28} {:<5} {}",
+            "{:>5}  {:<36} {:<8} {:<13} {:<28} {:<13} {:<4} {:<4} {:<4} {}",
+            a.index.unwrap_or(0),
             a.name,
             a.backend,
             a.device_type,
-            driver.trim(),
+            driver,
+            if a.pci_bus_id.is_empty() {
+                "–"
+            } else {
+                &a.pci_bus_id
+            },
             yes_no(a.shader_f16),
-            yes_no(a.timestamp_query)
+            yes_no(a.timestamp_query),
+            yes_no(a.subgroups),
+            yes_no(a.cooperative_matrix)
         );
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

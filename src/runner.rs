@@ -1,6 +1,13 @@
-//! Runs an experiment's plan: each point is prepared (untimed), warmed up,
-//! measured over its trials and checked, then appended to the run's
-//! results before the next one starts.
+//! Runs an experiment's plan: each point is prepared (untimed), warmed
+//! up, measured over its trials and checked, then written to the run's
+//! results before the next one starts. Nothing derived is written: the
+//! result files hold measurements, and `analysis` computes the rest.
+//!
+//! A point never runs beside a leftover of an earlier one: a worker that
+//! could not be stopped at its deadline makes the runner open a fresh
+//! device for the points after it, and say so in the run. An interrupt
+//! (SIGINT, SIGTERM) ends the run after the point in progress, marks it
+//! interrupted and prints the command that resumes it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -9,14 +16,28 @@ use anyhow::Context;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::analysis;
-use crate::experiment::{Experiment, PointSpec};
 use crate::gpu::AdapterSelection;
+use crate::measure::stop::{Stop, deadline_after};
 use crate::measure::summary::summarize;
-use crate::results::{self, Point, RunInfo, Status};
-use crate::strategy::{Env, Workers};
-use crate::table;
-use crate::workload::Precision;
+use crate::plan::{Experiment, PointSpec};
+use crate::schema::{AdapterSummary, Point, RunInfo, Status, StrategyKind, TimingMethod};
+use crate::store::{self, Run};
+use crate::strategy::{self, Env, Workers};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The experiment cannot run on this adapter (a usage error).
+    #[error("{0}")]
+    DoesNotFit(String),
+    #[error(
+        "interrupted after {measured} of {total} points; resume with:\n  curves run --resume {dir}"
+    )]
+    Interrupted {
+        measured: usize,
+        total: usize,
+        dir: String,
+    },
+}
 
 pub struct RunOptions {
     pub selection: AdapterSelection,
@@ -24,22 +45,39 @@ pub struct RunOptions {
     pub results_dir: PathBuf,
     /// Draw a progress bar on stderr (it hides itself when stderr is not a terminal).
     pub progress: bool,
+    /// The adapters multi-GPU points may use (`--adapters`); default: all.
+    pub adapters: Option<String>,
 }
 
-/// Measures every point of `experiment` and returns the run directory.
-pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<PathBuf> {
-    let env = Env::open(&options.selection)?;
-    let ctx = &env.ctx;
+/// The adapters a `gpus` point spreads over: its sweep's `adapters`, else
+/// `--adapters`, else every native adapter.
+fn adapters_for(spec: &PointSpec, options: &RunOptions) -> Result<Vec<AdapterSummary>, String> {
+    let wanted = spec
+        .adapters
+        .as_ref()
+        .map(|a| a.to_arg())
+        .or_else(|| options.adapters.clone())
+        .unwrap_or_else(|| "all".into());
+    crate::gpu::select_set(&wanted, options.selection.backends).map_err(|e| e.to_string())
+}
+
+/// Creates a run directory under `results_dir` for `experiment` on the
+/// adapter `adapter`, with the run's record (not yet written).
+pub fn new_run(
+    results_dir: &Path,
+    experiment: &Experiment,
+    adapter: &AdapterSummary,
+) -> anyhow::Result<(PathBuf, RunInfo)> {
     let started_at = Utc::now();
     let run_id = format!(
         "{}-{}-{}-{}",
         started_at.format("%Y%m%d-%H%M%S"),
-        slug(&experiment.name),
-        slug(&ctx.info.name),
-        ctx.info.backend
+        store::slug(&experiment.name),
+        store::slug(&adapter.name),
+        adapter.backend
     );
-    let dir = unique_dir(&options.results_dir, &run_id)?;
-    let mut info = RunInfo {
+    let dir = store::unique_dir(results_dir, &run_id)?;
+    let info = RunInfo {
         run_id: dir
             .file_name()
             .map_or(run_id, |n| n.to_string_lossy().into_owned()),
@@ -47,34 +85,133 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
         experiment_path: experiment.path.display().to_string(),
         experiment_text: experiment.text.clone(),
         overrides: experiment.overrides.clone(),
-        adapter: ctx.info.clone(),
+        adapter: adapter.clone(),
+        adapters: Vec::new(),
         os: os_description(),
         arch: std::env::consts::ARCH.into(),
         cpu_count: std::thread::available_parallelism().map_or(1, |n| n.get()),
         crate_version: env!("CARGO_PKG_VERSION").into(),
         git_revision: env!("CURVES_GIT_REVISION").into(),
-        timing_method: if ctx.info.timestamp_query {
-            "gpu-timestamps"
+        timing_method: if adapter.timestamp_query {
+            TimingMethod::GpuTimestamps
         } else {
-            "wall-clock"
-        }
-        .into(),
+            TimingMethod::WallClock
+        },
         started_at,
         finished_at: None,
+        interrupted: None,
+        notes: Vec::new(),
     };
-    results::write_run_info(&dir, &info)?;
+    Ok((dir, info))
+}
+
+/// Measures every point of `experiment` and returns the run directory.
+pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<PathBuf> {
+    let env = Env::open(&options.selection)?;
+    check_fits(experiment, &env)?;
+    let (dir, info) = new_run(&options.results_dir, experiment, &env.ctx.info)?;
+    measure_all(experiment, options, env, &dir, info, Vec::new())
+}
+
+/// Finishes the run in `dir`: measures the points of its experiment that
+/// `points.jsonl` does not hold yet, into the same run.
+pub fn resume(dir: &Path, options: &RunOptions) -> anyhow::Result<PathBuf> {
+    let run = Run::load(dir)?;
+    let mut experiment = Experiment::parse(
+        &run.info.experiment_text,
+        Path::new(&run.info.experiment_path),
+    )
+    .map_err(|e| anyhow::anyhow!("the run's experiment no longer parses: {e}"))?;
+    let (trials, trial_s) = overrides_of(&run.info.overrides);
+    experiment
+        .override_settings(trials, trial_s)
+        .map_err(anyhow::Error::msg)?;
+    let selection = AdapterSelection {
+        backends: wgpu::Backends::from_comma_list(&run.info.adapter.backend),
+        name: Some(run.info.adapter.name.clone()),
+        index: run.info.adapter.index,
+    };
+    let env = Env::open(&selection)?;
+    check_fits(&experiment, &env)?;
+    let mut info = run.info;
+    info.interrupted = None;
+    info.finished_at = None;
+    let done = run.points.len();
+    info.notes.push(format!(
+        "resumed at {} with {done} of {} points measured",
+        Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
+        experiment.points.len()
+    ));
+    let options = RunOptions {
+        selection,
+        results_dir: options.results_dir.clone(),
+        progress: options.progress,
+        adapters: options.adapters.clone(),
+    };
+    measure_all(&experiment, &options, env, dir, info, run.points)
+}
+
+/// `trials = N` and `trial_s = S` from a run's recorded overrides.
+fn overrides_of(overrides: &[String]) -> (Option<std::num::NonZeroU32>, Option<f64>) {
+    let value = |key: &str| {
+        overrides.iter().find_map(|o| {
+            o.strip_prefix(key)?
+                .trim_start()
+                .strip_prefix('=')
+                .map(str::trim)
+        })
+    };
+    (
+        value("trials").and_then(|v| v.parse().ok()),
+        value("trial_s").and_then(|v| v.parse().ok()),
+    )
+}
+
+fn check_fits(experiment: &Experiment, env: &Env) -> anyhow::Result<()> {
+    let limits = crate::plan::limits::DeviceLimits::of(&env.ctx.limits);
+    crate::plan::limits::check(experiment, &limits).map_err(|e| {
+        RunError::DoesNotFit(format!(
+            "{e}\n(adapter: {}; `curves adapters` lists the others)",
+            env.ctx.info.label()
+        ))
+        .into()
+    })
+}
+
+/// The identity of a measured point, as [`PointSpec::key`] writes it.
+fn point_key(p: &Point) -> String {
+    let mut config = p.config.clone();
+    config.adapters.clear();
+    format!("{config:?} n={}", p.n)
+}
+
+fn measure_all(
+    experiment: &Experiment,
+    options: &RunOptions,
+    mut env: Env,
+    dir: &Path,
+    mut info: RunInfo,
+    mut points: Vec<Point>,
+) -> anyhow::Result<PathBuf> {
+    crate::interrupt::install();
+    store::write_run_info(dir, &info)?;
+    let measured: Vec<String> = points.iter().map(point_key).collect();
+    let todo: Vec<&PointSpec> = experiment
+        .points
+        .iter()
+        .filter(|p| !measured.contains(&p.key()))
+        .collect();
     eprintln!(
         "Measuring {} points of {} on {} ({}, {}) into {}",
-        experiment.points.len(),
+        todo.len(),
         experiment.path.display(),
-        ctx.info.name,
-        ctx.info.backend,
-        ctx.info.device_type,
+        env.ctx.info.name,
+        env.ctx.info.backend,
+        env.ctx.info.device_type,
         dir.display()
     );
-
     let bar = if options.progress {
-        ProgressBar::new(experiment.points.len() as u64)
+        ProgressBar::new(todo.len() as u64)
     } else {
         ProgressBar::hidden()
     };
@@ -87,188 +224,254 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
     );
     bar.enable_steady_tick(Duration::from_millis(250));
 
-    let mut points: Vec<Point> = Vec::new();
-    for spec in &experiment.points {
+    for spec in todo {
+        if crate::interrupt::requested() {
+            break;
+        }
         bar.set_message(spec.label());
-        let point = measure_point(spec, &env);
+        let adapters = if spec.strategy == StrategyKind::Gpus {
+            match adapters_for(spec, options) {
+                Ok(a) => a,
+                Err(e) => {
+                    let point = failed_point(spec, &[], e);
+                    points.push(point);
+                    store::write_points(dir, &points)?;
+                    bar.inc(1);
+                    continue;
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let (point, left_behind) = measure_point(spec, &env, &adapters);
+        if crate::interrupt::requested() {
+            // Cut short by the interrupt: not a measurement; resume redoes it.
+            break;
+        }
         if point.status != Status::Ok {
             // suspend() prints even when the bar is hidden (--quiet, no terminal).
             bar.suspend(|| {
                 eprintln!(
-                    "  {:?}: {}: {}",
-                    point.status,
+                    "  {}: {}: {}",
+                    point.status.name(),
                     spec.label(),
                     point.error.as_deref().unwrap_or("")
                 )
             });
         }
+        for a in &adapters {
+            if !info
+                .adapters
+                .iter()
+                .any(|b| b.index == a.index && b.name == a.name)
+            {
+                info.adapters.push(a.clone());
+                store::write_run_info(dir, &info)?;
+            }
+        }
         points.push(point);
-        analysis::fill_scaling(&mut points);
-        results::write_fits(&dir, &analysis::usl_fits(&points))?;
-        results::write_points(&dir, &points)?;
+        store::write_points(dir, &points)?;
+        if left_behind {
+            let note = format!(
+                "after {}, a worker stuck past its deadline was left on the device; later points run on a fresh device",
+                spec.label()
+            );
+            bar.suspend(|| eprintln!("  note: {note}"));
+            info.notes.push(note);
+            env.reopen()
+                .context("opening a fresh device after a worker was left behind")?;
+            store::write_run_info(dir, &info)?;
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
-
+    if crate::interrupt::requested() {
+        info.interrupted = Some("a signal (SIGINT or SIGTERM)".into());
+        store::write_run_info(dir, &info)?;
+        return Err(RunError::Interrupted {
+            measured: points.len(),
+            total: experiment.points.len(),
+            dir: dir.display().to_string(),
+        }
+        .into());
+    }
     info.finished_at = Some(Utc::now());
-    results::write_run_info(&dir, &info)?;
-    eprint!("{}", table::scaling_tables(&points));
-    Ok(dir)
+    store::write_run_info(dir, &info)?;
+    Ok(dir.to_path_buf())
 }
 
-/// Prepares, runs and checks one point. Never fails: what went wrong is
-/// recorded in the point.
-pub fn measure_point(spec: &PointSpec, env: &Env) -> Point {
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs_f64(spec.settings.timeout_s);
-    let strategy = spec.strategy.strategy();
-    let shape = strategy.shape(spec);
-    let (mut ops, trials) = (spec.settings.ops.get(), spec.settings.trials.get());
+/// A point that could not start (no adapters to spread over, say).
+fn failed_point(spec: &PointSpec, adapters: &[AdapterSummary], error: String) -> Point {
+    let mut point = empty_point(spec, adapters);
+    point.status = Status::Failed;
+    point.error = Some(error);
+    point
+}
 
-    let mut records = Vec::new();
-    let mut setup = Default::default();
-    let mut error = None;
-    let unsupported = unsupported_reason(spec, env);
-    match unsupported
-        .clone()
-        .map_or_else(|| strategy.prepare(spec, env, deadline), Err)
-    {
-        Ok(mut workers) => {
-            setup = workers.setup();
-            if let Some(trial_s) = spec.settings.trial_s {
-                match ops_for_trial_s(workers.as_mut(), trial_s, ops, deadline) {
-                    Ok(fitted) => ops = fitted,
-                    Err(e) => error = Some(e),
-                }
-            }
-            for _ in 0..trials {
-                if error.is_some() {
-                    break;
-                }
-                match workers.run_trial(ops, spec.settings.checks, deadline) {
-                    Ok(trial) => {
-                        let stop = trial.iter().any(|r| r.error.is_some());
-                        records.push(trial);
-                        if stop {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        error = Some(e);
-                        break;
-                    }
-                }
-            }
-        }
-        Err(e) => error = Some(e),
-    }
-    let ops_expected = u64::from(trials) * u64::from(shape.workers()) * ops;
-    let mut summary = summarize(&records, shape.batch, ops_expected, error);
-    if unsupported.is_some() {
-        summary.status = Status::Unsupported;
-    }
+fn empty_point(spec: &PointSpec, adapters: &[AdapterSummary]) -> Point {
+    let shape = spec.shape();
     Point {
-        workload: spec.workload.name().into(),
-        dims: spec.workload.dims(),
-        strategy: spec.strategy.name().into(),
+        config: spec.config(adapters.iter().filter_map(|a| a.index).collect()),
         n: spec.n,
         batch: shape.batch,
         threads: shape.threads,
         processes: shape.processes,
-        sync: spec.sync.to_string(),
-        precision: spec.precision.name().into(),
-        label: spec.label.clone(),
-        max_batch: spec.server.map(|s| s.0),
-        max_delay_us: spec.server.map(|s| s.1),
-        arrival_rate_per_s: spec.arrival_rate_per_s,
-        pool: spec.settings.pool,
-        queue_us: summary.queue_us,
-        service_us: summary.service_us,
-        batch_sizes: summary.batch_sizes,
-        trials,
-        ops_per_worker: ops,
-        samples_per_s: summary.samples_per_s.map(|s| s.median),
-        samples_per_s_spread: summary.samples_per_s,
-        noisy: summary.samples_per_s.is_some_and(|s| s.is_noisy()),
-        samples_per_s_trials: summary.samples_per_s_trials,
-        ops_per_s: summary.ops_per_s,
-        speedup: None,
-        efficiency: None,
-        latency_us: summary.latency_us,
-        latency_histogram: summary.latency_histogram,
-        phases_us: summary.phases_us,
-        timing_method: summary.timing_method,
-        ops_expected,
-        ops_completed: summary.ops_completed,
-        ops_checked: summary.ops_checked,
-        ops_wrong: summary.ops_wrong,
-        max_rel_error: summary.max_rel_error,
-        setup_s: setup,
-        measured_s: summary.measured_s,
-        wall_s: started.elapsed().as_secs_f64(),
-        status: summary.status,
-        error: summary.error,
+        kernels: Vec::new(),
+        flops_per_sample: Some(spec.workload.flops(1)),
+        bytes_per_op: Some(spec.workload.min_bytes(shape.batch, spec.precision)),
+        trials: 0,
+        ops_per_worker: spec.settings.ops,
+        samples_per_s: None,
+        samples_per_s_spread: None,
+        samples_per_s_trials: Vec::new(),
+        ops_per_s: None,
+        latency_us: None,
+        latency_histogram: Vec::new(),
+        phases_us: None,
+        timing_method: TimingMethod::WallClock,
+        queue_us: None,
+        service_us: None,
+        batch_sizes: Default::default(),
+        adapter_ops: Default::default(),
+        ops_expected: 0,
+        ops_completed: 0,
+        ops_checked: 0,
+        ops_wrong: 0,
+        max_rel_error: None,
+        setup_s: Default::default(),
+        measured_s: 0.0,
+        wall_s: 0.0,
+        status: Status::Ok,
+        error: None,
     }
+}
+
+/// samples/s of one trial's records (all workers), if it completed.
+fn trial_rate(records: &[crate::measure::record::TrialRecord], batch: u32) -> Option<f64> {
+    let start = records.iter().map(|r| r.start_unix_ns).min()?;
+    let end = records.iter().map(|r| r.end_unix_ns).max()?;
+    let ops: u64 = records.iter().map(|r| r.ops_completed).sum();
+    (end > start && records.iter().all(|r| r.error.is_none()))
+        .then(|| ops as f64 * f64::from(batch) / ((end - start) as f64 / 1e9))
+}
+
+/// Whether the trials so far are within `target` ((max − min) / median).
+fn steady(rates: &[f64], target: f64) -> bool {
+    crate::stats::spread(rates)
+        .is_some_and(|s| s.median > 0.0 && (s.max - s.min) / s.median <= target)
+}
+
+/// Prepares, runs and checks one point. Never fails: what went wrong is
+/// recorded in the point. Also says whether a worker was left behind.
+pub fn measure_point(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -> (Point, bool) {
+    let started = Instant::now();
+    let stop = Stop::new(deadline_after(spec.settings.timeout_s));
+    let shape = spec.shape();
+    let mut point = empty_point(spec, adapters);
+    let mut ops = spec.settings.ops;
+    let (min_trials, max_trials) = (spec.settings.trials.get(), spec.settings.max_trials.get());
+
+    let mut records = Vec::new();
+    let mut error = None;
+    let mut left_behind = false;
+    if let Some(reason) = unsupported_reason(spec, env, adapters) {
+        point.status = Status::Unsupported;
+        point.error = Some(reason);
+        point.wall_s = started.elapsed().as_secs_f64();
+        return (point, false);
+    }
+    match strategy::prepare(spec, env, adapters, &stop) {
+        Ok(mut workers) => {
+            point.setup_s = workers.setup();
+            point.kernels = workers.kernels();
+            if let Some(trial_s) = spec.settings.trial_s {
+                match ops_for_trial_s(workers.as_mut(), trial_s, ops) {
+                    Ok(fitted) => ops = fitted,
+                    Err(e) => error = Some(e),
+                }
+            }
+            let mut rates = Vec::new();
+            while error.is_none() && (records.len() as u32) < max_trials {
+                match workers.run_trial(ops, spec.settings.checks.min(ops)) {
+                    Ok(trial) => {
+                        let stopped = trial.iter().any(|r| r.error.is_some());
+                        rates.extend(trial_rate(&trial, shape.batch));
+                        records.push(trial);
+                        if stopped {
+                            break;
+                        }
+                    }
+                    Err(e) => error = Some(e),
+                }
+                if records.len() as u32 >= min_trials && steady(&rates, spec.settings.target_spread)
+                {
+                    break;
+                }
+            }
+            left_behind = workers.left_behind();
+        }
+        Err(e) => error = Some(e),
+    }
+    let trials = (records.len() as u32).max(min_trials);
+    let ops_expected = u64::from(trials)
+        .saturating_mul(u64::from(shape.workers()))
+        .saturating_mul(ops);
+    let summary = summarize(&records, shape.batch, ops_expected, error);
+    point.trials = records.len() as u32;
+    point.ops_per_worker = ops;
+    point.samples_per_s = summary.samples_per_s.map(|s| s.median);
+    point.samples_per_s_spread = summary.samples_per_s;
+    point.samples_per_s_trials = summary.samples_per_s_trials;
+    point.ops_per_s = summary.ops_per_s;
+    point.latency_us = summary.latency_us;
+    point.latency_histogram = summary.latency_histogram;
+    point.phases_us = summary.phases_us;
+    point.timing_method = summary.timing_method;
+    point.queue_us = summary.queue_us;
+    point.service_us = summary.service_us;
+    point.batch_sizes = summary.batch_sizes;
+    point.adapter_ops = summary.adapter_ops;
+    point.ops_expected = ops_expected;
+    point.ops_completed = summary.ops_completed;
+    point.ops_checked = summary.ops_checked;
+    point.ops_wrong = summary.ops_wrong;
+    point.max_rel_error = summary.max_rel_error;
+    point.measured_s = summary.measured_s;
+    point.status = summary.status;
+    point.error = summary.error;
+    point.wall_s = started.elapsed().as_secs_f64();
+    (point, left_behind)
 }
 
 /// Ops per worker for trials of about `trial_s` seconds, between 1 and
 /// `ops`, from the time of one untimed op per worker.
-fn ops_for_trial_s(
-    workers: &mut dyn Workers,
-    trial_s: f64,
-    ops: u64,
-    deadline: Instant,
-) -> Result<u64, String> {
+fn ops_for_trial_s(workers: &mut dyn Workers, trial_s: f64, ops: u64) -> Result<u64, String> {
     let started = Instant::now();
-    let records = workers.run_trial(1, 0, deadline)?;
+    let records = workers.run_trial(1, 0)?;
     if let Some(e) = records.iter().find_map(|r| r.error.as_ref()) {
         return Err(format!("timing one op for trial_s failed: {e}"));
     }
-    let op_s = started.elapsed().as_secs_f64();
+    let op_s = started.elapsed().as_secs_f64().max(1e-9);
     Ok(((trial_s / op_s) as u64).clamp(1, ops))
 }
 
 /// Why the adapter cannot run `spec` at all, if it cannot.
-fn unsupported_reason(spec: &PointSpec, env: &Env) -> Option<String> {
-    (spec.precision == Precision::F16 && !env.ctx.info.shader_f16).then(|| {
+fn unsupported_reason(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -> Option<String> {
+    use crate::schema::Precision;
+    let lacking: Vec<&AdapterSummary> = if spec.strategy == StrategyKind::Gpus {
+        adapters.iter().filter(|a| !a.shader_f16).collect()
+    } else if env.ctx.info.shader_f16 {
+        Vec::new()
+    } else {
+        vec![&env.ctx.info]
+    };
+    (spec.precision == Precision::F16 && !lacking.is_empty()).then(|| {
+        let names: Vec<String> = lacking.iter().map(|a| a.label()).collect();
         format!(
-            "f16 needs the SHADER_F16 feature, which {} ({}) does not have",
-            env.ctx.info.name, env.ctx.info.backend
+            "f16 needs the SHADER_F16 feature, which {} does not have",
+            names.join(", ")
         )
     })
-}
-
-/// Lower-case letters, digits and single dashes: safe in any file name.
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-        if out.len() >= 32 {
-            break;
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
-
-fn unique_dir(parent: &Path, name: &str) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    for i in 1.. {
-        let dir = if i == 1 {
-            parent.join(name)
-        } else {
-            parent.join(format!("{name}-{i}"))
-        };
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
-        }
-    }
-    unreachable!("some suffix is free")
 }
 
 fn os_description() -> String {
@@ -287,15 +490,20 @@ fn os_description() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::slug;
+    use super::*;
 
     #[test]
-    fn slugs_are_file_name_safe() {
-        assert_eq!(
-            slug("llvmpipe (LLVM 15.0.7, 256 bits)"),
-            "llvmpipe-llvm-15-0-7-256-bits"
-        );
-        assert_eq!(slug("NVIDIA H200"), "nvidia-h200");
-        assert_eq!(slug("--a__b--"), "a-b");
+    fn recorded_overrides_are_read_back_for_a_resume() {
+        let (t, s) = overrides_of(&["trial_s = 0.3".into(), "trials = 4".into()]);
+        assert_eq!(t.map(|t| t.get()), Some(4));
+        assert_eq!(s, Some(0.3));
+        assert_eq!(overrides_of(&[]), (None, None));
+    }
+
+    #[test]
+    fn trials_stop_once_their_spread_is_under_the_target() {
+        assert!(steady(&[100.0, 104.0, 101.0], 0.1));
+        assert!(!steady(&[100.0, 130.0, 101.0], 0.1));
+        assert!(!steady(&[], 0.1));
     }
 }

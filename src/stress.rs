@@ -5,11 +5,11 @@
 use std::fmt::Write;
 use std::num::{NonZeroU32, NonZeroU64};
 
-use crate::experiment::{PointSpec, Settings};
-use crate::measure::sync::SyncMode;
+use crate::plan::{Origin, PointSpec, Settings};
 use crate::runner::measure_point;
-use crate::strategy::{Env, StrategyKind};
-use crate::workload::{Precision, Workload};
+use crate::schema::{Launch, Precision, StrategyKind, SyncMode, WaitStyle};
+use crate::strategy::Env;
+use crate::workload::Workload;
 
 /// Runs the stress check and returns its report and whether it passed.
 pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -> (String, bool) {
@@ -20,30 +20,32 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             workload,
             strategy: StrategyKind::Threads,
             n: threads.get(),
-            batch: 1,
+            worker_batch: None,
             label: None,
             server: None,
             arrival_rate_per_s: None,
             sync: SyncMode::Readback,
+            wait: WaitStyle::Block,
             precision: Precision::F32,
+            launch: Launch::Threads,
+            adapters: None,
             settings: Settings {
                 warmup_ops: 2,
-                warmup_s: 0.0,
                 trials: NonZeroU32::MIN,
-                ops,
+                max_trials: NonZeroU32::MIN,
+                ops: ops.get(),
                 checks: ops.get(),
                 timeout_s,
-                seed: 1,
-                pool: true,
-                trial_s: None,
+                ..Settings::default()
             },
+            origin: Origin::default(),
         };
-        let point = measure_point(&spec, env);
+        let (point, _) = measure_point(&spec, env, &[]);
         let ok = point.verified();
         passed &= ok;
         let _ = writeln!(
             report,
-            "{}: {} threads × {} ops on {} ({})\n\
+            "{}: {} threads × {} ops on {}\n\
              - Total ops: {} (expected: {})\n\
              - Checked: {}, wrong: {}\n\
              - Time: {:.2}s\n\
@@ -52,8 +54,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             spec.workload.label(),
             threads,
             ops,
-            env.ctx.info.name,
-            env.ctx.info.backend,
+            env.ctx.info.label(),
             point.ops_completed,
             point.ops_expected,
             point.ops_checked,

@@ -1,4 +1,10 @@
-//! Comparing GPU outputs with the CPU reference.
+//! Comparing GPU outputs with the CPU reference: one rule for every op,
+//! whether the worker checks its own outputs or a client checks the
+//! answer to its request.
+
+use super::record::TrialRecord;
+use crate::schema::Precision;
+use crate::workload::program::decode_values;
 
 /// ‖got − want‖₂ / ‖want‖₂; infinite when `got` has a NaN or infinity, or
 /// the lengths differ, so such an output always counts as wrong.
@@ -16,6 +22,19 @@ pub fn relative_error(got: &[f32], want: &[f32]) -> f64 {
         if diff == 0.0 { 0.0 } else { f64::INFINITY }
     } else {
         (diff / norm).sqrt()
+    }
+}
+
+/// Checks `got` (bytes in `precision`'s storage format, possibly padded)
+/// against `want`, counting the op in `record`.
+pub fn check_output(got: &[u8], want: &[f32], precision: Precision, record: &mut TrialRecord) {
+    let mut values = decode_values(got, precision);
+    values.truncate(want.len());
+    let err = relative_error(&values, want);
+    record.ops_checked += 1;
+    record.max_rel_error = record.max_rel_error.max(err);
+    if err > precision.tolerance() || err.is_nan() {
+        record.ops_wrong += 1;
     }
 }
 
@@ -40,5 +59,23 @@ mod tests {
         assert_eq!(relative_error(&[f32::NAN], &[1.0]), f64::INFINITY);
         assert_eq!(relative_error(&[1.0], &[1.0, 2.0]), f64::INFINITY);
         assert_eq!(relative_error(&[1.0], &[0.0]), f64::INFINITY);
+    }
+
+    #[test]
+    fn a_wrong_answer_counts() {
+        let mut r = TrialRecord::default();
+        check_output(
+            bytemuck::cast_slice(&[3.0f32, 0.0]),
+            &[3.0],
+            Precision::F32,
+            &mut r,
+        );
+        check_output(
+            bytemuck::cast_slice(&[2.0f32]),
+            &[3.0],
+            Precision::F32,
+            &mut r,
+        );
+        assert_eq!((r.ops_checked, r.ops_wrong), (2, 1));
     }
 }

@@ -1,22 +1,12 @@
-//! Turning the workers' raw trial records into a point's figures.
+//! Turning the workers' raw trial records into a point's measured
+//! figures: throughput per trial, latencies, phases, checks, status.
+//! Figures across points (speedup, efficiency) are `analysis`'s.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-use super::op_loop::TrialRecord;
-use super::stats::{Center, HistogramBin, Latency, Spread, log_histogram};
-use crate::results::Status;
-
-/// Where an op's time goes, per phase, in microseconds (median and mean
-/// over every op of every trial and worker).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PhaseBreakdown {
-    pub encode: Center,
-    pub submit: Center,
-    /// GPU execution from timestamp queries; `None` without them.
-    pub gpu: Option<Center>,
-    pub wait: Center,
-    pub readback: Center,
-}
+use super::record::TrialRecord;
+use crate::schema::{HistogramBin, Latency, PhaseBreakdown, Spread, Status, TimingMethod};
+use crate::stats;
 
 /// The figures of one point, derived from every worker's record of every trial.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,13 +17,13 @@ pub struct Summary {
     pub latency_us: Option<Latency>,
     pub latency_histogram: Vec<HistogramBin>,
     pub phases_us: Option<PhaseBreakdown>,
-    /// `gpu-timestamps` when GPU times were measured, else `wall-clock`.
-    pub timing_method: String,
+    pub timing_method: TimingMethod,
     /// Timed seconds: each trial from its first worker's start to its last one's end.
     pub measured_s: f64,
     pub queue_us: Option<Latency>,
     pub service_us: Option<Latency>,
-    pub batch_sizes: std::collections::BTreeMap<u32, u64>,
+    pub batch_sizes: BTreeMap<u32, u64>,
+    pub adapter_ops: BTreeMap<u32, u64>,
     pub ops_completed: u64,
     pub ops_checked: u64,
     pub ops_wrong: u64,
@@ -56,18 +46,19 @@ pub fn summarize(
     let mut latencies_us = Vec::new();
     let (mut encode, mut submit, mut wait, mut readback, mut gpu) =
         (vec![], vec![], vec![], vec![], vec![]);
-    let (mut completed, mut checked, mut wrong) = (0, 0, 0);
+    let (mut completed, mut checked, mut wrong) = (0u64, 0u64, 0u64);
     let mut max_rel_error: Option<f64> = None;
     let mut first_error = error;
     let mut measured_s = 0.0;
     let (mut queue_us, mut service_us) = (Vec::new(), Vec::new());
-    let mut batch_sizes = std::collections::BTreeMap::new();
+    let mut batch_sizes = BTreeMap::new();
+    let mut adapter_ops = BTreeMap::new();
     for records in trials {
-        let mut trial_ops = 0;
+        let mut trial_ops = 0u64;
         for r in records {
-            trial_ops += r.ops_completed;
-            checked += r.ops_checked;
-            wrong += r.ops_wrong;
+            trial_ops = trial_ops.saturating_add(r.ops_completed);
+            checked = checked.saturating_add(r.ops_checked);
+            wrong = wrong.saturating_add(r.ops_wrong);
             if r.ops_checked > 0 {
                 max_rel_error = Some(max_rel_error.unwrap_or(0.0).max(r.max_rel_error));
             }
@@ -82,11 +73,14 @@ pub fn summarize(
             for (size, count) in &r.batch_sizes {
                 *batch_sizes.entry(*size).or_insert(0) += count;
             }
+            if let Some(a) = r.adapter {
+                *adapter_ops.entry(a).or_insert(0) += r.ops_completed;
+            }
             if first_error.is_none() {
                 first_error.clone_from(&r.error);
             }
         }
-        completed += trial_ops;
+        completed = completed.saturating_add(trial_ops);
         let start = records.iter().map(|r| r.start_unix_ns).min();
         let end = records.iter().map(|r| r.end_unix_ns).max();
         let complete = records.iter().all(|r| r.error.is_none());
@@ -118,30 +112,30 @@ pub fn summarize(
     });
     let phases_us = (|| {
         Some(PhaseBreakdown {
-            encode: Center::of_ns(&encode)?,
-            submit: Center::of_ns(&submit)?,
-            gpu: Center::of_ns(&gpu),
-            wait: Center::of_ns(&wait)?,
-            readback: Center::of_ns(&readback)?,
+            encode: stats::center_us(&encode)?,
+            submit: stats::center_us(&submit)?,
+            gpu: stats::center_us(&gpu),
+            wait: stats::center_us(&wait)?,
+            readback: stats::center_us(&readback)?,
         })
     })();
     Summary {
-        queue_us: Latency::of_us(&queue_us),
-        service_us: Latency::of_us(&service_us),
+        queue_us: stats::latency(&queue_us),
+        service_us: stats::latency(&service_us),
         batch_sizes,
+        adapter_ops,
         measured_s,
-        latency_histogram: log_histogram(&latencies_us),
+        latency_histogram: stats::log_histogram(&latencies_us),
         timing_method: if gpu.is_empty() {
-            "wall-clock"
+            TimingMethod::WallClock
         } else {
-            "gpu-timestamps"
-        }
-        .into(),
+            TimingMethod::GpuTimestamps
+        },
         phases_us,
-        samples_per_s: Spread::of(&samples_per_s_trials),
-        ops_per_s: Spread::of(&ops_per_s_trials).map(|s| s.median),
+        samples_per_s: stats::spread(&samples_per_s_trials),
+        ops_per_s: stats::median(&ops_per_s_trials),
         samples_per_s_trials,
-        latency_us: Latency::of_us(&latencies_us),
+        latency_us: stats::latency(&latencies_us),
         ops_completed: completed,
         ops_checked: checked,
         ops_wrong: wrong,
@@ -154,6 +148,7 @@ pub fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::record::Phases;
 
     fn record(start_s: f64, end_s: f64, ops: u64, wrong: u64) -> TrialRecord {
         TrialRecord {
@@ -161,7 +156,7 @@ mod tests {
             end_unix_ns: (end_s * 1e9) as u64,
             ops_completed: ops,
             latencies_ns: vec![1000; ops as usize],
-            phases: crate::measure::op_loop::Phases {
+            phases: Phases {
                 encode_ns: vec![100; ops as usize],
                 submit_ns: vec![200; ops as usize],
                 wait_ns: vec![600; ops as usize],
@@ -171,6 +166,7 @@ mod tests {
             ops_checked: 1,
             ops_wrong: wrong,
             max_rel_error: if wrong > 0 { 0.5 } else { 1e-7 },
+            adapter: Some(0),
             ..Default::default()
         }
     }
@@ -178,7 +174,9 @@ mod tests {
     #[test]
     fn throughput_spans_all_workers_of_a_trial() {
         // Two workers, 10 ops each, together from t=1 to t=3: 10 ops/s.
-        let trials = vec![vec![record(1.0, 2.0, 10, 0), record(1.5, 3.0, 10, 0)]];
+        let mut second = record(1.5, 3.0, 10, 0);
+        second.adapter = Some(1);
+        let trials = vec![vec![record(1.0, 2.0, 10, 0), second]];
         let s = summarize(&trials, 4, 20, None);
         assert_eq!(s.ops_per_s, Some(10.0));
         assert_eq!(s.measured_s, 2.0);
@@ -194,10 +192,10 @@ mod tests {
             (0.1, 0.2, 0.6)
         );
         assert_eq!(phases.gpu.unwrap().median, 0.3);
-        assert_eq!(s.timing_method, "gpu-timestamps");
+        assert_eq!(s.timing_method, TimingMethod::GpuTimestamps);
         assert_eq!(s.latency_histogram.iter().map(|b| b.count).sum::<u64>(), 20);
-        assert_eq!(s.status, Status::Ok);
-        assert_eq!(s.error, None);
+        assert_eq!(s.adapter_ops, BTreeMap::from([(0, 10), (1, 10)]));
+        assert_eq!((s.status, s.error), (Status::Ok, None));
     }
 
     #[test]

@@ -1,106 +1,157 @@
-//! When the host waits for the GPU. Efficiency is only ever computed
-//! between points of the same sync mode, since sync cost is exactly what
-//! the seeds mistook for parallel scaling.
+//! How the host waits for the GPU. The sync mode says when a worker waits
+//! (after every op for its output or its submission, for the whole
+//! device, for the oldest of D in flight, or once at the end); the wait
+//! style says how:
+//!
+//! * `block`: inside the driver, `device.poll(Wait)` (a fence wait);
+//! * `spin`: `device.poll(Poll)` in a loop until the op's completion
+//!   callback has fired (the thread never sleeps);
+//! * `callback`: asleep on the op's completion callback while the
+//!   device's poller thread drives it (how an event loop waits).
+//!
+//! Efficiency is only ever computed between points of the same sync mode
+//! and wait style: sync cost is exactly what the seeds mistook for
+//! parallel scaling.
 
-use std::fmt;
-use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use super::stop::Stop;
+use crate::gpu::completion::Completion;
+use crate::gpu::poller::Poller;
+use crate::gpu::{GpuContext, GpuError};
+use crate::schema::{SyncMode, WaitStyle};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub enum SyncMode {
-    /// Every op copies its output back to the host and waits for it, like
-    /// PyTorch's `.cpu()` after each call.
-    Readback,
-    /// Every op waits for its own submission, like waiting on an event.
-    Wait,
-    /// Every op waits for everything submitted to the device so far, by any
-    /// thread, like `torch.mps.synchronize()`.
-    Device,
-    /// Like `wait`, but the host busy-polls the device instead of blocking
-    /// in the driver: tells a blocking wait's own cost apart from the GPU's.
-    Spin,
-    /// Up to D ops in flight per worker; the oldest is waited for before
-    /// another is submitted.
-    Pipeline(u32),
-    /// No wait until the end of the trial.
-    End,
+pub struct Waiter {
+    pub sync: SyncMode,
+    pub style: WaitStyle,
+    device_done: Arc<Completion>,
+    _poller: Option<Arc<Poller>>,
 }
 
-impl SyncMode {
-    pub const NAMES: &'static str = "readback, wait, device, spin, pipeline:D (D ≥ 1), end";
+fn poll_error(e: wgpu::PollError, stop: &Stop) -> GpuError {
+    match e {
+        wgpu::PollError::Timeout => GpuError::Timeout(stop.left()),
+        other => GpuError::Poll(other),
+    }
 }
 
-impl fmt::Display for SyncMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SyncMode::Readback => f.write_str("readback"),
-            SyncMode::Wait => f.write_str("wait"),
-            SyncMode::Device => f.write_str("device"),
-            SyncMode::Spin => f.write_str("spin"),
-            SyncMode::Pipeline(depth) => write!(f, "pipeline:{depth}"),
-            SyncMode::End => f.write_str("end"),
+impl Waiter {
+    pub fn new(ctx: &GpuContext, sync: SyncMode, style: WaitStyle) -> Self {
+        Self {
+            sync,
+            style,
+            device_done: Arc::default(),
+            _poller: (style == WaitStyle::Callback).then(|| ctx.poller()),
+        }
+    }
+
+    /// Whether each op registers a completion signal when it is encoded
+    /// (the styles that wait on callbacks, in the modes that wait per op).
+    pub fn needs_signal(&self) -> bool {
+        self.style != WaitStyle::Block
+            && matches!(
+                self.sync,
+                SyncMode::Wait | SyncMode::Pipeline(_) | SyncMode::End
+            )
+    }
+
+    /// Arms `signal` to fire when `encoder`'s work is done on the GPU.
+    pub fn arm(&self, encoder: &wgpu::CommandEncoder, signal: &Arc<Completion>) {
+        signal.reset();
+        let s = Arc::clone(signal);
+        encoder.on_submitted_work_done(move || s.signal(true));
+    }
+
+    /// Waits until `submission` is done; where the style waits on a
+    /// callback, `signal` is the one armed for it (or its mapping's).
+    pub fn wait_for(
+        &self,
+        ctx: &GpuContext,
+        submission: wgpu::SubmissionIndex,
+        signal: Option<&Completion>,
+        stop: &Stop,
+    ) -> Result<(), GpuError> {
+        match (self.style, signal) {
+            (WaitStyle::Block, _) | (_, None) => {
+                ctx.device
+                    .poll(wgpu::PollType::Wait {
+                        submission_index: Some(submission),
+                        timeout: Some(stop.left()),
+                    })
+                    .map_err(|e| poll_error(e, stop))?;
+                // The poll ran the callbacks of everything it finished,
+                // unless another thread's poll is running them just now.
+                match signal {
+                    Some(s) if s.state().is_none() => sleep(s, stop),
+                    Some(s) => ok_or_failed(s.state()),
+                    None => Ok(()),
+                }
+            }
+            (WaitStyle::Spin, Some(s)) => spin(ctx, s, stop),
+            (WaitStyle::Callback, Some(s)) => sleep(s, stop),
+        }
+    }
+
+    /// Waits until everything submitted to the device so far (by any
+    /// thread) is done.
+    pub fn wait_device(&self, ctx: &GpuContext, stop: &Stop) -> Result<(), GpuError> {
+        if self.style == WaitStyle::Block {
+            ctx.device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: None,
+                    timeout: Some(stop.left()),
+                })
+                .map_err(|e| poll_error(e, stop))?;
+            return Ok(());
+        }
+        self.device_done.reset();
+        let done = Arc::clone(&self.device_done);
+        ctx.queue.on_submitted_work_done(move || done.signal(true));
+        match self.style {
+            WaitStyle::Spin => spin(ctx, &self.device_done, stop),
+            _ => sleep(&self.device_done, stop),
         }
     }
 }
 
-impl FromStr for SyncMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "readback" => Ok(SyncMode::Readback),
-            "wait" => Ok(SyncMode::Wait),
-            "device" => Ok(SyncMode::Device),
-            "spin" => Ok(SyncMode::Spin),
-            "end" => Ok(SyncMode::End),
-            other => match other.strip_prefix("pipeline:").map(str::parse::<u32>) {
-                Some(Ok(depth)) if depth >= 1 => Ok(SyncMode::Pipeline(depth)),
-                _ => Err(format!(
-                    "unknown sync mode {other:?}; known: {}",
-                    Self::NAMES
-                )),
-            },
-        }
+fn ok_or_failed(state: Option<bool>) -> Result<(), GpuError> {
+    match state {
+        Some(true) => Ok(()),
+        _ => Err(GpuError::Map(
+            "the GPU reported the op's buffer unmappable".into(),
+        )),
     }
 }
 
-impl TryFrom<String> for SyncMode {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+/// Polls without blocking until `signal` fires.
+fn spin(ctx: &GpuContext, signal: &Completion, stop: &Stop) -> Result<(), GpuError> {
+    let mut spins: u32 = 0;
+    loop {
+        if let Some(ok) = signal.state() {
+            return ok_or_failed(Some(ok));
+        }
+        ctx.device
+            .poll(wgpu::PollType::Poll)
+            .map_err(|e| poll_error(e, stop))?;
+        spins = spins.wrapping_add(1);
+        if spins.is_multiple_of(256) {
+            stop.check()?;
+        }
+        std::hint::spin_loop();
     }
 }
 
-impl From<SyncMode> for String {
-    fn from(mode: SyncMode) -> Self {
-        mode.to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::SyncMode;
-
-    #[test]
-    fn names_round_trip() {
-        for mode in [
-            SyncMode::Readback,
-            SyncMode::Wait,
-            SyncMode::Device,
-            SyncMode::Spin,
-            SyncMode::Pipeline(8),
-            SyncMode::End,
-        ] {
-            assert_eq!(mode.to_string().parse::<SyncMode>(), Ok(mode));
+/// Sleeps on `signal` while another thread polls, waking now and then to
+/// look at the stop.
+fn sleep(signal: &Completion, stop: &Stop) -> Result<(), GpuError> {
+    loop {
+        let until = stop
+            .deadline
+            .min(Instant::now() + Duration::from_millis(100));
+        if let Some(ok) = signal.sleep_until(until) {
+            return ok_or_failed(Some(ok));
         }
-    }
-
-    #[test]
-    fn bad_names_list_the_known_ones() {
-        for bad in ["pipeline:0", "pipeline:", "pipeline:x", "sync"] {
-            let e = bad.parse::<SyncMode>().unwrap_err();
-            assert!(e.contains("pipeline:D"), "{e}");
-        }
+        stop.check()?;
     }
 }

@@ -1,94 +1,41 @@
-//! How parallelism N is obtained. Each strategy says how N maps onto
-//! workers and batch ([`Strategy::shape`]) and starts its workers in
-//! [`Strategy::prepare`], outside every timed region; the runner then asks
-//! the [`Workers`] for trials and measures nothing else.
+//! How parallelism N is obtained. What each strategy is (its shape, how
+//! it launches, its colour, its N label, whether a scaling model applies)
+//! is one table in `schema` (`StrategyKind::info`); this module starts the
+//! workers a launch kind needs, outside every timed region, and hands the
+//! runner a [`Workers`] that runs trials. Threads and processes speak one
+//! protocol ([`cohort`]); the GPU owner of `queue` and `server` serves its
+//! clients ([`owner`], [`clients`]).
 
-pub mod batch;
-pub mod devices;
-pub mod hybrid;
-pub mod pool;
+pub mod clients;
+pub mod cohort;
+pub mod owner;
 pub mod processes;
-pub mod queue;
 pub mod requests;
 pub mod threads;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
+use crate::gpu::{AdapterSelection, GpuContext};
+use crate::measure::op_loop::{OpLoop, WarmUp};
+use crate::measure::record::TrialRecord;
+use crate::measure::stop::Stop;
+use crate::plan::{PointSpec, Settings};
 use serde::{Deserialize, Serialize};
 
-use crate::experiment::PointSpec;
-use crate::gpu::{AdapterSelection, GpuContext};
-use crate::measure::op_loop::TrialRecord;
+use crate::schema::{
+    AdapterSummary, Launch, LaunchKind, Precision, SetupTimes, SyncMode, WaitStyle,
+};
+use crate::workload::Workload;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StrategyKind {
-    /// N threads share one device and queue, batch 1 each.
-    Threads,
-    /// One thread, batch N.
-    Batch,
-    /// N OS processes, each with its own device, batch 1 each.
-    Processes,
-    /// N threads sharing one device, each running ops of `batch` samples.
-    Hybrid,
-    /// N threads in one process, each with its own device, batch 1 each.
-    Devices,
-    /// N client threads hand batch-1 requests to one GPU worker thread.
-    Queue,
-    /// N clients' requests coalesced by one GPU worker into batched
-    /// dispatches of at most `max_batch`, waiting at most `max_delay_us`.
-    Server,
-}
-
-impl StrategyKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Threads => "threads",
-            Self::Batch => "batch",
-            Self::Processes => "processes",
-            Self::Hybrid => "hybrid",
-            Self::Devices => "devices",
-            Self::Queue => "queue",
-            Self::Server => "server",
-        }
-    }
-
-    pub fn strategy(self) -> &'static dyn Strategy {
-        match self {
-            Self::Threads => &threads::Threads,
-            Self::Batch => &batch::Batch,
-            Self::Processes => &processes::Processes,
-            Self::Hybrid => &hybrid::Hybrid,
-            Self::Devices => &devices::DevicesStrategy,
-            Self::Queue => &queue::GpuOwner { kind: Self::Queue },
-            Self::Server => &queue::GpuOwner { kind: Self::Server },
-        }
-    }
-}
-
-/// How a point's N is laid out: `threads × processes` workers, each
-/// running ops of `batch` samples.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shape {
-    pub threads: u32,
-    pub processes: u32,
-    pub batch: u32,
-}
-
-impl Shape {
-    pub fn workers(self) -> u32 {
-        self.threads * self.processes
-    }
-}
-
-/// What strategies may use: the run's shared device, and how to reach the
-/// same adapter from a new device or process.
+/// What strategies may use: the run's shared device, how to reach the
+/// same adapter (or the chosen set, for `gpus`) from a new device or
+/// process, and this program, to start worker processes.
 pub struct Env {
     pub ctx: Arc<GpuContext>,
     pub selection: AdapterSelection,
-    /// This program, re-executed as a hidden worker by `processes`.
+    /// The adapters a multi-GPU point may spread over (`--adapters`).
+    pub adapters: Vec<AdapterSummary>,
     pub exe: PathBuf,
 }
 
@@ -98,39 +45,20 @@ impl Env {
         let ctx = Arc::new(GpuContext::open(selection)?);
         Ok(Self {
             selection: AdapterSelection::exact(&ctx.info),
+            adapters: vec![ctx.info.clone()],
             ctx,
             exe: std::env::current_exe().map_err(|e| {
                 anyhow::anyhow!("finding this program, to start worker processes: {e}")
             })?,
         })
     }
-}
 
-/// Setup costs of a point, in seconds, all outside the timed region.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SetupTimes {
-    /// Finding the adapter and opening the device (slowest worker's, or
-    /// the run's shared device).
-    pub device_s: f64,
-    /// Pipelines, buffers, bind groups and reference outputs (slowest worker).
-    pub prepare_s: f64,
-    /// Warm-up ops (slowest worker).
-    pub warmup_s: f64,
-    /// From starting the workers (threads or processes) until all are ready.
-    pub start_s: f64,
-}
-
-pub trait Strategy: Sync {
-    fn kind(&self) -> StrategyKind;
-    /// How the point's N (and per-worker batch, for `hybrid`) map onto workers.
-    fn shape(&self, point: &PointSpec) -> Shape;
-    /// Starts the workers, prepares the workload on each and warms up.
-    fn prepare(
-        &self,
-        point: &PointSpec,
-        env: &Env,
-        deadline: Instant,
-    ) -> Result<Box<dyn Workers>, String>;
+    /// A fresh shared device on the same adapter: after a worker was left
+    /// behind on the old one, later points do not run beside it.
+    pub fn reopen(&mut self) -> anyhow::Result<()> {
+        self.ctx = Arc::new(GpuContext::open(&self.selection)?);
+        Ok(())
+    }
 }
 
 /// Prepared workers, waiting for trials.
@@ -138,15 +66,111 @@ pub trait Workers {
     fn setup(&self) -> SetupTimes;
     /// Starts every worker at once on `ops` ops each and returns each
     /// worker's record; an error if a worker dies or the deadline passes.
-    fn run_trial(
-        &mut self,
-        ops: u64,
-        checks: u64,
-        deadline: Instant,
-    ) -> Result<Vec<TrialRecord>, String>;
+    fn run_trial(&mut self, ops: u64, checks: u64) -> Result<Vec<TrialRecord>, String>;
+    /// Whether a worker could not be stopped and was left running on the
+    /// shared device (stuck in the driver past the deadline).
+    fn left_behind(&self) -> bool {
+        false
+    }
+    /// The kernel variants the workers' ops run.
+    fn kernels(&self) -> Vec<String>;
 }
 
-/// Time left until `deadline`, for waits that must not outlive the point.
-pub(crate) fn remaining(deadline: Instant) -> std::time::Duration {
-    deadline.saturating_duration_since(Instant::now())
+/// Each worker's inputs differ, so a worker answered with another's
+/// output is caught.
+pub fn worker_seed(base: u64, worker: usize) -> u64 {
+    base.wrapping_add(1_000_003u64.wrapping_mul(worker as u64))
+}
+
+/// The warm-up a point's settings ask for.
+pub fn warm_up_of(settings: &Settings) -> WarmUp {
+    WarmUp {
+        ops: settings.warmup_ops,
+        min_s: settings.warmup_s,
+        budget_s: settings.trial_s.map(|t| t.max(settings.warmup_s)),
+    }
+}
+
+/// What one worker's op loop needs of a point: what crosses to a worker
+/// process.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoopSpec {
+    pub workload: Workload,
+    pub precision: Precision,
+    pub sync: SyncMode,
+    pub wait: WaitStyle,
+    pub settings: Settings,
+}
+
+impl LoopSpec {
+    pub fn of(point: &PointSpec) -> Self {
+        Self {
+            workload: point.workload.clone(),
+            precision: point.precision,
+            sync: point.sync,
+            wait: point.wait,
+            settings: point.settings.clone(),
+        }
+    }
+}
+
+/// Prepares and warms up one op loop at `batch` on `ctx`.
+pub fn prepare_loop(
+    ctx: Arc<GpuContext>,
+    spec: &LoopSpec,
+    batch: u32,
+    seed: u64,
+    stop: &Stop,
+) -> Result<OpLoop, String> {
+    let mut op_loop = OpLoop::prepare(
+        ctx,
+        &spec.workload,
+        batch,
+        spec.precision,
+        seed,
+        spec.sync,
+        spec.wait,
+    );
+    if !spec.settings.pool {
+        op_loop.allocate_per_op();
+    }
+    op_loop.warm_up(warm_up_of(&spec.settings), stop)?;
+    Ok(op_loop)
+}
+
+/// Starts the workers of `point`, prepares the workload on each and warms
+/// up, all before `stop`'s deadline. `adapters` are the ones a multi-GPU
+/// point spreads over.
+pub fn prepare(
+    point: &PointSpec,
+    env: &Env,
+    adapters: &[AdapterSummary],
+    stop: &Stop,
+) -> Result<Box<dyn Workers>, String> {
+    let shape = point.shape();
+    let shared = || threads::DeviceSource::Shared(Arc::clone(&env.ctx));
+    let own = |_| threads::DeviceSource::Own(env.selection.clone());
+    match point.strategy.info().launch {
+        LaunchKind::SharedDevice => threads::start(point, shape, |_| shared(), stop),
+        LaunchKind::OwnDevice => threads::start(point, shape, own, stop),
+        LaunchKind::Processes => {
+            processes::start(point, shape, &env.exe, |_| env.ctx.info.clone(), stop)
+        }
+        LaunchKind::GpuOwner => owner::start(point, env, stop),
+        LaunchKind::Spread => {
+            if adapters.is_empty() {
+                return Err("no adapters to spread over".into());
+            }
+            let on = |worker: usize| adapters[worker % adapters.len()].clone();
+            match point.launch {
+                Launch::Threads => threads::start(
+                    point,
+                    shape,
+                    |w| threads::DeviceSource::Own(AdapterSelection::exact(&on(w))),
+                    stop,
+                ),
+                Launch::Processes => processes::start(point, shape, &env.exe, on, stop),
+            }
+        }
+    }
 }

@@ -2,10 +2,11 @@
 //! sample, and each answer is checked against that sample's reference, so
 //! a request answered with another request's rows is a wrong op.
 
-use crate::measure::check::relative_error;
-use crate::measure::op_loop::TrialRecord;
-use crate::workload::program::{decode_values, encode_values, random};
-use crate::workload::{Precision, Prepared};
+use crate::measure::check::check_output;
+use crate::measure::record::TrialRecord;
+use crate::schema::Precision;
+use crate::workload::Prepared;
+use crate::workload::program::{encode_values, random};
 
 /// Distinct samples clients draw from, with their reference outputs.
 pub struct RequestSet {
@@ -71,20 +72,14 @@ impl RequestSet {
     /// Checks `answer` (bytes in the storage format) against `sample`'s
     /// reference, counting it in `record`.
     pub fn check(&self, sample: usize, answer: &[u8], record: &mut TrialRecord) {
-        let got = decode_values(answer, self.precision);
-        let err = relative_error(&got, &self.expected[sample]);
-        record.ops_checked += 1;
-        record.max_rel_error = record.max_rel_error.max(err);
-        if err > self.precision.tolerance() || err.is_nan() {
-            record.ops_wrong += 1;
-        }
+        check_output(answer, &self.expected[sample], self.precision, record);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::RequestSet;
-    use crate::workload::Precision;
+    use crate::schema::Precision;
 
     /// A set with `count` one-value samples, no GPU needed.
     fn set(count: usize) -> RequestSet {

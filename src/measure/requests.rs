@@ -1,0 +1,149 @@
+//! The op path of a GPU owner that serves requests (`queue`, `server`),
+//! beside the plain loop: each op runs on rows the owner writes into its
+//! input, its whole output is read back whatever the sync mode (a request
+//! must be answered), and the owner splits it among the requests, whose
+//! senders check their own rows. Under `pipeline:D` up to D ops are in
+//! flight, each with its own staging buffer, answered oldest first.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::op_loop::{OpLoop, Trial, ns};
+use super::record::TrialRecord;
+use super::stop::Stop;
+use crate::gpu::GpuError;
+use crate::gpu::readback::Readback;
+use crate::schema::SyncMode;
+
+/// A submitted op whose output answers requests.
+struct Answering {
+    staging: usize,
+    submission: wgpu::SubmissionIndex,
+    /// Its index in the trial's phases.
+    op: usize,
+}
+
+pub struct RequestLoop {
+    op: OpLoop,
+    answers: Vec<Readback>,
+    in_flight: VecDeque<Answering>,
+    next: usize,
+    host_out: Vec<u8>,
+}
+
+impl RequestLoop {
+    pub fn new(mut op: OpLoop) -> Self {
+        op.check_slots = false;
+        let depth = op.waiter().sync.depth().max(1);
+        let bytes = op.prepared().output_bytes();
+        let answers = (0..depth)
+            .map(|_| Readback::new(&op.ctx().device, "op.answer.staging", bytes as u64))
+            .collect();
+        Self {
+            op,
+            answers,
+            in_flight: VecDeque::with_capacity(depth),
+            next: 0,
+            host_out: vec![0; bytes],
+        }
+    }
+
+    pub fn op_loop(&self) -> &OpLoop {
+        &self.op
+    }
+
+    /// Ops submitted and not answered yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Readies a trial of at most `ops` ops; requests are checked by their
+    /// senders, so the loop checks none itself.
+    pub fn begin_trial(&mut self, ops: u64, stop: Stop) -> Trial {
+        self.in_flight.clear();
+        self.op.begin_trial(ops, 0, stop)
+    }
+
+    /// Submits the trial's next op on `rows` (whole samples in the storage
+    /// format, at most the batch), without reading the output yet; `false`
+    /// after an error, kept in the trial's record.
+    pub fn submit(&mut self, trial: &mut Trial, rows: &[u8]) -> bool {
+        match self.try_submit(trial, rows) {
+            Ok(()) => true,
+            Err(e) => {
+                trial.record.error = Some(e.to_string());
+                false
+            }
+        }
+    }
+
+    fn try_submit(&mut self, trial: &mut Trial, rows: &[u8]) -> Result<(), GpuError> {
+        trial.stop.check()?;
+        let slot = trial.slot();
+        let t0 = Instant::now();
+        let queue = self.op.ctx().queue.clone();
+        self.op.prepared_mut().write_input(&queue, slot, rows);
+        let gpu_index = trial.gpu_index();
+        let (mut encoder, output) = self.op.encode(slot, gpu_index);
+        let staging = self.next;
+        self.next = (staging + 1) % self.answers.len();
+        self.answers[staging].record_copy(&mut encoder, &output);
+        self.answers[staging].map_on_submit(&encoder);
+        let commands = encoder.finish();
+        let t1 = Instant::now();
+        let submission = queue.submit([commands]);
+        let t2 = Instant::now();
+        let phases = &mut trial.record.phases;
+        phases.encode_ns.push(ns(t0, t1));
+        phases.submit_ns.push(ns(t1, t2));
+        phases.wait_ns.push(0);
+        phases.readback_ns.push(0);
+        self.in_flight.push_back(Answering {
+            staging,
+            submission,
+            op: phases.encode_ns.len() - 1,
+        });
+        trial.advance(gpu_index);
+        Ok(())
+    }
+
+    /// Waits for the oldest op in flight and returns its output, whose
+    /// first rows answer its requests; `None` after an error, kept in the
+    /// trial's record.
+    pub fn answer_oldest(&mut self, trial: &mut Trial) -> Option<&[u8]> {
+        match self.try_answer(trial) {
+            Ok(()) => Some(&self.host_out),
+            Err(e) => {
+                trial.record.error = Some(e.to_string());
+                None
+            }
+        }
+    }
+
+    fn try_answer(&mut self, trial: &mut Trial) -> Result<(), GpuError> {
+        let op = self
+            .in_flight
+            .pop_front()
+            .ok_or(GpuError::Map("no op in flight to answer".into()))?;
+        let staging = &self.answers[op.staging];
+        let (waiter, ctx) = (self.op.waiter(), self.op.ctx());
+        let t0 = Instant::now();
+        if waiter.sync == SyncMode::Device {
+            waiter.wait_device(ctx, &trial.stop)?;
+        }
+        waiter.wait_for(ctx, op.submission, Some(staging.mapped()), &trial.stop)?;
+        let t1 = Instant::now();
+        staging.copy_out(&mut self.host_out)?;
+        let t2 = Instant::now();
+        let phases = &mut trial.record.phases;
+        phases.wait_ns[op.op] = ns(t0, t1);
+        phases.readback_ns[op.op] = ns(t1, t2);
+        // Requests are counted by their senders, once each.
+        Ok(())
+    }
+
+    /// Stops the trial's clock and reads its GPU times.
+    pub fn end_trial(&mut self, trial: Trial) -> TrialRecord {
+        self.op.end_trial(trial)
+    }
+}

@@ -1,0 +1,298 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Experiment, String> {
+    Experiment::parse(text, Path::new("test.toml")).map_err(|e| e.to_string())
+}
+
+const GOOD: &str = r#"
+name = "t"
+[settings]
+trials = 2
+ops = 5
+
+[[sweep]]
+workload = "linear"
+strategy = "threads"
+n = [1, 2]
+
+[[sweep]]
+workload = "linear"
+dims = [8, 3]
+strategy = "batch"
+n = [4]
+ops = 7
+"#;
+
+#[test]
+fn sweeps_expand_to_points_in_order_with_overrides() {
+    let e = parse(GOOD).unwrap();
+    assert_eq!(e.name, "t");
+    let summary: Vec<_> = e
+        .points
+        .iter()
+        .map(|p| (p.strategy, p.n, p.settings.ops))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (StrategyKind::Threads, 1, 5),
+            (StrategyKind::Threads, 2, 5),
+            (StrategyKind::Batch, 4, 7)
+        ]
+    );
+    assert_eq!(e.points[2].workload.dims(), vec![8, 3]);
+    assert_eq!(e.points[0].settings.trials.get(), 2);
+    assert_eq!(
+        e.points[0].settings.max_trials.get(),
+        2,
+        "no cap: exactly `trials` trials"
+    );
+    let capped = parse(
+        &GOOD
+            .replace("trials = 2\n", "trials = 2\nmax_trials = 9\n")
+            .replace("ops = 7\n", "ops = 7\ntrials = 1\n"),
+    )
+    .unwrap();
+    assert_eq!(capped.points[0].settings.max_trials.get(), 9);
+    assert_eq!(
+        (
+            capped.points[2].settings.trials.get(),
+            capped.points[2].settings.max_trials.get()
+        ),
+        (1, 9),
+        "a sweep keeps the file's cap"
+    );
+    assert_eq!(e.points[2].origin.sweep, 2);
+    assert_eq!(e.points[2].origin.n_line, 16);
+}
+
+#[test]
+fn trial_s_comes_from_the_file_or_the_command_line() {
+    let mut e = parse(&GOOD.replace("ops = 5\n", "ops = 5\ntrial_s = 0.5\n")).unwrap();
+    assert!(e.points.iter().all(|p| p.settings.trial_s == Some(0.5)));
+    e.override_settings(NonZeroU32::new(4), Some(2.0)).unwrap();
+    assert!(e.points.iter().all(|p| p.settings.trial_s == Some(2.0)));
+    assert!(e.points.iter().all(|p| p.settings.trials.get() == 4));
+    assert!(e.points.iter().all(|p| p.settings.max_trials.get() >= 4));
+    assert_eq!(e.overrides, vec!["trial_s = 2", "trials = 4"]);
+    assert!(e.override_settings(None, Some(0.0)).is_err());
+    assert!(e.override_settings(None, Some(f64::INFINITY)).is_err());
+    let bad = parse(&GOOD.replace("ops = 7", "ops = 7\ntrial_s = -1.0")).unwrap_err();
+    assert!(bad.contains("line 18") && bad.contains("trial_s"), "{bad}");
+}
+
+#[test]
+fn interleaving_takes_one_point_of_each_sweep_in_turn() {
+    let e = parse(&format!("order = \"interleave\"\n{GOOD}")).unwrap();
+    let order: Vec<_> = e.points.iter().map(|p| (p.strategy, p.n)).collect();
+    assert_eq!(
+        order,
+        vec![
+            (StrategyKind::Threads, 1),
+            (StrategyKind::Batch, 4),
+            (StrategyKind::Threads, 2)
+        ]
+    );
+}
+
+#[test]
+fn sync_modes_and_wait_styles_parse_and_bad_ones_name_the_line() {
+    let e =
+        parse(&GOOD.replace("n = [4]", "n = [4]\nsync = \"pipeline:8\"\nwait = \"spin\"")).unwrap();
+    assert_eq!(e.points[2].sync, SyncMode::Pipeline(8));
+    assert_eq!(e.points[2].wait, WaitStyle::Spin);
+    assert_eq!(e.points[0].wait, WaitStyle::Block);
+    let e = parse(&GOOD.replace("n = [4]", "n = [4]\nsync = \"pipelined\"")).unwrap_err();
+    assert!(e.contains("line 17") && e.contains("pipeline:D"), "{e}");
+    let e = parse(&GOOD.replace("n = [4]", "n = [4]\nsync = \"spin\"")).unwrap_err();
+    assert!(
+        e.contains("wait = \\\"spin\\\"") || e.contains("wait = \"spin\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_committed_experiment_file_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let e = Experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!e.points.is_empty(), "{}", path.display());
+            count += 1;
+        }
+    }
+    assert!(count >= 4, "quick, seeds, sync and size at least");
+}
+
+#[test]
+fn worker_batch_is_only_for_hybrid_and_gpus() {
+    let e = parse(&GOOD.replace(
+        "strategy = \"batch\"\nn = [4]",
+        "strategy = \"hybrid\"\nbatch = 32\nn = [4]",
+    ))
+    .unwrap();
+    assert_eq!((e.points[2].n, e.points[2].worker_batch), (4, Some(32)));
+    assert_eq!(e.points[2].shape().batch, 32);
+    assert_eq!(e.points[0].worker_batch, None);
+    let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\nbatch = 8")).unwrap_err();
+    assert!(e.contains("line 11") && e.contains("hybrid"), "{e}");
+}
+
+#[test]
+fn queue_refuses_sync_modes_that_answer_before_the_op_is_done() {
+    let e = parse(&GOOD.replace(
+        "strategy = \"threads\"\nn = [1, 2]",
+        "strategy = \"queue\"\nn = [1, 2]\nsync = \"end\"",
+    ))
+    .unwrap_err();
+    assert!(e.contains("line 11") && e.contains("queue"), "{e}");
+    assert!(parse(&GOOD.replace("strategy = \"threads\"", "strategy = \"queue\"")).is_ok());
+    assert!(
+        parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            "strategy = \"server\"\nn = [1, 2]\nsync = \"pipeline:4\"",
+        ))
+        .is_ok()
+    );
+}
+
+#[test]
+fn batching_limits_are_for_server_only() {
+    let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\nmax_batch = 8")).unwrap_err();
+    assert!(e.contains("line 11") && e.contains("server"), "{e}");
+    let ok = parse(&GOOD.replace(
+        "strategy = \"threads\"\nn = [1, 2]",
+        "strategy = \"server\"\nn = [1, 2]\nmax_batch = 8",
+    ))
+    .unwrap();
+    assert_eq!(ok.points[0].server, Some((8, 200)));
+    let e = parse(&GOOD.replace(
+        "strategy = \"threads\"\nn = [1, 2]",
+        "strategy = \"server\"\nn = [1, 2]\nmax_delay_us = 1000000000000",
+    ))
+    .unwrap_err();
+    assert!(e.contains("line 11") && e.contains("max_delay_us"), "{e}");
+}
+
+#[test]
+fn arrival_rates_are_for_clients_only_and_must_finish_in_time() {
+    let e =
+        parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\narrival_rate_per_s = 100.0")).unwrap_err();
+    assert!(
+        e.contains("line 11") && e.contains("queue and server"),
+        "{e}"
+    );
+    for bad in ["0.0", "1e-300", "inf"] {
+        let e = parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            &format!("strategy = \"queue\"\nn = [1, 2]\narrival_rate_per_s = {bad}"),
+        ))
+        .unwrap_err();
+        assert!(e.contains("between 0.001"), "{bad}: {e}");
+    }
+    let e = parse(&GOOD.replace(
+        "strategy = \"threads\"\nn = [1, 2]",
+        "strategy = \"queue\"\nn = [1, 2]\narrival_rate_per_s = 0.01\ntimeout_s = 10",
+    ))
+    .unwrap_err();
+    assert!(e.contains("more than timeout_s"), "{e}");
+}
+
+#[test]
+fn a_typo_names_the_line() {
+    let e = parse(&GOOD.replace("strategy = \"batch\"", "stratgy = \"batch\"")).unwrap_err();
+    assert!(e.contains("line 15") || e.contains("line 13"), "{e}");
+    assert!(e.contains("stratgy"), "{e}");
+}
+
+#[test]
+fn an_unknown_strategy_lists_the_known_ones() {
+    let e = parse(&GOOD.replace("\"threads\"", "\"thread\"")).unwrap_err();
+    assert!(e.contains("line 9") && e.contains("threads"), "{e}");
+}
+
+#[test]
+fn n_zero_empty_and_duplicate_are_refused_with_their_line() {
+    let e = parse(&GOOD.replace("n = [1, 2]", "n = [0, 2]")).unwrap_err();
+    assert!(e.contains("line 10") && e.contains("nonzero"), "{e}");
+    let e = parse(&GOOD.replace("n = [1, 2]", "n = []")).unwrap_err();
+    assert!(e.contains("line 10") && e.contains("empty"), "{e}");
+    let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2, 1]")).unwrap_err();
+    assert!(e.contains("line 10") && e.contains("twice"), "{e}");
+    let e = parse(&GOOD.replace("n = [1, 2]", "n = [2048]")).unwrap_err();
+    assert!(e.contains("line 10") && e.contains("threads"), "{e}");
+}
+
+#[test]
+fn the_same_point_in_two_sweeps_is_refused_unless_labelled() {
+    let twice =
+        format!("{GOOD}\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [2, 4]\n");
+    let e = parse(&twice).unwrap_err();
+    assert!(
+        e.contains("line 22") && e.contains("sweep 1 (line 7)"),
+        "{e}"
+    );
+    let labelled = twice.replace("n = [2, 4]", "n = [2, 4]\nlabel = \"again\"");
+    assert!(parse(&labelled).is_ok());
+}
+
+#[test]
+fn values_that_would_overflow_or_never_end_are_refused_with_their_own_line() {
+    for (key, value) in [
+        ("timeout_s", "inf"),
+        ("timeout_s", "1e300"),
+        ("timeout_s", "1e19"),
+        ("timeout_s", "nan"),
+        ("timeout_s", "-1.0"),
+        ("ops", "9223372036854775807"),
+        ("warmup_s", "1e9"),
+        ("checks", "9223372036854775807"),
+        ("trials", "100000"),
+        ("target_spread", "0.0"),
+    ] {
+        let text = GOOD.replace("ops = 7", &format!("ops = 7\n{key} = {value}"));
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.contains("line 18") && e.contains(key),
+            "{key} = {value}: {e}"
+        );
+    }
+    // In [settings], the key's own line too.
+    let e = parse(&GOOD.replace("ops = 5", "ops = 5\ntimeout_s = inf")).unwrap_err();
+    assert!(e.contains("line 6") && e.contains("timeout_s"), "{e}");
+}
+
+#[test]
+fn bad_dims_name_their_line() {
+    let e = parse(&GOOD.replace("dims = [8, 3]", "dims = [8]")).unwrap_err();
+    assert!(e.contains("line 14") && e.contains("[in, out]"), "{e}");
+}
+
+#[test]
+fn gpus_sweeps_take_launch_and_adapters_and_others_refuse_them() {
+    let e = parse(&GOOD.replace(
+        "strategy = \"batch\"\nn = [4]",
+        "strategy = \"gpus\"\nn = [1, 2]\nbatch = 256\nlaunch = \"processes\"\nadapters = [0, 1]",
+    ))
+    .unwrap();
+    let p = &e.points[3];
+    assert_eq!((p.launch, p.worker_batch), (Launch::Processes, Some(256)));
+    assert_eq!(p.shape().processes, 2);
+    assert_eq!(p.adapters, Some(AdapterSpec::Indices(vec![0, 1])));
+    let e = parse(&GOOD.replace(
+        "strategy = \"batch\"\nn = [4]",
+        "strategy = \"gpus\"\nn = [1, 2]\nadapters = [0, 0]",
+    ))
+    .unwrap_err();
+    assert!(e.contains("twice"), "{e}");
+    let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\nlaunch = \"processes\"")).unwrap_err();
+    assert!(e.contains("line 11") && e.contains("gpus"), "{e}");
+}
+
+#[test]
+fn a_file_without_sweeps_is_refused() {
+    let e = parse("name = \"x\"\n").unwrap_err();
+    assert!(e.contains("sweep"), "{e}");
+}

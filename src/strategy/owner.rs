@@ -1,0 +1,457 @@
+//! One GPU owner thread serving N client threads through a channel.
+//!
+//! * `queue` (the seeds' BatchQueue): the owner runs each batch-1 request
+//!   on its own, in arrival order: only the owner touches the device, so
+//!   it measures what a single owner costs.
+//! * `server` (the seeds' DynamicBatchingServer, as Triton's dynamic
+//!   batcher works): after a request arrives the owner keeps taking more
+//!   until it has `max_batch` or `max_delay_us` has passed, then runs
+//!   them as one batched dispatch and answers each. Batches run on the
+//!   smallest prepared size that holds them (1, 2, 4, … `max_batch`).
+//!
+//! Under `pipeline:D` the owner keeps up to D batches on the GPU: it
+//! submits the next batch while earlier ones run, and answers the oldest
+//! when the pipeline is full or no request is waiting; while a batch is
+//! in flight it takes only requests already waiting, so that waiting for
+//! company never holds up an answer.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::clients::{
+    Bell, ClientPlan, Pending, Timing, ToOwner, closed_client, open_client, poisson_arrivals,
+};
+use super::requests::RequestSet;
+use super::{Env, LoopSpec, Workers, prepare_loop, worker_seed};
+use crate::measure::op_loop::Trial;
+use crate::measure::record::{TrialRecord, unix_ns};
+use crate::measure::requests::RequestLoop;
+use crate::measure::stop::Stop;
+use crate::plan::PointSpec;
+use crate::schema::{SetupTimes, WaitStyle};
+
+/// Test hook: when set, the owner hands each request the rows of the next
+/// request in its batch, so a test can see that mix-ups are caught.
+pub const SWAP_ANSWERS: &str = "CURVES_TEST_SWAP_ANSWERS";
+
+/// The prepared batch sizes: 1, 2, 4, … up to `max_batch`.
+pub fn buckets(max_batch: u32) -> Vec<u32> {
+    let mut sizes: Vec<u32> = (0..32)
+        .map(|k| 1u32 << k)
+        .take_while(|&b| b < max_batch)
+        .collect();
+    sizes.push(max_batch);
+    sizes
+}
+
+/// A batch submitted and not answered yet.
+struct Submitted {
+    /// Its batch size's loop.
+    bucket: usize,
+    batch: Vec<Pending>,
+    started: Instant,
+}
+
+/// The owner's state between messages.
+struct OwnerLoop {
+    loops: Vec<(u32, RequestLoop)>,
+    trials: Vec<Option<Trial>>,
+    set: Arc<RequestSet>,
+    max_delay: Duration,
+    depth: usize,
+    swap: bool,
+    batch_sizes: BTreeMap<u32, u64>,
+    rows: Vec<u8>,
+    bell: Arc<Bell>,
+}
+
+impl OwnerLoop {
+    fn max_batch(&self) -> usize {
+        self.loops.last().map_or(1, |(b, _)| *b) as usize
+    }
+
+    /// Waits for a submitted batch's op and hands each of its requests
+    /// its own rows (or the trial's error).
+    fn answer(&mut self, done: Submitted) {
+        let Submitted {
+            bucket,
+            batch,
+            started,
+        } = done;
+        let (loop_, trial) = (&mut self.loops[bucket].1, &mut self.trials[bucket]);
+        let output: Result<&[u8], String> = match trial.as_mut() {
+            Some(t) if t.record.error.is_none() => loop_
+                .answer_oldest(t)
+                .ok_or_else(|| t.record.error.clone().unwrap_or_default()),
+            Some(t) => Err(t.record.error.clone().unwrap_or_default()),
+            None => Err("a request arrived outside a trial".into()),
+        };
+        let service = started.elapsed();
+        let (n, row_bytes) = (batch.len(), self.set.answer_bytes());
+        for (r, request) in batch.into_iter().enumerate() {
+            let row = if self.swap { (r + 1) % n } else { r };
+            let timing = Timing {
+                queued: started.saturating_duration_since(request.sent),
+                service,
+            };
+            let answer = output
+                .as_ref()
+                .map(|out| (timing, &out[row * row_bytes..(row + 1) * row_bytes]))
+                .map_err(Clone::clone);
+            request.answer(answer);
+        }
+        // One wake-up for the whole batch's sleeping clients.
+        self.bell.ring();
+    }
+
+    /// Collects a batch after `first` (up to `max_batch`, until the
+    /// deadline), submits it, and returns it with any message that ended
+    /// the collecting early.
+    fn collect_and_submit(
+        &mut self,
+        first: Pending,
+        requests: &Receiver<ToOwner>,
+        idle: bool,
+    ) -> (Submitted, bool, Option<ToOwner>) {
+        let mut batch = vec![first];
+        let mut pending = None;
+        let deadline = if idle {
+            Instant::now() + self.max_delay
+        } else {
+            Instant::now()
+        };
+        while batch.len() < self.max_batch() {
+            match requests.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(ToOwner::Request(request)) => batch.push(request),
+                Ok(other) => {
+                    pending = Some(other);
+                    break;
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        let k = self
+            .loops
+            .iter()
+            .position(|(b, _)| *b as usize >= batch.len())
+            .unwrap_or(self.loops.len() - 1);
+        let started = Instant::now();
+        self.rows.clear();
+        for request in &batch {
+            self.rows.extend_from_slice(self.set.input(request.sample));
+        }
+        *self.batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
+        let submitted = match self.trials[k].as_mut() {
+            Some(trial) if trial.record.error.is_none() => {
+                self.loops[k].1.submit(trial, &self.rows)
+            }
+            _ => false,
+        };
+        (
+            Submitted {
+                bucket: k,
+                batch,
+                started,
+            },
+            submitted,
+            pending,
+        )
+    }
+
+    /// Ends the trial: answers what is in flight, then merges the loops'
+    /// records (checks are the clients', so the owner adds phases, GPU
+    /// times and the batches it formed).
+    fn end(&mut self, in_flight: &mut VecDeque<Submitted>) -> Result<TrialRecord, String> {
+        while let Some(done) = in_flight.pop_front() {
+            self.answer(done);
+        }
+        let mut merged: Option<TrialRecord> = None;
+        for ((_, loop_), trial) in self.loops.iter_mut().zip(&mut self.trials) {
+            let Some(trial) = trial.take() else { continue };
+            let record = loop_.end_trial(trial);
+            let m = merged.get_or_insert_with(TrialRecord::default);
+            m.phases.append(record.phases);
+            m.gpu_ns.extend(record.gpu_ns);
+            if m.error.is_none() {
+                m.error = record.error;
+            }
+        }
+        merged
+            .map(|mut m| {
+                m.batch_sizes = std::mem::take(&mut self.batch_sizes);
+                m
+            })
+            .ok_or_else(|| "no trial to end".to_string())
+    }
+
+    fn serve(&mut self, requests: Receiver<ToOwner>, reports: Sender<Result<TrialRecord, String>>) {
+        let mut in_flight: VecDeque<Submitted> = VecDeque::new();
+        let mut pending: Option<ToOwner> = None;
+        loop {
+            if !in_flight.is_empty() {
+                if pending.is_none() && in_flight.len() < self.depth {
+                    pending = requests.try_recv().ok();
+                }
+                if pending.is_none() || in_flight.len() >= self.depth {
+                    let done = in_flight.pop_front().expect("a batch in flight");
+                    self.answer(done);
+                    continue;
+                }
+            }
+            let Some(message) = pending.take().or_else(|| requests.recv().ok()) else {
+                return;
+            };
+            match message {
+                ToOwner::Begin { ops, stop } => {
+                    self.batch_sizes.clear();
+                    for ((_, loop_), trial) in self.loops.iter_mut().zip(&mut self.trials) {
+                        *trial = Some(loop_.begin_trial(ops, stop.clone()));
+                    }
+                }
+                ToOwner::Request(first) => {
+                    let idle = in_flight.is_empty();
+                    let (batch, submitted, next) = self.collect_and_submit(first, &requests, idle);
+                    pending = next;
+                    if submitted {
+                        in_flight.push_back(batch);
+                    } else {
+                        // Answered at once, with the trial's error.
+                        self.answer(batch);
+                    }
+                }
+                ToOwner::End => {
+                    let report = self.end(&mut in_flight);
+                    let _ = reports.send(report);
+                }
+            }
+        }
+    }
+}
+
+struct Owner {
+    tx: Option<Sender<ToOwner>>,
+    /// Open-loop clients' rate each (requests/s); closed loop when `None`.
+    open_loop: Option<f64>,
+    /// Seeds each trial's arrival times, so a run is reproducible.
+    seed: u64,
+    trials: u64,
+    reports: Receiver<Result<TrialRecord, String>>,
+    requests: Arc<RequestSet>,
+    clients: usize,
+    wait: WaitStyle,
+    stop: Stop,
+    setup: SetupTimes,
+    kernels: Vec<String>,
+    bell: Arc<Bell>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Starts the GPU owner of `point` (its limits: batches of one with no
+/// waiting for a queue) and waits until it is ready.
+pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Workers>, String> {
+    let started = Instant::now();
+    let (max_batch, max_delay_us) = point.server.unwrap_or((1, 0));
+    let (tx, requests) = channel::<ToOwner>();
+    let (report_tx, reports) = channel();
+    type Ready = Result<(SetupTimes, Vec<String>, Arc<RequestSet>), String>;
+    let (ready_tx, ready_rx) = channel::<Ready>();
+    let clients = point.n as usize;
+    let depth = point.sync.depth();
+    let ctx = Arc::clone(&env.ctx);
+    let spec = LoopSpec::of(point);
+    let owner_stop = stop.clone();
+    let bell: Arc<Bell> = Arc::default();
+    let owner_bell = Arc::clone(&bell);
+    let thread = std::thread::Builder::new()
+        .name("gpu-owner".into())
+        .spawn(move || {
+            let prepared = catch_unwind(AssertUnwindSafe(|| {
+                let mut loops = Vec::new();
+                let mut setup = SetupTimes::default();
+                let mut kernels = Vec::new();
+                // One seed for every batch size: the same weights, so one
+                // reference answers every request.
+                let seed = worker_seed(spec.settings.seed, 0);
+                for b in buckets(max_batch) {
+                    let op_loop = prepare_loop(Arc::clone(&ctx), &spec, b, seed, &owner_stop)?;
+                    setup.prepare_s += op_loop.setup.prepare_s;
+                    setup.warmup_s += op_loop.setup.warmup_s;
+                    for k in op_loop.prepared().kernels() {
+                        if !kernels.contains(&k) {
+                            kernels.push(k);
+                        }
+                    }
+                    loops.push((b, RequestLoop::new(op_loop)));
+                }
+                let t = Instant::now();
+                let set = RequestSet::new(
+                    loops[0].1.op_loop().prepared(),
+                    RequestSet::count_for(clients),
+                    seed ^ 0x5e4e,
+                );
+                setup.prepare_s += t.elapsed().as_secs_f64();
+                Ok::<_, String>((loops, setup, kernels, Arc::new(set)))
+            }));
+            match prepared {
+                Ok(Ok((loops, setup, kernels, set))) => {
+                    let _ = ready_tx.send(Ok((setup, kernels, Arc::clone(&set))));
+                    let trials = loops.iter().map(|_| None).collect();
+                    let mut owner = OwnerLoop {
+                        loops,
+                        trials,
+                        set,
+                        max_delay: Duration::from_micros(max_delay_us),
+                        depth,
+                        swap: std::env::var_os(SWAP_ANSWERS).is_some(),
+                        batch_sizes: BTreeMap::new(),
+                        rows: Vec::new(),
+                        bell: owner_bell,
+                    };
+                    owner.serve(requests, report_tx);
+                }
+                Ok(Err(e)) => drop(ready_tx.send(Err(e))),
+                Err(_) => drop(ready_tx.send(Err("the GPU owner panicked while preparing".into()))),
+            }
+        })
+        .map_err(|e| format!("could not start the GPU owner thread: {e}"))?;
+    let (setup, kernels, requests) = match ready_rx.recv_timeout(stop.left()) {
+        Ok(Ok(ready)) => ready,
+        Ok(Err(e)) => return Err(format!("GPU owner: {e}")),
+        Err(_) => {
+            stop.cancel();
+            return Err("timed out (point timeout) while the GPU owner was getting ready".into());
+        }
+    };
+    Ok(Box::new(Owner {
+        tx: Some(tx),
+        open_loop: point.arrival_rate_per_s,
+        seed: point.settings.seed,
+        trials: 0,
+        reports,
+        requests,
+        clients,
+        wait: point.wait,
+        stop: stop.clone(),
+        setup: SetupTimes {
+            device_s: env.ctx.open_s,
+            start_s: started.elapsed().as_secs_f64(),
+            ..setup
+        },
+        kernels,
+        bell,
+        thread: Some(thread),
+    }))
+}
+
+impl Owner {
+    fn send(&self, message: ToOwner) -> Result<(), String> {
+        self.tx
+            .as_ref()
+            .and_then(|tx| tx.send(message).ok())
+            .ok_or_else(|| "the GPU owner is gone".to_string())
+    }
+}
+
+impl Workers for Owner {
+    fn setup(&self) -> SetupTimes {
+        self.setup
+    }
+
+    fn kernels(&self) -> Vec<String> {
+        self.kernels.clone()
+    }
+
+    fn run_trial(&mut self, ops: u64, _checks: u64) -> Result<Vec<TrialRecord>, String> {
+        // Clients check every answer, so `checks` does not apply.
+        self.stop.check().map_err(|e| e.to_string())?;
+        self.send(ToOwner::Begin {
+            ops: ops.saturating_mul(self.clients as u64),
+            stop: self.stop.clone(),
+        })?;
+        let tx = self.tx.clone().ok_or("the GPU owner is gone")?;
+        self.trials += 1;
+        let trial_seed = self.seed.wrapping_mul(1_000_003).wrapping_add(self.trials);
+        let start_at = unix_ns() + 2_000_000;
+        let clients: Vec<_> = (0..self.clients)
+            .map(|c| {
+                let tx = tx.clone();
+                let plan = ClientPlan {
+                    id: c,
+                    bell: Arc::clone(&self.bell),
+                    clients: self.clients,
+                    set: Arc::clone(&self.requests),
+                    stop: self.stop.clone(),
+                    wait: self.wait,
+                    start_at_unix_ns: start_at,
+                };
+                match self.open_loop {
+                    Some(rate) => {
+                        let arrivals =
+                            poisson_arrivals(rate, ops as usize, trial_seed.wrapping_add(c as u64));
+                        std::thread::spawn(move || open_client(tx, arrivals, plan))
+                    }
+                    None => std::thread::spawn(move || closed_client(tx, ops, plan)),
+                }
+            })
+            .collect();
+        drop(tx);
+        let mut records: Vec<TrialRecord> = clients
+            .into_iter()
+            .map(|c| {
+                c.join().unwrap_or_else(|_| TrialRecord {
+                    error: Some("a client thread panicked".into()),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        self.send(ToOwner::End)?;
+        let mut owner = match self
+            .reports
+            .recv_timeout(self.stop.left() + Duration::from_secs(5))
+        {
+            Ok(Ok(record)) => record,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                self.stop.cancel();
+                return Err("timed out (point timeout) while the GPU owner ended the trial".into());
+            }
+        };
+        // The trial spans the clients.
+        owner.start_unix_ns = records.iter().map(|r| r.start_unix_ns).min().unwrap_or(0);
+        owner.end_unix_ns = records.iter().map(|r| r.end_unix_ns).max().unwrap_or(0);
+        records.push(owner);
+        Ok(records)
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        // Closing the channel ends the owner's loop.
+        self.tx = None;
+        self.stop.cancel();
+        // An owner stuck in the driver is left behind rather than joined.
+        let grace = Instant::now() + Duration::from_secs(5);
+        while self.thread.as_ref().is_some_and(|t| !t.is_finished()) && Instant::now() < grace {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if let Some(thread) = self.thread.take().filter(|t| t.is_finished()) {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::buckets;
+
+    #[test]
+    fn batch_sizes_are_powers_of_two_up_to_the_limit() {
+        assert_eq!(buckets(1), vec![1]);
+        assert_eq!(buckets(16), vec![1, 2, 4, 8, 16]);
+        assert_eq!(buckets(12), vec![1, 2, 4, 8, 12]);
+    }
+}
