@@ -3,10 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Precision;
-use super::program::{Builder, Program, ProgramSlot, SamplePool, input_bytes, random};
+use super::Footprint;
+use super::kernels::Checks;
+use super::program::{
+    Builder, Linear, Program, ProgramSlot, SamplePool, input_bytes, par_map, random,
+};
 use super::reference::{self, narrow, widen};
 use crate::gpu::GpuContext;
+use crate::schema::Precision;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mlp {
@@ -30,6 +34,38 @@ impl Mlp {
         Ok(Self {
             dims: dims.to_vec(),
         })
+    }
+
+    /// 2 · batch · Σ in·out: a multiply-add counts two.
+    pub fn flops(&self, batch: u32) -> f64 {
+        self.dims
+            .windows(2)
+            .map(|io| 2.0 * f64::from(batch) * f64::from(io[0]) * f64::from(io[1]))
+            .sum()
+    }
+
+    pub fn footprint(&self, batch: u32, precision: Precision) -> Footprint {
+        let bytes = precision.bytes() as u64;
+        let b = u64::from(batch);
+        let mut f = Footprint::default();
+        for io in self.dims.windows(2) {
+            let (i, o) = (u64::from(io[0]), u64::from(io[1]));
+            for elements in [i * o, b * i, b * o] {
+                f.largest_elements = f.largest_elements.max(elements);
+                f.largest_buffer = f.largest_buffer.max(elements * bytes);
+            }
+            // Weights and bias, and the activations of every slot.
+            f.total_bytes += (i * o + o) * bytes;
+            f.largest_grid = f.largest_grid.max(b.div_ceil(32).max(o.div_ceil(32)));
+        }
+        let first = u64::from(self.dims[0]);
+        let last = u64::from(*self.dims.last().expect("two dims"));
+        let hidden: u64 = self.dims[1..self.dims.len() - 1]
+            .iter()
+            .map(|&w| u64::from(w))
+            .sum();
+        f.total_bytes += b * bytes * (super::SLOTS as u64 * (first + last) + hidden);
+        f
     }
 
     fn layers(&self, seed: u64, precision: Precision) -> Vec<Layer> {
@@ -70,17 +106,17 @@ impl Mlp {
         batch: u32,
         precision: Precision,
         seed: u64,
+        checks: Checks,
     ) -> Program {
         let mut b = Builder::new(ctx, precision);
+        b.checks = checks;
         let layers = self.layers(seed, precision);
-        let weights: Vec<(wgpu::Buffer, wgpu::Buffer)> = layers
+        let linears: Vec<Linear> = layers
             .iter()
+            .zip(self.dims.windows(2))
             .enumerate()
-            .map(|(i, l)| {
-                (
-                    b.upload(&format!("mlp.layer{i}.weight_t"), &l.w),
-                    b.upload(&format!("mlp.layer{i}.bias"), &l.b),
-                )
+            .map(|(i, (l, io))| {
+                b.linear(&format!("mlp.layer{i}"), &l.w, &l.b, (batch, io[0], io[1]))
             })
             .collect();
         let n_layers = layers.len();
@@ -92,11 +128,7 @@ impl Mlp {
             .map(|(i, &w)| b.scratch(&format!("mlp.hidden{i}"), (batch * w) as usize))
             .collect();
         let pool = SamplePool::new(batch, self.dims[0] as usize, precision, seed);
-        let references: Vec<Vec<f32>> = pool
-            .samples
-            .iter()
-            .map(|s| self.reference(&layers, s))
-            .collect();
+        let references = par_map(&pool.samples, |s| self.reference(&layers, s));
         let out_width = *self.dims.last().expect("at least two dims");
 
         let slots = (0..super::SLOTS)
@@ -112,15 +144,11 @@ impl Mlp {
                         } else {
                             &hidden[i]
                         };
-                        let shape = (batch, self.dims[i], self.dims[i + 1]);
-                        let (w, bias) = &weights[i];
                         b.matmul(
                             &format!("mlp.layer{i}[{slot}]"),
+                            &linears[i],
                             x,
-                            w,
-                            bias,
                             y,
-                            shape,
                             i + 1 < n_layers,
                         )
                     })
@@ -135,7 +163,9 @@ impl Mlp {
             })
             .collect();
         let this = self.clone();
+        let kernels = std::mem::take(&mut b.kernels);
         Program {
+            kernels,
             precision,
             slots,
             out_len: (batch * out_width) as usize,

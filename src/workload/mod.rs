@@ -1,8 +1,11 @@
 //! What one op computes. Each workload builds its pipelines and buffers in
 //! `prepare` (never in a timed region), encodes one op (one forward pass)
 //! as one compute pass, and carries the CPU reference its outputs are
-//! checked against.
+//! checked against. The kernel variant of each layer is chosen per shape
+//! (`matmul`), and the variants that ran are recorded with the point.
 
+pub mod kernels;
+pub mod matmul;
 pub mod mlp;
 pub mod program;
 pub mod reference;
@@ -11,21 +14,14 @@ pub mod transformer;
 use serde::{Deserialize, Serialize};
 
 use crate::gpu::GpuContext;
+use crate::schema::{Precision, WorkloadKind};
+use kernels::Checks;
 use mlp::Mlp;
 use transformer::Transformer;
 
 /// Distinct input sets each worker cycles through, so that consecutive ops
 /// read different data and a stale or mixed-up output is caught.
 pub const SLOTS: usize = 4;
-
-/// A workload's name in experiment files and results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkloadKind {
-    Linear,
-    Mlp,
-    Transformer,
-}
 
 /// The seeds' `nn.Linear(256, 128)`.
 pub const LINEAR_DEFAULT: [u32; 2] = [256, 128];
@@ -41,6 +37,21 @@ pub enum Workload {
     /// Linear layers with ReLU between them, dims `[in, hidden…, out]`.
     Mlp(Mlp),
     Transformer(Transformer),
+}
+
+/// What a prepared op needs of a device, to check an experiment against
+/// the adapter's limits before anything runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// The largest single buffer, bytes.
+    pub largest_buffer: u64,
+    /// The most values any kernel indexes in one buffer (shaders index in u32).
+    pub largest_elements: u64,
+    /// All buffers of one worker, bytes.
+    pub total_bytes: u64,
+    /// The most workgroups any dispatch needs along one dimension,
+    /// before spilling into the next.
+    pub largest_grid: u64,
 }
 
 impl Workload {
@@ -73,11 +84,11 @@ impl Workload {
         .collect()
     }
 
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> WorkloadKind {
         match self {
-            Workload::Linear(_) => "linear",
-            Workload::Mlp(_) => "mlp",
-            Workload::Transformer(_) => "transformer",
+            Workload::Linear(_) => WorkloadKind::Linear,
+            Workload::Mlp(_) => WorkloadKind::Mlp,
+            Workload::Transformer(_) => WorkloadKind::Transformer,
         }
     }
 
@@ -90,15 +101,52 @@ impl Workload {
 
     /// Human-readable, for titles and tables: `linear 256→128`.
     pub fn label(&self) -> String {
+        self.kind().label(&self.dims())
+    }
+
+    /// Floating-point operations of one op at `batch` (multiply-adds count two).
+    pub fn flops(&self, batch: u32) -> f64 {
         match self {
-            Workload::Transformer(t) => format!(
-                "transformer d{} h{} seq{} ff{}",
-                t.d_model, t.heads, t.seq, t.ff
-            ),
-            _ => {
-                let dims: Vec<String> = self.dims().iter().map(u32::to_string).collect();
-                format!("{} {}", self.name(), dims.join("→"))
+            Workload::Linear(m) | Workload::Mlp(m) => m.flops(batch),
+            Workload::Transformer(t) => t.flops(batch),
+        }
+    }
+
+    /// Bytes an op at `batch` must move at least: every weight read once,
+    /// the input read, the output written, and each intermediate written
+    /// once and read once.
+    pub fn min_bytes(&self, batch: u32, precision: Precision) -> f64 {
+        let b = f64::from(batch);
+        let values = match self {
+            Workload::Linear(m) | Workload::Mlp(m) => {
+                let weights: f64 = m
+                    .dims
+                    .windows(2)
+                    .map(|io| f64::from(io[0]) * f64::from(io[1]) + f64::from(io[1]))
+                    .sum();
+                let edges = f64::from(m.dims[0]) + f64::from(*m.dims.last().expect("two dims"));
+                let hidden: f64 = m.dims[1..m.dims.len() - 1]
+                    .iter()
+                    .map(|&w| 2.0 * f64::from(w))
+                    .sum();
+                weights + b * (edges + hidden)
             }
+            Workload::Transformer(t) => {
+                let (d, ff) = (f64::from(t.d_model), f64::from(t.ff));
+                let rows = b * f64::from(t.seq);
+                let weights = 4.0 * d * d + 2.0 * d * ff + 9.0 * d + ff;
+                // In and out, then qkv, attention, projection, norm, ff1, ff2.
+                weights + rows * (2.0 * d + 2.0 * (3.0 * d + d + d + d + ff + d))
+            }
+        };
+        values * precision.bytes() as f64
+    }
+
+    /// What one worker's op at `batch` in `precision` asks of the device.
+    pub fn footprint(&self, batch: u32, precision: Precision) -> Footprint {
+        match self {
+            Workload::Linear(m) | Workload::Mlp(m) => m.footprint(batch, precision),
+            Workload::Transformer(t) => t.footprint(batch, precision),
         }
     }
 
@@ -112,11 +160,24 @@ impl Workload {
         precision: Precision,
         seed: u64,
     ) -> Box<dyn Prepared> {
+        self.prepare_with_checks(ctx, batch, precision, seed, Checks::On)
+    }
+
+    /// [`Self::prepare`] with naga's runtime checks on or off: `curves
+    /// peak` measures what they cost; every measured point runs them on.
+    pub fn prepare_with_checks(
+        &self,
+        ctx: &GpuContext,
+        batch: u32,
+        precision: Precision,
+        seed: u64,
+        checks: Checks,
+    ) -> Box<dyn Prepared> {
         match self {
             Workload::Linear(m) | Workload::Mlp(m) => {
-                Box::new(m.prepare(ctx, batch, precision, seed))
+                Box::new(m.prepare(ctx, batch, precision, seed, checks))
             }
-            Workload::Transformer(t) => Box::new(t.prepare(ctx, batch, precision, seed)),
+            Workload::Transformer(t) => Box::new(t.prepare(ctx, batch, precision, seed, checks)),
         }
     }
 }
@@ -161,6 +222,8 @@ pub trait Prepared: Send {
     /// (whole samples in the storage format), for ops that serve requests:
     /// the slot's own reference no longer holds after this.
     fn write_input(&mut self, queue: &wgpu::Queue, slot: usize, rows: &[u8]);
+    /// The kernel variants an op runs, with the shapes they were chosen for.
+    fn kernels(&self) -> Vec<String>;
 }
 
 /// Uniform random values in `[-scale, scale)`, reproducible from `seed`.
@@ -168,40 +231,6 @@ pub fn random_values(len: usize, scale: f32, seed: u64) -> Vec<f32> {
     use rand::{Rng, SeedableRng};
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     (0..len).map(|_| rng.random_range(-scale..scale)).collect()
-}
-
-/// The scalar type the kernels store values in (they accumulate in f32).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    #[default]
-    F32,
-    /// Needs the adapter's `SHADER_F16`; points are `unsupported` without it.
-    F16,
-}
-
-impl Precision {
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::F16 => "f16",
-        }
-    }
-
-    pub fn bytes(self) -> usize {
-        match self {
-            Precision::F32 => 4,
-            Precision::F16 => 2,
-        }
-    }
-
-    /// Largest relative error (‖got − want‖ / ‖want‖) an op may have.
-    pub fn tolerance(self) -> f64 {
-        match self {
-            Precision::F32 => 1e-4,
-            Precision::F16 => 1e-2,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -233,8 +262,21 @@ mod tests {
             "256 does not split into 3 heads"
         );
         assert!(
-            Workload::new(WorkloadKind::Transformer, Some(&[256, 4, 500, 2048])).is_err(),
-            "seq too long"
+            Workload::new(WorkloadKind::Transformer, Some(&[768, 12, 512, 3072])).is_ok(),
+            "BERT-class sequences run"
         );
+        assert!(
+            Workload::new(WorkloadKind::Transformer, Some(&[1024, 1, 64, 64])).is_err(),
+            "a head of 1024 is past the kernel's registers"
+        );
+    }
+
+    #[test]
+    fn footprints_count_in_u64() {
+        let w = Workload::new(WorkloadKind::Linear, Some(&[100_000, 100_000])).unwrap();
+        let f = w.footprint(1, Precision::F32);
+        assert_eq!(f.largest_elements, 10_000_000_000);
+        assert_eq!(f.largest_buffer, 40_000_000_000);
+        assert_eq!(w.flops(2), 2.0 * 2.0 * 1e10, "a multiply-add counts two");
     }
 }

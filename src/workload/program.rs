@@ -7,9 +7,11 @@ use std::collections::HashMap;
 
 use wgpu::util::DeviceExt;
 
-use super::{Precision, Prepared, SLOTS, random_values};
+use super::kernels::{Checks, Kernel};
+use super::matmul::{Caps, Plan, WeightLayout, choose};
+use super::{Prepared, SLOTS, random_values};
 use crate::gpu::GpuContext;
-use crate::shaders::Kernel;
+use crate::schema::Precision;
 
 /// `data` in the storage format of `precision`.
 pub fn encode_values(data: &[f32], precision: Precision) -> Vec<u8> {
@@ -59,6 +61,16 @@ pub fn random(len: usize, scale: f32, seed: u64, precision: Precision) -> Vec<f3
     quantize(random_values(len, scale, seed), precision)
 }
 
+/// A linear layer on the device: its kernel and its weights, in the
+/// layout that kernel reads, shared by every slot's dispatch.
+pub struct Linear {
+    pub plan: Plan,
+    pub w: wgpu::Buffer,
+    pub bias: wgpu::Buffer,
+    /// `(m, k, n)`: rows, in features, out features.
+    pub shape: (u32, u32, u32),
+}
+
 /// One kernel launch with its bindings.
 pub struct Dispatch {
     pipeline: wgpu::ComputePipeline,
@@ -68,12 +80,25 @@ pub struct Dispatch {
     workgroups: (u32, u32, u32),
 }
 
+impl Dispatch {
+    /// Records the launch into `pass`.
+    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &self.bind_group, &[]);
+        pass.dispatch_workgroups(self.workgroups.0, self.workgroups.1, self.workgroups.2);
+    }
+}
+
 /// Creates buffers and dispatches for one prepared workload, with
-/// pipelines built once per kernel.
+/// pipelines built once per kernel variant, and notes which variants ran.
 pub struct Builder<'a> {
     ctx: &'a GpuContext,
     pub precision: Precision,
+    pub caps: Caps,
+    pub checks: Checks,
     pipelines: HashMap<Kernel, wgpu::ComputePipeline>,
+    /// The variants chosen, once each: `matmul 32×256→768: tile …`.
+    pub kernels: Vec<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -81,7 +106,16 @@ impl<'a> Builder<'a> {
         Self {
             ctx,
             precision,
+            caps: Caps::of(ctx),
+            checks: Checks::On,
             pipelines: HashMap::new(),
+            kernels: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, what: String) {
+        if !self.kernels.contains(&what) {
+            self.kernels.push(what);
         }
     }
 
@@ -91,7 +125,7 @@ impl<'a> Builder<'a> {
             .device
             .create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
-                contents: &encode_values(data, self.precision),
+                contents: &input_bytes(data, self.precision),
                 usage: wgpu::BufferUsages::STORAGE,
             })
     }
@@ -112,7 +146,7 @@ impl<'a> Builder<'a> {
     pub fn scratch(&self, label: &str, len: usize) -> wgpu::Buffer {
         self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
-            size: (len * self.precision.bytes()).next_multiple_of(4).max(4) as u64,
+            size: (len * self.precision.bytes()).next_multiple_of(16).max(16) as u64,
             usage: wgpu::BufferUsages::STORAGE
                 | wgpu::BufferUsages::COPY_SRC
                 | wgpu::BufferUsages::COPY_DST,
@@ -138,11 +172,11 @@ impl<'a> Builder<'a> {
         buffers: &[&wgpu::Buffer],
         workgroups: (u32, u32, u32),
     ) -> Dispatch {
-        let (device, precision) = (&self.ctx.device, self.precision);
+        let (device, precision, checks) = (&self.ctx.device, self.precision, self.checks);
         let pipeline = self
             .pipelines
             .entry(kernel)
-            .or_insert_with(|| kernel.pipeline(device, precision))
+            .or_insert_with(|| kernel.pipeline(device, precision, checks))
             .clone();
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
@@ -168,29 +202,184 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// `y = act(x · w + bias)` for `m` rows of `k` → `n`.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one argument per binding and dimension of the kernel"
-    )]
+    /// A linear layer `k → n` for `m` rows: the kernel the rule in
+    /// [`super::matmul`] picks for the shape, and `w` (`[k][n]`) and
+    /// `bias` uploaded once, in the layout that kernel reads.
+    pub fn linear(
+        &mut self,
+        label: &str,
+        w: &[f32],
+        bias: &[f32],
+        (m, k, n): (u32, u32, u32),
+    ) -> Linear {
+        let plan = choose(&self.caps, self.precision, (m, k, n));
+        self.linear_with(label, plan, w, bias, (m, k, n))
+    }
+
+    /// [`Self::linear`] with a given kernel and grid (tests and `curves
+    /// peak` run every variant).
+    pub fn linear_with(
+        &mut self,
+        label: &str,
+        plan: Plan,
+        w: &[f32],
+        bias: &[f32],
+        (m, k, n): (u32, u32, u32),
+    ) -> Linear {
+        let w = match plan.kernel.weight_layout() {
+            WeightLayout::InMajor => self.upload(&format!("{label}.weight_t"), w),
+            WeightLayout::OutMajor => {
+                let (k, n) = (k as usize, n as usize);
+                let mut t = vec![0f32; k * n];
+                for (i, row) in w.chunks_exact(n).enumerate() {
+                    for (j, &v) in row.iter().enumerate() {
+                        t[j * k + i] = v;
+                    }
+                }
+                self.upload(&format!("{label}.weight"), &t)
+            }
+        };
+        Linear {
+            plan,
+            w,
+            bias: self.upload(&format!("{label}.bias"), bias),
+            shape: (m, k, n),
+        }
+    }
+
+    /// `y = act(x · w + bias)` of `layer` from `x` into `y`.
     pub fn matmul(
         &mut self,
         label: &str,
+        layer: &Linear,
         x: &wgpu::Buffer,
-        w: &wgpu::Buffer,
-        bias: &wgpu::Buffer,
         y: &wgpu::Buffer,
-        (m, k, n): (u32, u32, u32),
         relu: bool,
     ) -> Dispatch {
+        let (m, k, n) = layer.shape;
+        self.note(format!(
+            "matmul {m}×{k}→{n}: {}",
+            layer.plan.kernel.describe()
+        ));
         let params = self.uniform(&format!("{label}.params"), &[m, k, n, u32::from(relu)]);
         self.dispatch(
-            Kernel::Matmul,
+            layer.plan.kernel,
             label,
-            &[&params, x, w, bias, y],
-            (n.div_ceil(16), m.div_ceil(16), 1),
+            &[&params, x, &layer.w, &layer.bias, y],
+            layer.plan.grid,
         )
     }
+
+    /// Multi-head self-attention over `batch` sequences of `seq` tokens,
+    /// reading `qkv` (`[rows][3·heads·head_dim]`) into `out`.
+    pub fn attention(
+        &mut self,
+        label: &str,
+        qkv: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        (batch, seq, heads, head_dim): (u32, u32, u32, u32),
+    ) -> Dispatch {
+        let kernel = attention_kernel(&self.caps, seq, head_dim);
+        let Kernel::Attention { queries, .. } = kernel else {
+            unreachable!("attention_kernel gives an attention kernel")
+        };
+        self.note(kernel.describe());
+        let params = self.uniform(&format!("{label}.params"), &[batch, seq, heads, head_dim]);
+        let items = batch * heads * seq.div_ceil(queries);
+        self.dispatch(kernel, label, &[&params, qkv, out], grid(items))
+    }
+
+    /// `y = LayerNorm(a + b) · gamma + beta` over `rows` rows of `dim`.
+    pub fn layer_norm(
+        &mut self,
+        label: &str,
+        (a, b, gamma, beta, y): (
+            &wgpu::Buffer,
+            &wgpu::Buffer,
+            &wgpu::Buffer,
+            &wgpu::Buffer,
+            &wgpu::Buffer,
+        ),
+        rows: u32,
+        dim: u32,
+        eps: f32,
+    ) -> Dispatch {
+        let kernel = Kernel::LayerNorm {
+            subgroup: self.caps.subgroups.is_some(),
+        };
+        self.note(kernel.describe());
+        let params = self.uniform(&format!("{label}.params"), &[rows, dim, eps.to_bits(), 0]);
+        self.dispatch(kernel, label, &[&params, a, b, gamma, beta, y], grid(rows))
+    }
+}
+
+/// The attention variant for `seq` and `head_dim`: 64 queries per
+/// workgroup (32 for short sequences), and as many keys per tile (at most
+/// 32, a power of two) as fit workgroup memory twice (keys and values).
+pub fn attention_kernel(caps: &Caps, seq: u32, head_dim: u32) -> Kernel {
+    let per_key = 2 * head_dim.max(1) * 4;
+    let mut keys = 32;
+    while keys > 1 && keys * per_key > caps.workgroup_bytes {
+        keys /= 2;
+    }
+    Kernel::Attention {
+        head_dim,
+        keys,
+        queries: if seq > 32 { 64 } else { 32 },
+        vec4: head_dim.is_multiple_of(4),
+    }
+}
+
+/// One workgroup per item: x up to the 65535 a dimension allows, the rest in y.
+pub fn grid(items: u32) -> (u32, u32, u32) {
+    const MAX: u32 = 65535;
+    (items.clamp(1, MAX), items.div_ceil(MAX).max(1), 1)
+}
+
+/// Runs `y = act(x · w + bias)` once with `plan` (or the rule's choice
+/// when `None`) and reads y back: for the kernel tests and `curves peak`'s
+/// correctness checks, never for measurement.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the product's operands, shape and options"
+)]
+pub fn matmul_once(
+    ctx: &GpuContext,
+    plan: Option<Plan>,
+    precision: Precision,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    (m, k, n): (u32, u32, u32),
+    relu: bool,
+) -> Result<Vec<f32>, crate::gpu::GpuError> {
+    let mut b = Builder::new(ctx, precision);
+    let plan = plan.unwrap_or_else(|| choose(&b.caps, precision, (m, k, n)));
+    let layer = b.linear_with("matmul_once", plan, w, bias, (m, k, n));
+    let xb = b.upload("x", x);
+    let y = b.scratch("y", (m * n) as usize);
+    let d = b.matmul("matmul_once", &layer, &xb, &y, relu);
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        d.record(&mut pass);
+    }
+    let readback = crate::gpu::readback::Readback::new(&ctx.device, "y.staging", y.size());
+    readback.record_copy(&mut encoder, &y);
+    let submission = ctx.queue.submit([encoder.finish()]);
+    let mut bytes = vec![0u8; y.size() as usize];
+    readback.read_into(
+        &ctx.device,
+        submission,
+        &mut bytes,
+        std::time::Duration::from_secs(120),
+    )?;
+    if let Some(e) = ctx.take_error() {
+        return Err(e);
+    }
+    let mut values = decode_values(&bytes, precision);
+    values.truncate((m * n) as usize);
+    Ok(values)
 }
 
 /// Per-sample input for the pool from which every slot's batch is drawn.
@@ -245,6 +434,30 @@ impl SamplePool {
     }
 }
 
+/// `f` of every item, in order, spread over the machine's cores: the CPU
+/// references of a large workload take seconds each, and `prepare` is
+/// never timed but should not take minutes.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores <= 1 || items.len() <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a reference thread panicked"))
+            .collect()
+    })
+}
+
 /// A sample's CPU reference output, from the workload's own weights.
 pub type Reference = Box<dyn Fn(&[f32]) -> Vec<f32> + Send + Sync>;
 
@@ -261,6 +474,8 @@ pub struct Program {
     pub device: wgpu::Device,
     /// Without the pool: each slot's latest freshly allocated output.
     pub fresh: Option<std::sync::Mutex<Vec<wgpu::Buffer>>>,
+    /// The kernel variants the program runs, as [`Builder::kernels`] noted them.
+    pub kernels: Vec<String>,
 }
 
 pub struct ProgramSlot {
@@ -289,9 +504,7 @@ impl Prepared for Program {
                 timestamp_writes: timestamps,
             });
             for d in &this.dispatches {
-                pass.set_pipeline(&d.pipeline);
-                pass.set_bind_group(0, &d.bind_group, &[]);
-                pass.dispatch_workgroups(d.workgroups.0, d.workgroups.1, d.workgroups.2);
+                d.record(&mut pass);
             }
             return this.output.clone();
         };
@@ -367,6 +580,10 @@ impl Prepared for Program {
 
     fn output_len(&self) -> usize {
         self.out_len
+    }
+
+    fn kernels(&self) -> Vec<String> {
+        self.kernels.clone()
     }
 
     fn precision(&self) -> Precision {

@@ -8,17 +8,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Precision;
-use super::program::{Builder, Program, ProgramSlot, SamplePool, input_bytes, random};
+use super::Footprint;
+use super::kernels::Checks;
+use super::program::{Builder, Program, ProgramSlot, SamplePool, input_bytes, par_map, random};
 use super::reference::{self, narrow, widen};
 use crate::gpu::GpuContext;
-use crate::shaders::Kernel;
+use crate::schema::Precision;
 
 const EPS: f32 = 1e-5;
-/// The attention kernel gives one invocation to each key and to each output
-/// element of a query row, in a 128-wide workgroup.
-const MAX_SEQ: u32 = 128;
-const MAX_HEAD_DIM: u32 = 128;
+/// The attention kernel keeps a query and its output in registers, one
+/// value per element of a head: past this, they would spill.
+const MAX_HEAD_DIM: u32 = 256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transformer {
@@ -54,12 +54,6 @@ struct Weights {
     ln2_b: Vec<f32>,
 }
 
-/// One workgroup per item: x up to the 65535 a dimension allows, the rest in y.
-fn grid(items: u32) -> (u32, u32, u32) {
-    const MAX: u32 = 65535;
-    (items.min(MAX), items.div_ceil(MAX), 1)
-}
-
 impl Transformer {
     pub fn from_dims(dims: Option<&[u32]>) -> Result<Self, String> {
         let t = match dims {
@@ -80,15 +74,48 @@ impl Transformer {
             && t.d_model > 0
             && t.d_model % t.heads == 0
             && t.d_model / t.heads <= MAX_HEAD_DIM
-            && (1..=MAX_SEQ).contains(&t.seq)
+            && t.seq > 0
             && t.ff > 0;
         if !ok {
             return Err(format!(
-                "transformer dims {:?}: d_model must split evenly into heads of at most {MAX_HEAD_DIM}, seq must be 1..={MAX_SEQ}, ff at least 1",
+                "transformer dims {:?}: d_model must split evenly into heads of at most {MAX_HEAD_DIM}, seq and ff at least 1",
                 [t.d_model, t.heads, t.seq, t.ff]
             ));
         }
         Ok(t)
+    }
+
+    /// Multiply-adds of the four projections and of attention (q·k and
+    /// p·v), two flops each; the norms and softmax are left out.
+    pub fn flops(&self, batch: u32) -> f64 {
+        let (d, ff, seq) = (
+            f64::from(self.d_model),
+            f64::from(self.ff),
+            f64::from(self.seq),
+        );
+        let rows = f64::from(batch) * seq;
+        2.0 * rows * (d * 3.0 * d + d * d + 2.0 * d * ff)
+            + 2.0 * 2.0 * f64::from(batch) * seq * seq * d
+    }
+
+    pub fn footprint(&self, batch: u32, precision: Precision) -> Footprint {
+        let bytes = precision.bytes() as u64;
+        let (d, ff) = (u64::from(self.d_model), u64::from(self.ff));
+        let rows = u64::from(batch) * u64::from(self.seq);
+        let largest_elements = [rows * 3 * d, rows * ff, d * ff, 3 * d * d]
+            .into_iter()
+            .max()
+            .expect("four sizes");
+        let weights = 3 * d * d + 3 * d + d * d + d + 2 * d * ff + ff + d + 4 * d;
+        let activations = rows * (3 * d + d + d + d + ff + d) + super::SLOTS as u64 * rows * 2 * d;
+        Footprint {
+            largest_buffer: largest_elements * bytes,
+            largest_elements,
+            total_bytes: (weights + activations) * bytes,
+            largest_grid: (u64::from(batch) * u64::from(self.heads) * u64::from(self.seq))
+                .max(rows.div_ceil(32))
+                .max(ff.div_ceil(32)),
+        }
     }
 
     pub fn dims(&self) -> Vec<u32> {
@@ -149,30 +176,20 @@ impl Transformer {
         batch: u32,
         precision: Precision,
         seed: u64,
+        checks: Checks,
     ) -> Program {
         let mut b = Builder::new(ctx, precision);
+        b.checks = checks;
         let (d, ff, seq, heads) = (self.d_model, self.ff, self.seq, self.heads);
         let rows = batch * seq;
         let w = self.weights(seed, precision);
         let up =
             |b: &Builder, name: &str, data: &[f32]| b.upload(&format!("transformer.{name}"), data);
-        let (qkv_w, qkv_b) = (
-            up(&b, "qkv.weight_t", &w.qkv_w),
-            up(&b, "qkv.bias", &w.qkv_b),
-        );
-        let (out_w, out_b) = (
-            up(&b, "out.weight_t", &w.out_w),
-            up(&b, "out.bias", &w.out_b),
-        );
+        let qkv_l = b.linear("transformer.qkv", &w.qkv_w, &w.qkv_b, (rows, d, 3 * d));
+        let out_l = b.linear("transformer.out", &w.out_w, &w.out_b, (rows, d, d));
         let (ln1_g, ln1_b) = (up(&b, "ln1.gamma", &w.ln1_g), up(&b, "ln1.beta", &w.ln1_b));
-        let (ff1_w, ff1_b) = (
-            up(&b, "ff1.weight_t", &w.ff1_w),
-            up(&b, "ff1.bias", &w.ff1_b),
-        );
-        let (ff2_w, ff2_b) = (
-            up(&b, "ff2.weight_t", &w.ff2_w),
-            up(&b, "ff2.bias", &w.ff2_b),
-        );
+        let ff1_l = b.linear("transformer.ff1", &w.ff1_w, &w.ff1_b, (rows, d, ff));
+        let ff2_l = b.linear("transformer.ff2", &w.ff2_w, &w.ff2_b, (rows, ff, d));
         let (ln2_g, ln2_b) = (up(&b, "ln2.gamma", &w.ln2_g), up(&b, "ln2.beta", &w.ln2_b));
         // Intermediates, shared by the slots (one op at a time per worker).
         let scratch = |b: &Builder, name: &str, width: u32| {
@@ -184,15 +201,9 @@ impl Transformer {
         let h = scratch(&b, "norm1", d);
         let f1 = scratch(&b, "ff1", ff);
         let f2 = scratch(&b, "ff2", d);
-        let attention_params = b.uniform(
-            "transformer.attention.params",
-            &[batch, seq, heads, d / heads],
-        );
-        let norm_params = b.uniform("transformer.norm.params", &[rows, d, EPS.to_bits(), 0]);
 
         let pool = SamplePool::new(batch, (seq * d) as usize, precision, seed);
-        let references: Vec<Vec<f32>> =
-            pool.samples.iter().map(|s| self.reference(&w, s)).collect();
+        let references = par_map(&pool.samples, |s| self.reference(&w, s));
         let slots = (0..super::SLOTS)
             .map(|slot| {
                 let x_data = pool.slot_input(slot);
@@ -200,28 +211,13 @@ impl Transformer {
                 let y = b.scratch(&format!("transformer.y[{slot}]"), (rows * d) as usize);
                 let l = |name: &str| format!("transformer.{name}[{slot}]");
                 let dispatches = vec![
-                    b.matmul(&l("qkv"), &x, &qkv_w, &qkv_b, &qkv, (rows, d, 3 * d), false),
-                    b.dispatch(
-                        Kernel::Attention,
-                        &l("attention"),
-                        &[&attention_params, &qkv, &attn],
-                        grid(batch * heads * seq),
-                    ),
-                    b.matmul(&l("out"), &attn, &out_w, &out_b, &proj, (rows, d, d), false),
-                    b.dispatch(
-                        Kernel::LayerNorm,
-                        &l("norm1"),
-                        &[&norm_params, &x, &proj, &ln1_g, &ln1_b, &h],
-                        grid(rows),
-                    ),
-                    b.matmul(&l("ff1"), &h, &ff1_w, &ff1_b, &f1, (rows, d, ff), true),
-                    b.matmul(&l("ff2"), &f1, &ff2_w, &ff2_b, &f2, (rows, ff, d), false),
-                    b.dispatch(
-                        Kernel::LayerNorm,
-                        &l("norm2"),
-                        &[&norm_params, &h, &f2, &ln2_g, &ln2_b, &y],
-                        grid(rows),
-                    ),
+                    b.matmul(&l("qkv"), &qkv_l, &x, &qkv, false),
+                    b.attention(&l("attention"), &qkv, &attn, (batch, seq, heads, d / heads)),
+                    b.matmul(&l("out"), &out_l, &attn, &proj, false),
+                    b.layer_norm(&l("norm1"), (&x, &proj, &ln1_g, &ln1_b, &h), rows, d, EPS),
+                    b.matmul(&l("ff1"), &ff1_l, &h, &f1, true),
+                    b.matmul(&l("ff2"), &ff2_l, &f1, &f2, false),
+                    b.layer_norm(&l("norm2"), (&h, &f2, &ln2_g, &ln2_b, &y), rows, d, EPS),
                 ];
                 ProgramSlot {
                     dispatches,
@@ -233,7 +229,9 @@ impl Transformer {
             })
             .collect();
         let this = *self;
+        let kernels = std::mem::take(&mut b.kernels);
         Program {
+            kernels,
             precision,
             slots,
             out_len: (rows * d) as usize,

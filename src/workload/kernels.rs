@@ -1,0 +1,758 @@
+//! Every WGSL source, embedded once, and the enum that names each kernel
+//! variant. A variant's source is its files joined after a header that
+//! declares the storage type (`alias scalar = f16;` after `enable f16;`,
+//! or `f32`) and the variant's constants (tile sizes, head size), so one
+//! set of files serves every precision and shape. Blocks between
+//! `//#for NAME in 0..BOUND` and `//#end` are then unrolled ([`unroll`]):
+//! registers become named variables instead of arrays indexed in loops,
+//! which naga's runtime checks would clamp and a driver would then keep
+//! in local memory. [`translate`] parses
+//! and validates each variant with naga and translates it to every
+//! backend's language, so a shader that Metal, DX12 or GL would reject
+//! fails here, on a machine that has none of them.
+//!
+//! Runtime checks: naga clamps every dynamic index into an array and
+//! bounds every loop unless a module is built with
+//! `create_shader_module_trusted`. Modules here are built checked, because
+//! no host proof covers every index (the attention and layer-norm loops
+//! read rows whose bounds come from uniforms); `curves peak` measures each
+//! workload with and without the checks (see [`Checks`]), and the kernels
+//! are written so that the checks fall on no register.
+
+use crate::schema::Precision;
+
+/// A register-blocked matmul configuration: a workgroup of `wg_x × wg_y`
+/// invocations, each computing `micro × micro` outputs, stepping `bk`
+/// along k; `vec4` when k and n are multiples of 4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tile {
+    pub micro: u32,
+    pub wg_x: u32,
+    pub wg_y: u32,
+    pub bk: u32,
+    pub vec4: bool,
+}
+
+impl Tile {
+    pub fn bm(self) -> u32 {
+        self.wg_y * self.micro
+    }
+
+    pub fn bn(self) -> u32 {
+        self.wg_x * self.micro
+    }
+
+    pub fn threads(self) -> u32 {
+        self.wg_x * self.wg_y
+    }
+
+    /// vec4 rows (and columns) of an invocation's micro-tile.
+    fn tm4(self) -> u32 {
+        self.micro / 4
+    }
+
+    /// vec4s of the x and w tiles that each invocation fetches per step.
+    fn loads(self) -> (u32, u32) {
+        (
+            self.bm() * self.bk / 4 / self.threads(),
+            self.bk * self.bn() / 4 / self.threads(),
+        )
+    }
+
+    /// Workgroup memory: two k-steps of the x and w tiles, f32.
+    pub fn workgroup_bytes(self) -> u32 {
+        2 * self.bk * (self.bm() + self.bn()) * 4
+    }
+
+    /// Whether every invocation fetches a whole number of vec4s per step.
+    pub fn is_valid(self) -> bool {
+        let (a, b) = (self.bm() * self.bk / 4, self.bk * self.bn() / 4);
+        matches!(self.micro, 4 | 8)
+            && self.bk.is_multiple_of(4)
+            && a % self.threads() == 0
+            && b % self.threads() == 0
+            && a >= self.threads()
+            && b >= self.threads()
+    }
+}
+
+/// The compute kernels the workloads are built from, and the two
+/// `curves peak` measures the device with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// Register-blocked matrix product with fused bias and optional ReLU.
+    Matmul(Tile),
+    /// f16 matrix product on cooperative matrices (tensor cores).
+    MatmulCoop,
+    /// Matrix-vector product for batches of at most `rows`, weights stored
+    /// `[n][k]`; `vec4` loads when k is a multiple of 4.
+    Gemv {
+        subgroup: bool,
+        rows: u32,
+        vec4: bool,
+    },
+    /// Flash-style attention over any sequence length; `vec4` registers
+    /// when the head size is a multiple of 4.
+    Attention {
+        head_dim: u32,
+        keys: u32,
+        queries: u32,
+        vec4: bool,
+    },
+    /// Residual add and layer normalisation.
+    LayerNorm { subgroup: bool },
+    /// Buffer copy (memory bandwidth).
+    Copy,
+    /// One-invocation increment (dispatch and round-trip floors).
+    Tick,
+}
+
+/// Which runtime checks a pipeline's module keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Checks {
+    /// naga's bounds checks and loop bounding (`create_shader_module`).
+    #[default]
+    On,
+    /// None (`create_shader_module_trusted`, `ShaderRuntimeChecks::unchecked`).
+    Off,
+}
+
+fn file(name: &str) -> &'static str {
+    match name {
+        "matmul.wgsl" => include_str!("../../shaders/matmul.wgsl"),
+        "matmul_io_vec4.wgsl" => include_str!("../../shaders/matmul_io_vec4.wgsl"),
+        "matmul_io_scalar.wgsl" => include_str!("../../shaders/matmul_io_scalar.wgsl"),
+        "matmul_coop.wgsl" => include_str!("../../shaders/matmul_coop.wgsl"),
+        "gemv_subgroup.wgsl" => include_str!("../../shaders/gemv_subgroup.wgsl"),
+        "gemv_workgroup.wgsl" => include_str!("../../shaders/gemv_workgroup.wgsl"),
+        "gemv_io_vec4.wgsl" => include_str!("../../shaders/gemv_io_vec4.wgsl"),
+        "gemv_io_scalar.wgsl" => include_str!("../../shaders/gemv_io_scalar.wgsl"),
+        "attention.wgsl" => include_str!("../../shaders/attention.wgsl"),
+        "attention_vec4.wgsl" => include_str!("../../shaders/attention_vec4.wgsl"),
+        "layer_norm.wgsl" => include_str!("../../shaders/layer_norm.wgsl"),
+        "layer_norm_subgroup.wgsl" => include_str!("../../shaders/layer_norm_subgroup.wgsl"),
+        "layer_norm_workgroup.wgsl" => include_str!("../../shaders/layer_norm_workgroup.wgsl"),
+        "copy.wgsl" => include_str!("../../shaders/copy.wgsl"),
+        "tick.wgsl" => include_str!("../../shaders/tick.wgsl"),
+        other => unreachable!("no shader file {other}"),
+    }
+}
+
+impl Kernel {
+    /// One of each kind, at the settings the workloads use most: what
+    /// `curves shaders` and the translation test check.
+    pub fn representatives() -> Vec<Kernel> {
+        let tile = |micro, wg, vec4| Tile {
+            micro,
+            wg_x: wg,
+            wg_y: wg,
+            bk: 16,
+            vec4,
+        };
+        vec![
+            Kernel::Matmul(tile(8, 16, true)),
+            Kernel::Matmul(tile(4, 16, false)),
+            Kernel::MatmulCoop,
+            Kernel::Gemv {
+                subgroup: true,
+                rows: 4,
+                vec4: true,
+            },
+            Kernel::Gemv {
+                subgroup: false,
+                rows: 4,
+                vec4: false,
+            },
+            Kernel::Attention {
+                head_dim: 64,
+                keys: 32,
+                queries: 64,
+                vec4: true,
+            },
+            Kernel::Attention {
+                head_dim: 10,
+                keys: 32,
+                queries: 32,
+                vec4: false,
+            },
+            Kernel::LayerNorm { subgroup: true },
+            Kernel::LayerNorm { subgroup: false },
+            Kernel::Copy,
+            Kernel::Tick,
+        ]
+    }
+
+    /// The files the variant is built from, main body first.
+    pub fn files(self) -> Vec<&'static str> {
+        match self {
+            Kernel::Matmul(t) => vec![
+                "matmul.wgsl",
+                if t.vec4 {
+                    "matmul_io_vec4.wgsl"
+                } else {
+                    "matmul_io_scalar.wgsl"
+                },
+            ],
+            Kernel::MatmulCoop => vec!["matmul_coop.wgsl"],
+            Kernel::Gemv { subgroup, vec4, .. } => vec![
+                if subgroup {
+                    "gemv_subgroup.wgsl"
+                } else {
+                    "gemv_workgroup.wgsl"
+                },
+                if vec4 {
+                    "gemv_io_vec4.wgsl"
+                } else {
+                    "gemv_io_scalar.wgsl"
+                },
+            ],
+            Kernel::Attention { vec4: true, .. } => vec!["attention_vec4.wgsl"],
+            Kernel::Attention { .. } => vec!["attention.wgsl"],
+            Kernel::LayerNorm { subgroup } => vec![
+                "layer_norm.wgsl",
+                if subgroup {
+                    "layer_norm_subgroup.wgsl"
+                } else {
+                    "layer_norm_workgroup.wgsl"
+                },
+            ],
+            Kernel::Copy => vec!["copy.wgsl"],
+            Kernel::Tick => vec!["tick.wgsl"],
+        }
+    }
+
+    /// Whether the variant needs the adapter's subgroups.
+    pub fn needs_subgroups(self) -> bool {
+        matches!(
+            self,
+            Kernel::Gemv { subgroup: true, .. } | Kernel::LayerNorm { subgroup: true }
+        )
+    }
+
+    /// Whether the variant stores values in the point's precision (the
+    /// peak kernels use f32 and u32 only; the cooperative one f16 only).
+    pub fn has_precision(self) -> bool {
+        !matches!(self, Kernel::Copy | Kernel::Tick)
+    }
+
+    /// The variant's constants, declared in its header.
+    fn constants(self) -> Vec<(&'static str, u32)> {
+        match self {
+            Kernel::Matmul(t) => vec![
+                ("WG_X", t.wg_x),
+                ("WG_Y", t.wg_y),
+                ("BK", t.bk),
+                ("TM4", t.tm4()),
+                ("TN4", t.tm4()),
+                ("A_LOADS", t.loads().0),
+                ("B_LOADS", t.loads().1),
+            ],
+            Kernel::Gemv { rows, .. } => vec![("ROWS", rows)],
+            Kernel::Attention {
+                head_dim,
+                keys,
+                queries,
+                ..
+            } => vec![
+                ("HD", head_dim),
+                ("HD4", head_dim / 4),
+                ("KT", keys),
+                ("QB", queries),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Human-readable, for points and reports: what ran and why it differs.
+    pub fn describe(self) -> String {
+        match self {
+            Kernel::Matmul(t) => format!(
+                "tile {}×{}×{}, {}×{} per invocation{}",
+                t.bm(),
+                t.bn(),
+                t.bk,
+                t.micro,
+                t.micro,
+                if t.vec4 { ", vec4" } else { "" }
+            ),
+            Kernel::MatmulCoop => "f16 cooperative matrices, 64×64 per subgroup".into(),
+            Kernel::Gemv {
+                subgroup,
+                rows,
+                vec4,
+            } => format!(
+                "gemv ≤{rows} rows, {} reduction{}",
+                if subgroup { "subgroup" } else { "workgroup" },
+                if vec4 { ", vec4" } else { "" }
+            ),
+            Kernel::Attention {
+                head_dim,
+                keys,
+                queries,
+                vec4,
+            } => format!(
+                "flash attention, head {head_dim}, {keys} keys per tile, {queries} queries per workgroup{}",
+                if vec4 { ", vec4" } else { "" }
+            ),
+            Kernel::LayerNorm { subgroup } => format!(
+                "layer norm, {} reduction",
+                if subgroup { "subgroup" } else { "workgroup" }
+            ),
+            Kernel::Copy => "vec4 copy".into(),
+            Kernel::Tick => "one-invocation tick".into(),
+        }
+    }
+
+    /// A file-name stem naming the variant: `matmul-128x128x16-8x8-vec4`.
+    pub fn stem(self) -> String {
+        match self {
+            Kernel::Matmul(t) => format!(
+                "matmul-{}x{}x{}-{}x{}{}",
+                t.bm(),
+                t.bn(),
+                t.bk,
+                t.micro,
+                t.micro,
+                if t.vec4 { "-vec4" } else { "" }
+            ),
+            Kernel::MatmulCoop => "matmul-coop".into(),
+            Kernel::Gemv {
+                subgroup,
+                rows,
+                vec4,
+            } => format!(
+                "gemv-{}-r{rows}{}",
+                if subgroup { "subgroup" } else { "workgroup" },
+                if vec4 { "-vec4" } else { "" }
+            ),
+            Kernel::Attention { head_dim, vec4, .. } => {
+                format!("attention-hd{head_dim}{}", if vec4 { "-vec4" } else { "" })
+            }
+            Kernel::LayerNorm { subgroup } => {
+                format!(
+                    "layer-norm-{}",
+                    if subgroup { "subgroup" } else { "workgroup" }
+                )
+            }
+            Kernel::Copy => "copy".into(),
+            Kernel::Tick => "tick".into(),
+        }
+    }
+
+    /// The name of the variant's source for error messages: its files.
+    pub fn name(self) -> String {
+        self.files().join(" + ")
+    }
+
+    /// The variant's full source for `precision`.
+    pub fn source(self, precision: Precision) -> String {
+        let mut header = String::new();
+        if self == Kernel::MatmulCoop {
+            header.push_str("enable f16; enable wgpu_cooperative_matrix; alias scalar = f16;");
+        } else if self.has_precision() {
+            header.push_str(match precision {
+                Precision::F32 => "alias scalar = f32;",
+                Precision::F16 => "enable f16; alias scalar = f16;",
+            });
+        }
+        for (name, value) in self.constants() {
+            header.push_str(&format!(" const {name}: u32 = {value}u;"));
+        }
+        let mut source = header;
+        for f in self.files() {
+            source.push_str(&format!("\n// ---- {f}\n"));
+            source.push_str(file(f));
+        }
+        unroll(&source, &self.constants())
+            .unwrap_or_else(|e| panic!("shaders/{}: {e}", self.name()))
+    }
+
+    /// Builds the variant's pipeline on `device`; pipelines are built while
+    /// preparing a point, never inside a timed region.
+    pub fn pipeline(
+        self,
+        device: &wgpu::Device,
+        precision: Precision,
+        checks: Checks,
+    ) -> wgpu::ComputePipeline {
+        let label = format!("{} ({precision})", self.name());
+        let desc = wgpu::ShaderModuleDescriptor {
+            label: Some(&label),
+            source: wgpu::ShaderSource::Wgsl(self.source(precision).into()),
+        };
+        let module = match checks {
+            Checks::On => device.create_shader_module(desc),
+            Checks::Off => unchecked_module(device, desc),
+        };
+        device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(&label),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                // Every kernel writes its workgroup memory before reading it.
+                zero_initialize_workgroup_memory: false,
+                ..Default::default()
+            },
+            cache: None,
+        })
+    }
+}
+
+/// Expands every `//#for NAME in 0..BOUND` … `//#end` block of `source`:
+/// the body once per value of NAME from 0 below BOUND (a literal or one
+/// of `constants`), with `{NAME}` replaced by the value. Blocks nest; an
+/// inner bound may name a constant. The error names the line.
+pub fn unroll(source: &str, constants: &[(&str, u32)]) -> Result<String, String> {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut out = String::with_capacity(source.len() * 2);
+    expand(&lines, 0, &mut Vec::new(), constants, &mut out)?;
+    Ok(out)
+}
+
+/// Expands `lines` (starting at source line `first`, 0-based) with the
+/// loop variables `bound` so far.
+fn expand(
+    lines: &[&str],
+    first: usize,
+    bound: &mut Vec<(String, u32)>,
+    constants: &[(&str, u32)],
+    out: &mut String,
+) -> Result<(), String> {
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let trimmed = line.trim_start();
+        if let Some(head) = trimmed.strip_prefix("//#for ") {
+            let at = first + i + 1;
+            let (name, range) = head
+                .split_once(" in 0..")
+                .ok_or_else(|| format!("line {at}: expected `//#for NAME in 0..BOUND`"))?;
+            let name = name.trim().to_string();
+            let range = range.trim();
+            let count = range
+                .parse::<u32>()
+                .ok()
+                .or_else(|| constants.iter().find(|(c, _)| *c == range).map(|c| c.1))
+                .ok_or_else(|| format!("line {at}: unknown bound {range:?}"))?;
+            // The matching `//#end`.
+            let mut depth = 1;
+            let mut end = i + 1;
+            while end < lines.len() {
+                let t = lines[end].trim_start();
+                if t.starts_with("//#for ") {
+                    depth += 1;
+                } else if t.starts_with("//#end") {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                end += 1;
+            }
+            if depth != 0 {
+                return Err(format!("line {at}: `//#for` without `//#end`"));
+            }
+            for value in 0..count {
+                bound.push((name.clone(), value));
+                expand(&lines[i + 1..end], first + i + 1, bound, constants, out)?;
+                bound.pop();
+            }
+            i = end + 1;
+            continue;
+        }
+        if trimmed.starts_with("//#end") {
+            return Err(format!("line {}: `//#end` without `//#for`", first + i + 1));
+        }
+        let mut text = line.to_string();
+        for (name, value) in bound.iter() {
+            text = text.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        out.push_str(&text);
+        out.push('\n');
+        i += 1;
+    }
+    Ok(())
+}
+
+#[expect(
+    unsafe_code,
+    reason = "measuring what naga's runtime checks cost needs a module built without them"
+)]
+fn unchecked_module(
+    device: &wgpu::Device,
+    desc: wgpu::ShaderModuleDescriptor,
+) -> wgpu::ShaderModule {
+    // SAFETY: only `curves peak --unchecked` builds these, on the peak's
+    // own buffers, whose sizes cover every index its dispatches reach
+    // (see peak.rs); the workloads always run checked modules.
+    unsafe { device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked()) }
+}
+
+/// A kernel variant in the shading languages wgpu targets; a language the
+/// variant cannot be written in (subgroups in GLSL ES, cooperative
+/// matrices outside SPIR-V and MSL, f16 in GLSL) is `None`.
+pub struct Translations {
+    pub wgsl: String,
+    pub spirv: Vec<u32>,
+    pub msl: Option<String>,
+    pub hlsl: Option<String>,
+    pub glsl: Option<String>,
+}
+
+/// Parses, validates and translates one kernel variant. The error names
+/// the files, the line and naga's reason.
+pub fn translate(kernel: Kernel, precision: Precision) -> Result<Translations, String> {
+    use naga::back;
+    use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+    let name = format!("shaders/{} ({precision})", kernel.name());
+    let wgsl = kernel.source(precision);
+    let module = naga::front::wgsl::parse_str(&wgsl)
+        .map_err(|e| e.emit_to_string_with_path(&wgsl, &name))?;
+    let info = Validator::new(ValidationFlags::all(), Capabilities::all())
+        .validate(&module)
+        .map_err(|e| e.emit_to_string_with_path(&wgsl, &name))?;
+
+    let spirv = back::spv::write_vec(&module, &info, &back::spv::Options::default(), None)
+        .map_err(|e| format!("{name}: SPIR-V (Vulkan): {e}"))?;
+    let coop = kernel == Kernel::MatmulCoop;
+    let msl = back::msl::write_string(
+        &module,
+        &info,
+        &back::msl::Options {
+            lang_version: (2, 3),
+            ..Default::default()
+        },
+        &back::msl::PipelineOptions::default(),
+    )
+    .map(|(s, _)| s)
+    .map_err(|e| format!("{name}: MSL (Metal): {e}"))?;
+    let hlsl = if coop {
+        None
+    } else {
+        let mut hlsl = String::new();
+        let options = back::hlsl::Options {
+            // 16-bit types and wave intrinsics need shader model 6.2, as wgpu's DX12 backend asks for.
+            shader_model: back::hlsl::ShaderModel::V6_2,
+            ..Default::default()
+        };
+        back::hlsl::Writer::new(&mut hlsl, &options, &back::hlsl::PipelineOptions::default())
+            .write(&module, &info, None)
+            .map_err(|e| format!("{name}: HLSL (DX12): {e}"))?;
+        Some(hlsl)
+    };
+    let glsl = if precision == Precision::F16 || coop || kernel.needs_subgroups() {
+        None
+    } else {
+        let mut glsl = String::new();
+        let options = back::glsl::Options {
+            version: back::glsl::Version::Embedded {
+                version: 310,
+                is_webgl: false,
+            },
+            ..Default::default()
+        };
+        let pipeline = back::glsl::PipelineOptions {
+            shader_stage: naga::ShaderStage::Compute,
+            entry_point: "main".into(),
+            multiview: None,
+        };
+        back::glsl::Writer::new(
+            &mut glsl,
+            &module,
+            &info,
+            &options,
+            &pipeline,
+            naga::proc::BoundsCheckPolicies::default(),
+        )
+        .and_then(|mut w| w.write())
+        .map_err(|e| format!("{name}: GLSL (GL): {e}"))?;
+        Some(glsl)
+    };
+    Ok(Translations {
+        wgsl,
+        spirv,
+        msl: Some(msl),
+        hlsl,
+        glsl,
+    })
+}
+
+/// The precisions a variant is built in.
+fn precisions(kernel: Kernel) -> Vec<Precision> {
+    match kernel {
+        Kernel::MatmulCoop => vec![Precision::F16],
+        k if k.has_precision() => vec![Precision::F32, Precision::F16],
+        _ => vec![Precision::F32],
+    }
+}
+
+/// `curves shaders`: every representative variant in every precision,
+/// validated and translated; with `out`, the translations are written
+/// there. Returns the files written and a line per variant, or every failure.
+pub fn check_all(
+    out: Option<&std::path::Path>,
+) -> Result<(Vec<std::path::PathBuf>, Vec<String>), String> {
+    let mut written = Vec::new();
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for kernel in Kernel::representatives() {
+        for precision in precisions(kernel) {
+            let t = match translate(kernel, precision) {
+                Ok(t) => t,
+                Err(e) => {
+                    failures.push(e);
+                    continue;
+                }
+            };
+            let mut langs = vec!["SPIR-V"];
+            langs.extend(t.msl.as_ref().map(|_| "MSL"));
+            langs.extend(t.hlsl.as_ref().map(|_| "HLSL"));
+            langs.extend(t.glsl.as_ref().map(|_| "GLSL"));
+            lines.push(format!(
+                "{} ({precision}): {}",
+                kernel.describe(),
+                langs.join(", ")
+            ));
+            let Some(dir) = out else { continue };
+            let stem = format!("{}.{precision}", kernel.stem());
+            let mut files: Vec<(String, Vec<u8>)> = vec![
+                (format!("{stem}.wgsl"), t.wgsl.into_bytes()),
+                (
+                    format!("{stem}.spv"),
+                    bytemuck::cast_slice(&t.spirv).to_vec(),
+                ),
+            ];
+            files.extend(t.msl.map(|s| (format!("{stem}.metal"), s.into_bytes())));
+            files.extend(t.hlsl.map(|s| (format!("{stem}.hlsl"), s.into_bytes())));
+            files.extend(
+                t.glsl
+                    .map(|s| (format!("{stem}.comp.glsl"), s.into_bytes())),
+            );
+            std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            for (name, bytes) in files {
+                let path = dir.join(name);
+                crate::store::write_atomic(&path, &bytes)
+                    .map_err(|e| format!("writing {}: {e:#}", path.display()))?;
+                written.push(path);
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok((written, lines))
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kernel_validates_and_translates() {
+        for kernel in Kernel::representatives() {
+            for precision in precisions(kernel) {
+                let t = translate(kernel, precision).unwrap_or_else(|e| panic!("{e}"));
+                assert!(!t.spirv.is_empty());
+                let msl = t.msl.expect("every kernel has MSL");
+                assert!(msl.contains("kernel void"), "{kernel:?}: no MSL kernel");
+                if kernel != Kernel::MatmulCoop {
+                    assert!(
+                        t.hlsl.expect("HLSL").contains("numthreads"),
+                        "{kernel:?} {precision}: no HLSL entry point"
+                    );
+                }
+                if precision == Precision::F16 && kernel.has_precision() {
+                    assert!(
+                        msl.contains("half"),
+                        "{kernel:?}: f16 storage should be MSL half"
+                    );
+                }
+                let glsl_expected = precision == Precision::F32
+                    && kernel != Kernel::MatmulCoop
+                    && !kernel.needs_subgroups();
+                assert_eq!(t.glsl.is_some(), glsl_expected, "{kernel:?} {precision}");
+                if let Some(glsl) = t.glsl {
+                    assert!(glsl.contains("local_size_x"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tiles_fetch_whole_vec4s() {
+        let t = |micro, wg_x, wg_y, bk| Tile {
+            micro,
+            wg_x,
+            wg_y,
+            bk,
+            vec4: true,
+        };
+        assert!(t(8, 16, 16, 16).is_valid());
+        assert_eq!(t(8, 16, 16, 16).workgroup_bytes(), 32 * 1024);
+        assert!(t(8, 16, 16, 8).is_valid());
+        assert!(t(4, 16, 16, 16).is_valid());
+        assert!(
+            !t(4, 16, 16, 8).is_valid(),
+            "64×8 / 4 = 128 vec4s for 256 invocations"
+        );
+        assert!(t(4, 8, 8, 16).is_valid());
+    }
+
+    #[test]
+    fn unroll_expands_nested_blocks_with_constant_bounds() {
+        let src = "a\n//#for i in 0..2\n//#for j in 0..N\nx_{i}_{j};\n//#end\n//#end\nb\n";
+        let out = unroll(src, &[("N", 3)]).unwrap();
+        assert_eq!(
+            out,
+            "a\nx_0_0;\nx_0_1;\nx_0_2;\nx_1_0;\nx_1_1;\nx_1_2;\nb\n"
+        );
+        assert!(
+            unroll("//#for i in 0..M\n//#end\n", &[])
+                .unwrap_err()
+                .contains("line 1")
+        );
+        assert!(
+            unroll("//#for i in 0..2\nx\n", &[])
+                .unwrap_err()
+                .contains("without `//#end`")
+        );
+        assert!(unroll("x\n//#end\n", &[]).unwrap_err().contains("line 2"));
+    }
+
+    #[test]
+    fn no_kernel_indexes_a_register_array_in_a_loop() {
+        // The fast variants keep every register a named variable: the
+        // checks naga adds to dynamic indices would fall on none of them.
+        for kernel in Kernel::representatives() {
+            if matches!(kernel, Kernel::Attention { vec4: false, .. }) {
+                continue;
+            }
+            let src = kernel.source(Precision::F32);
+            assert!(
+                src.lines().all(|l| !l.trim_start().starts_with("//#")),
+                "{kernel:?}: unexpanded block"
+            );
+            for line in src.lines() {
+                let l = line.trim();
+                assert!(
+                    !(l.starts_with("var ") || l.starts_with("var<private>"))
+                        || !l.contains("array<"),
+                    "{kernel:?}: a register array: {l}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_shader_names_file_and_line() {
+        let source = "alias scalar = f32;\nfn main() { let x: u32 = 1.5; }\n";
+        let err = naga::front::wgsl::parse_str(source)
+            .map(|_| ())
+            .map_err(|e| e.emit_to_string_with_path(source, "shaders/broken.wgsl"))
+            .unwrap_err();
+        assert!(err.contains("shaders/broken.wgsl:2"), "{err}");
+    }
+}

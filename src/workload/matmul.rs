@@ -1,0 +1,271 @@
+//! Which kernel computes a linear layer of a given shape: the rule, and
+//! the grid it dispatches.
+//!
+//! The rule, read off `curves peak`'s per-variant table (every tile at
+//! the seeds' layer shapes, measured on an H200 through Vulkan; the
+//! table is committed with the H200 ceilings under `results/`):
+//!
+//! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices and
+//!   m, n are multiples of 64 and k of 16: the tensor-core kernel (2 to
+//!   16× the f16 tiles at every such shape).
+//! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
+//!   reduction where the adapter has subgroups), which spreads a layer
+//!   over one subgroup per output column: at 16 × 256 → 128 it took 16.9
+//!   µs against the best tile's 24.6; at 32 rows the tile won (26.9 vs 31.0).
+//! * otherwise the first tile, in [`tiles`]' order (largest first), that
+//!   gives at least [`FILL_WORKGROUPS`] workgroups (enough to occupy every
+//!   multiprocessor of a large GPU: 132 on an H200), else the one that
+//!   gives the most. At 4096³ the 128 × 128 tile with k steps of 8 led
+//!   (33.5 TFLOP/s against 29.5 with steps of 16 in one lease); at 256
+//!   rows the 32 × 32 tile's many workgroups beat the large tiles' few
+//!   (256 × 768 → 3072: 69.6 µs against 103.9). Tiles whose workgroup
+//!   memory or invocations exceed the device's limits are never chosen.
+
+use super::kernels::{Kernel, Tile};
+use crate::gpu::GpuContext;
+use crate::schema::Precision;
+
+/// Rows up to which a layer runs as a matrix-vector product.
+pub const GEMV_ROWS: u32 = 16;
+
+/// Workgroups a tile must give before a larger tile is preferred.
+pub const FILL_WORKGROUPS: u64 = 256;
+
+/// What the kernel choice depends on in a device.
+#[derive(Clone, Copy, Debug)]
+pub struct Caps {
+    pub workgroup_bytes: u32,
+    pub invocations: u32,
+    /// Subgroup sizes (min, max) where the device has subgroups.
+    pub subgroups: Option<(u32, u32)>,
+    pub cooperative_matrix: bool,
+    pub max_workgroups_per_dim: u32,
+}
+
+impl Caps {
+    pub fn of(ctx: &GpuContext) -> Self {
+        Self {
+            workgroup_bytes: ctx.limits.max_compute_workgroup_storage_size,
+            invocations: ctx.limits.max_compute_invocations_per_workgroup,
+            // The subgroup kernels assume at most 64 lanes per subgroup.
+            subgroups: ctx
+                .subgroup_size
+                .filter(|&(_, max)| (1..=64).contains(&max)),
+            cooperative_matrix: ctx.info.cooperative_matrix
+                && ctx.has(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX)
+                && ctx.subgroup_size == Some((32, 32)),
+            max_workgroups_per_dim: ctx.limits.max_compute_workgroups_per_dimension,
+        }
+    }
+}
+
+/// The register-blocked tiles, largest first.
+pub fn tiles(caps: &Caps, vec4: bool) -> Vec<Tile> {
+    let tile = |micro, wg_x, wg_y, bk| Tile {
+        micro,
+        wg_x,
+        wg_y,
+        bk,
+        vec4,
+    };
+    [
+        tile(8, 16, 16, 8),  // 128 × 128, k steps of 8
+        tile(8, 16, 16, 16), // 128 × 128, twice the workgroup memory
+        tile(8, 8, 16, 16),  // 128 rows × 64 columns
+        tile(8, 8, 8, 16),   // 64 × 64, 64 invocations
+        tile(4, 16, 16, 16), // 64 × 64, 256 invocations
+        tile(4, 8, 8, 16),   // 32 × 32
+    ]
+    .into_iter()
+    .filter(|t| {
+        t.is_valid()
+            && t.workgroup_bytes() <= caps.workgroup_bytes
+            && t.threads() <= caps.invocations
+    })
+    .collect()
+}
+
+/// How a layer's weights are laid out in their buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightLayout {
+    /// `[k][n]`: a row of w per input feature (the tiled kernels).
+    InMajor,
+    /// `[n][k]`, as nn.Linear stores them: a row per output feature (the
+    /// matrix-vector kernels, whose lanes read along k).
+    OutMajor,
+}
+
+impl Kernel {
+    pub fn weight_layout(self) -> WeightLayout {
+        match self {
+            Kernel::Gemv { .. } => WeightLayout::OutMajor,
+            _ => WeightLayout::InMajor,
+        }
+    }
+}
+
+/// A chosen kernel and its dispatch grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub kernel: Kernel,
+    pub grid: (u32, u32, u32),
+}
+
+/// The grid of `kernel` for an `m × k → n` product.
+pub fn grid(kernel: Kernel, caps: &Caps, m: u32, n: u32) -> (u32, u32, u32) {
+    match kernel {
+        Kernel::Matmul(t) => (n.div_ceil(t.bn()), m.div_ceil(t.bm()), 1),
+        Kernel::MatmulCoop => (n / 64, m / 64, 1),
+        Kernel::Gemv { subgroup: true, .. } => {
+            // Columns per workgroup at the largest subgroup size: at a
+            // smaller one the grid covers more columns than there are.
+            let max = caps.subgroups.map_or(64, |s| s.1).max(1);
+            super::program::grid(n.div_ceil((64 / max).max(1)))
+        }
+        Kernel::Gemv { .. } => super::program::grid(n),
+        _ => unreachable!("not a matrix product"),
+    }
+}
+
+/// The kernel for `y[m×n] = x[m×k] · w[k×n]` on a device with `caps`, by
+/// the rule above.
+pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> Plan {
+    let plan = |kernel| Plan {
+        kernel,
+        grid: grid(kernel, caps, m, n),
+    };
+    if precision == Precision::F16
+        && caps.cooperative_matrix
+        && m % 64 == 0
+        && n % 64 == 0
+        && k % 16 == 0
+        && m > 0
+        && n > 0
+    {
+        return plan(Kernel::MatmulCoop);
+    }
+    if m <= GEMV_ROWS {
+        return plan(Kernel::Gemv {
+            subgroup: caps.subgroups.is_some(),
+            rows: m.max(1).next_power_of_two(),
+            vec4: k % 4 == 0,
+        });
+    }
+    let vec4 = k % 4 == 0 && n % 4 == 0;
+    let tiles = tiles(caps, vec4);
+    let workgroups = |t: &Tile| u64::from(m.div_ceil(t.bm())) * u64::from(n.div_ceil(t.bn()));
+    let tile = tiles
+        .iter()
+        .find(|t| workgroups(t) >= FILL_WORKGROUPS)
+        .or_else(|| tiles.iter().max_by_key(|t| workgroups(t)))
+        .copied()
+        .unwrap_or(Tile {
+            // Fits any device wgpu runs on: 4 KiB of workgroup memory, 64 invocations.
+            micro: 4,
+            wg_x: 8,
+            wg_y: 8,
+            bk: 4,
+            vec4,
+        });
+    plan(Kernel::Matmul(tile))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(subgroups: bool, coop: bool) -> Caps {
+        Caps {
+            workgroup_bytes: 48 * 1024,
+            invocations: 1024,
+            subgroups: subgroups.then_some((32, 32)),
+            cooperative_matrix: coop,
+            max_workgroups_per_dim: 65535,
+        }
+    }
+
+    #[test]
+    fn small_batches_get_a_matrix_vector_product() {
+        let p = choose(&caps(true, false), Precision::F32, (1, 256, 128));
+        assert_eq!(
+            p.kernel,
+            Kernel::Gemv {
+                subgroup: true,
+                rows: 1,
+                vec4: true
+            }
+        );
+        assert_eq!(p.grid, (64, 1, 1), "two columns per 64-wide workgroup");
+        let p = choose(&caps(false, false), Precision::F32, (5, 257, 128));
+        assert_eq!(
+            p.kernel,
+            Kernel::Gemv {
+                subgroup: false,
+                rows: 8,
+                vec4: false
+            }
+        );
+        assert!(matches!(
+            choose(&caps(true, false), Precision::F32, (16, 256, 128)).kernel,
+            Kernel::Gemv { rows: 16, .. }
+        ));
+        assert!(matches!(
+            choose(&caps(true, false), Precision::F32, (17, 256, 128)).kernel,
+            Kernel::Matmul(_)
+        ));
+        assert_eq!(p.grid, (128, 1, 1), "a workgroup per column");
+    }
+
+    #[test]
+    fn large_shapes_get_large_tiles_and_small_ones_more_workgroups() {
+        let big = choose(&caps(true, false), Precision::F32, (4096, 4096, 4096));
+        let Kernel::Matmul(t) = big.kernel else {
+            panic!("{big:?}")
+        };
+        assert_eq!((t.bm(), t.bn(), t.bk, t.vec4), (128, 128, 8, true));
+        assert_eq!(big.grid, (32, 32, 1));
+        let small = choose(&caps(true, false), Precision::F32, (256, 256, 128));
+        let Kernel::Matmul(t) = small.kernel else {
+            panic!("{small:?}")
+        };
+        assert_eq!((t.bm(), t.bn()), (32, 32));
+        let odd = choose(&caps(true, false), Precision::F32, (300, 33, 70));
+        let Kernel::Matmul(t) = odd.kernel else {
+            panic!("{odd:?}")
+        };
+        assert!(!t.vec4, "k = 33 is not a multiple of 4");
+    }
+
+    #[test]
+    fn small_workgroup_memory_rules_out_large_tiles() {
+        let mut c = caps(false, false);
+        c.workgroup_bytes = 16 * 1024;
+        assert!(
+            tiles(&c, true)
+                .iter()
+                .all(|t| t.workgroup_bytes() <= 16 * 1024)
+        );
+        assert!(tiles(&c, true).iter().any(|t| t.micro == 8), "bk 8 fits");
+    }
+
+    #[test]
+    fn f16_uses_tensor_cores_only_where_the_shape_allows() {
+        let c = caps(true, true);
+        assert_eq!(
+            choose(&c, Precision::F16, (4096, 4096, 4096)).kernel,
+            Kernel::MatmulCoop
+        );
+        assert_ne!(
+            choose(&c, Precision::F16, (32, 256, 768)).kernel,
+            Kernel::MatmulCoop
+        );
+        assert_ne!(
+            choose(&c, Precision::F32, (4096, 4096, 4096)).kernel,
+            Kernel::MatmulCoop
+        );
+        assert_ne!(
+            choose(&caps(true, false), Precision::F16, (4096, 4096, 4096)).kernel,
+            Kernel::MatmulCoop
+        );
+    }
+}
