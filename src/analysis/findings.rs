@@ -1,0 +1,301 @@
+//! What a run's figures say, in numbers and in sentences: how close each
+//! workload's best point comes to the device's ceilings (a roofline in
+//! words), where blocking waits stall and what the phases show of it, and
+//! the short summary a report opens with. Every sentence names the
+//! figures it rests on; a cause is called a hypothesis unless a
+//! measurement shows it.
+
+use super::verdicts::{Outcome, Verdict};
+use super::{Analysis, Curve, Picks};
+use crate::schema::{Point, Precision, StrategyKind, SyncMode, WaitStyle};
+
+/// A workload's best point read against the device's ceilings.
+#[derive(Clone, Debug)]
+pub struct Roofline<'a> {
+    pub workload: String,
+    pub precision: Precision,
+    pub point: &'a Point,
+    pub achieved_tflops: f64,
+    /// Flops per byte an op must move.
+    pub intensity: Option<f64>,
+    pub pct_compute: Option<f64>,
+    pub achieved_gb_s: Option<f64>,
+    pub pct_bandwidth: Option<f64>,
+    /// `compute` or `bandwidth`: the lower roof at this intensity.
+    pub bound: Option<&'static str>,
+}
+
+/// The best good point of each (workload, precision) of `run`, read
+/// against the run's ceilings (none without `curves peak`).
+pub fn roofline<'a>(a: &Analysis<'a>, run: usize) -> Vec<Roofline<'a>> {
+    let Some(ceilings) = &a.runs[run].ceilings else {
+        return Vec::new();
+    };
+    let mut best: Vec<(String, Precision, &'a Point)> = Vec::new();
+    for c in a.curves_of_run(run) {
+        for p in c.good() {
+            let key = (c.workload_label(), c.config.precision);
+            match best.iter_mut().find(|(w, pr, _)| (w.clone(), *pr) == key) {
+                Some(b) if p.point.samples_per_s > b.2.samples_per_s => b.2 = p.point,
+                Some(_) => {}
+                None => best.push((key.0, key.1, p.point)),
+            }
+        }
+    }
+    best.into_iter()
+        .filter_map(|(workload, precision, point)| {
+            let flops = point.flops_per_sample?;
+            let sps = point.samples_per_s?;
+            let achieved = sps * flops / 1e12;
+            let peak = match precision {
+                Precision::F32 => ceilings.matmul_f32_tflops.as_ref(),
+                Precision::F16 => ceilings.matmul_f16_tflops.as_ref(),
+            };
+            let ops_per_s = point
+                .ops_per_s
+                .unwrap_or(sps / f64::from(point.batch.max(1)));
+            let bytes = point.bytes_per_op;
+            let gb_s = bytes.map(|b| b * ops_per_s / 1e9);
+            let intensity = bytes.map(|b| flops * f64::from(point.batch) / b);
+            let pct_compute = peak.map(|p| 100.0 * achieved / p.value);
+            let pct_bandwidth = gb_s
+                .zip(ceilings.bandwidth_gb_s.as_ref())
+                .map(|(g, b)| 100.0 * g / b.value);
+            // The roof at this intensity: compute where intensity × bandwidth exceeds the compute peak.
+            let bound = match (intensity, peak, &ceilings.bandwidth_gb_s) {
+                (Some(i), Some(p), Some(b)) => Some(if i * b.value * 1e9 >= p.value * 1e12 {
+                    "compute"
+                } else {
+                    "bandwidth"
+                }),
+                _ => None,
+            };
+            Some(Roofline {
+                workload,
+                precision,
+                point,
+                achieved_tflops: achieved,
+                intensity,
+                pct_compute,
+                achieved_gb_s: gb_s,
+                pct_bandwidth,
+                bound,
+            })
+        })
+        .collect()
+}
+
+/// Share of a point's ops at or above `us`.
+fn share_at_least(p: &Point, us: f64) -> f64 {
+    let total: u64 = p.latency_histogram.iter().map(|b| b.count).sum();
+    let slow: u64 = p
+        .latency_histogram
+        .iter()
+        .filter(|b| b.le_us > us)
+        .map(|b| b.count)
+        .sum();
+    slow as f64 / total.max(1) as f64
+}
+
+/// Stalls of threads that wait per op, one sentence per curve: the
+/// points whose p99 is over 20× their p50 and over 2 ms, where the time
+/// sits (each phase's p99 at the worst point), and what the other wait
+/// styles show at the same N.
+pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
+    let threads: Vec<&Curve> = a
+        .curves_of_run(run)
+        .filter(|c| {
+            c.strategy() == StrategyKind::Threads
+                && super::waits_per_op(c.config.sync)
+                && c.config.label.is_none()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in &threads {
+        let stalled: Vec<&Point> = c
+            .good()
+            .map(|p| p.point)
+            .filter(|p| {
+                p.latency_us
+                    .is_some_and(|l| l.p99 > 20.0 * l.p50 && l.p99 > 2000.0)
+            })
+            .collect();
+        let Some(worst) = stalled
+            .iter()
+            .copied()
+            .max_by(|x, y| share_at_least(x, 5000.0).total_cmp(&share_at_least(y, 5000.0)))
+        else {
+            continue;
+        };
+        let l = worst.latency_us.expect("filtered on latency");
+        let shares = stalled
+            .iter()
+            .map(|p| format!("{:.1}% at N={}", 100.0 * share_at_least(p, 5000.0), p.n))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut s = format!(
+            "{} · {}: ops of 5 ms or more: {shares} (at N={}: p99 {:.0} µs against a p50 of {:.0} µs)",
+            c.workload_label(),
+            c.label,
+            worst.n,
+            l.p99,
+            l.p50
+        );
+        let tails = worst
+            .phases_us
+            .and_then(|ph| Some((ph.wait.p99?, ph.submit.p99?, ph.encode.p99?)));
+        match tails {
+            Some((wait, submit, encode)) => {
+                s.push_str(&format!("; per-phase p99 there: wait {wait:.0} µs, submit {submit:.0} µs, encode {encode:.0} µs"));
+                let others: Vec<String> = threads
+                    .iter()
+                    .filter(|o| {
+                        o.config.sync == c.config.sync
+                            && o.config.wait != c.config.wait
+                            && o.workload_label() == c.workload_label()
+                    })
+                    .filter_map(|o| {
+                        let q = o.at(worst.n).filter(|q| q.ok())?;
+                        Some(format!(
+                            "{} {:.0} µs",
+                            o.config.wait, q.point.latency_us?.p99
+                        ))
+                    })
+                    .collect();
+                if !others.is_empty() {
+                    s.push_str(&format!(
+                        "; p99 at the same N with other wait styles: {}",
+                        others.join(", ")
+                    ));
+                }
+                if wait > 0.5 * l.p99 && c.config.wait == WaitStyle::Block {
+                    s.push_str(
+                        ". The stall sits in the wait, inside `device.poll(Wait)`, which blocks in the Vulkan driver's semaphore wait \
+                         (wgpu-hal's `vkWaitSemaphores`); spinning threads never enter it and the callback style has one poller thread \
+                         in it. Cause, a hypothesis these phases support: the driver's blocking wait when several threads wait on one \
+                         device at once",
+                    );
+                } else if wait > 0.5 * l.p99 {
+                    s.push_str(". The stall sits in the wait phase");
+                } else {
+                    s.push_str(". The stall is not in the wait: see the phases");
+                }
+            }
+            None => s.push_str(
+                "; this file records no per-phase tails, so where the time sits is not shown",
+            ),
+        }
+        out.push(s + ".");
+    }
+    out
+}
+
+fn fmt_rate(v: f64) -> String {
+    crate::units::si(v)
+}
+
+/// The report's opening sentences for `run`, each from its figures.
+pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) -> Vec<String> {
+    let mut out = Vec::new();
+    let label = &a.run_labels[run];
+    let held = verdicts
+        .iter()
+        .filter(|v| v.outcome == Outcome::Holds)
+        .count();
+    let failed = verdicts
+        .iter()
+        .filter(|v| v.outcome == Outcome::DoesNotHold)
+        .count();
+    let unmeasured = verdicts.len() - held - failed;
+    out.push(format!(
+        "On {label}, of the seeds' {} claims {held} hold, {failed} do not and {unmeasured} were not measured by this run (the table above gives each figure and why).",
+        verdicts.len()
+    ));
+    let find = |strategy: StrategyKind| {
+        a.curves_of_run(run).find(|c| {
+            c.workload_label() == "linear 256→128"
+                && c.strategy() == strategy
+                && c.config.sync == SyncMode::Readback
+                && c.config.wait == WaitStyle::Block
+                && c.config.precision == Precision::F32
+                && c.config.label.is_none()
+                && c.config.pool
+        })
+    };
+    if let (Some(t), Some(b)) = (find(StrategyKind::Threads), find(StrategyKind::Batch)) {
+        let (tp, bp) = (t.peak(), b.peak());
+        if let (Some(tp), Some(bp)) = (tp, bp) {
+            let e8 = t.at(8).and_then(|p| p.efficiency);
+            out.push(format!(
+                "On linear 256→128 with a readback after every op, threads peak at {} samples/s (N={}){}; one thread batching peaks at {} samples/s (batch {}), {:.0}× the threads' best.",
+                fmt_rate(tp.point.samples_per_s.unwrap_or(0.0)),
+                tp.point.n,
+                e8.map_or(String::new(), |e| format!(", {:.0}% efficiency at 8 threads against 1 thread under the same sync", e.value * 100.0)),
+                fmt_rate(bp.point.samples_per_s.unwrap_or(0.0)),
+                bp.point.n,
+                bp.point.samples_per_s.unwrap_or(0.0) / tp.point.samples_per_s.unwrap_or(1.0)
+            ));
+        }
+    }
+    if let Some(best) = a
+        .curves_of_run(run)
+        .filter(|c| {
+            c.strategy() == StrategyKind::Batch
+                && c.config.sync.answers_every_op()
+                && c.config.label.is_none()
+        })
+        .filter_map(|c| Some((c, c.at(1).filter(|p| p.ok())?.point.latency_us?.p50)))
+        .min_by(|x, y| x.1.total_cmp(&y.1))
+    {
+        out.push(format!(
+            "The fastest single op answered on the host: {} at batch 1 under {}, p50 {:.1} µs.",
+            best.0.workload_label(),
+            best.0.config.sync_label(),
+            best.1
+        ));
+    }
+    if let Some(p) = picks.single_stream {
+        out.push(format!(
+            "Best single stream among configurations that answer every op: {} N={} ({} · {}), {} samples/s.",
+            p.config.strategy_label(),
+            p.n,
+            p.config.workload_label(),
+            p.config.sync_label(),
+            fmt_rate(p.samples_per_s.unwrap_or(0.0))
+        ));
+    }
+    let stalls = stalls(a, run);
+    if !stalls.is_empty() {
+        out.push(format!(
+            "{} threads curve(s) stall: a few ops per hundred wait about 10 ms (see 'Stalls' for where the time sits).",
+            stalls.len()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::HistogramBin;
+
+    #[test]
+    fn the_slow_share_counts_bins_above_the_bound() {
+        let mut p = crate::analysis::testing::point(
+            crate::analysis::testing::config(StrategyKind::Threads, SyncMode::Readback),
+            4,
+            &[1000.0],
+        );
+        p.latency_histogram = vec![
+            HistogramBin {
+                le_us: 100.0,
+                count: 98,
+            },
+            HistogramBin {
+                le_us: 10_000.0,
+                count: 2,
+            },
+        ];
+        assert!((share_at_least(&p, 5000.0) - 0.02).abs() < 1e-12);
+    }
+}
