@@ -5,7 +5,9 @@
 #   make seeds ARGS="--trial-s 0.3"        on a CPU adapter: each trial fitted to about 0.3 s
 #   make curves ARGS="--backend gl"        pass options to `curves run` (backend, adapter, ...)
 #   make curves EXPERIMENT=experiments/x.toml
-#   make test                   the test suite (runs real kernels on the adapter at hand)
+#   make peak                   the device's ceilings (curves peak) into a run of their own
+#   make test                   the test suite (runs real kernels on the adapter at hand;
+#                               opens the HTML page in headless Chromium)
 #   make lint                   rustfmt and clippy, as CI's reviewers expect
 #   make adapters               list every adapter wgpu finds
 
@@ -19,17 +21,22 @@ ARGS       ?=
 # itself, so the layer is not needed.
 export NODEVICE_SELECT ?= 1
 
-.PHONY: curves seeds test lint adapters build toolchain adapter
+.PHONY: curves seeds peak test lint adapters build toolchain adapter browser
 
 curves: build adapter
 	@dir=$$($(BIN) run $(EXPERIMENT) $(ARGS)) || exit $$?; \
-	echo; echo "Results: $$dir"; \
-	echo "Charts and report:"; $(BIN) report "$$dir" | grep -v '\.svg$$' | sed 's/^/  /'
+	files=$$($(BIN) report "$$dir") || exit $$?; \
+	echo; echo "Report (open in a browser): $$(echo "$$files" | head -n 1)"; \
+	echo "Results: $$dir"; \
+	echo "Also written:"; echo "$$files" | tail -n +2 | grep -v '\.svg$$' | sed 's/^/  /'
+
+peak: build adapter
+	@$(BIN) peak $(ARGS)
 
 seeds:
 	@$(MAKE) --no-print-directory curves EXPERIMENT=experiments/seeds.toml
 
-test: toolchain adapter
+test: toolchain adapter browser
 	$(CARGO) test --release
 
 lint: toolchain
@@ -45,6 +52,20 @@ build: toolchain
 toolchain:
 	@command -v $(CARGO) >/dev/null 2>&1 || { \
 	  echo "Rust's cargo was not found. Install the Rust toolchain with rustup, then run make again."; exit 1; }
+
+# The HTML page is tested in Debian's Chromium, headless: installed when
+# missing (as root with apt-get), otherwise the command to run is printed.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Chromium not found: installing it (apt-get install chromium) to test the HTML report in a real browser."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
+	  else \
+	    echo "The HTML report is tested in Chromium, which is missing. Install it:"; \
+	    echo "  sudo apt-get install chromium"; \
+	    exit 1; \
+	  fi; \
+	fi
 
 # Makes sure wgpu finds at least one adapter. With none, and as root with
 # apt-get at hand, installs Mesa's lavapipe (a Vulkan driver that runs on

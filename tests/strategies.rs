@@ -4,7 +4,8 @@
 
 mod common;
 
-use curves::results::Status;
+use curves::analysis::Analysis;
+use curves::schema::{Status, StrategyKind};
 
 const TINY: &str = r#"
 name = "tiny"
@@ -54,7 +55,15 @@ fn every_strategy_and_workload_on(backend: &str) {
 
     let shapes: Vec<_> = run.points[..6]
         .iter()
-        .map(|p| (p.strategy.as_str(), p.n, p.threads, p.processes, p.batch))
+        .map(|p| {
+            (
+                p.config.strategy.name(),
+                p.n,
+                p.threads,
+                p.processes,
+                p.batch,
+            )
+        })
         .collect();
     assert_eq!(
         shapes,
@@ -70,7 +79,7 @@ fn every_strategy_and_workload_on(backend: &str) {
     let hybrid = run.points.last().unwrap();
     assert_eq!(
         (
-            hybrid.strategy.as_str(),
+            hybrid.config.strategy.name(),
             hybrid.n,
             hybrid.threads,
             hybrid.batch
@@ -81,7 +90,7 @@ fn every_strategy_and_workload_on(backend: &str) {
     let queue = run
         .points
         .iter()
-        .find(|p| p.strategy == "queue" && p.n == 3)
+        .find(|p| p.config.strategy == StrategyKind::Queue && p.n == 3)
         .unwrap();
     assert_eq!(
         (queue.threads, queue.processes, queue.batch),
@@ -91,14 +100,17 @@ fn every_strategy_and_workload_on(backend: &str) {
     for p in &run.points {
         let what = format!(
             "{} {} N={} on {backend}: {:?}",
-            p.workload, p.strategy, p.n, p.error
+            p.config.workload_label(),
+            p.config.strategy,
+            p.n,
+            p.error
         );
         let workers = u64::from(p.threads * p.processes);
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_expected, 2 * 6 * workers, "{what}");
         assert_eq!(p.ops_completed, p.ops_expected, "{what}");
         // A GPU owner's clients check every answer; other workers sample.
-        let checked = if p.strategy == "queue" {
+        let checked = if p.config.strategy == StrategyKind::Queue {
             p.ops_completed
         } else {
             2 * 3 * workers
@@ -122,21 +134,36 @@ fn every_strategy_and_workload_on(backend: &str) {
             p.setup_s.prepare_s > 0.0 && p.setup_s.start_s > 0.0,
             "{what}"
         );
-        if p.n == 1 {
-            assert_eq!(p.speedup, Some(1.0), "{what}");
-            assert_eq!(p.efficiency, Some(1.0), "{what}");
-        } else {
-            let e = p.efficiency.unwrap();
-            assert!(
-                (e - p.speedup.unwrap() / f64::from(p.n)).abs() < 1e-12,
-                "{what}"
-            );
+    }
+    // Speedup and efficiency are the analysis's, derived from the files.
+    let runs = [run.clone()];
+    let analysis = Analysis::of(&runs);
+    for c in analysis
+        .curves
+        .iter()
+        .filter(|c| c.strategy() != StrategyKind::Queue)
+    {
+        for p in &c.points {
+            let what = format!("{} {} N={}", c.workload_label(), c.label, p.point.n);
+            let (s, e) = (p.speedup.expect(&what), p.efficiency.expect(&what));
+            if p.point.n == 1 {
+                assert_eq!((s.value, e.value), (1.0, 1.0), "{what}");
+                assert!(
+                    s.lo <= 1.0 && s.hi >= 1.0,
+                    "{what}: its own trials bound it"
+                );
+            } else {
+                assert!(
+                    (e.value - s.value / f64::from(p.point.n)).abs() < 1e-12,
+                    "{what}"
+                );
+            }
         }
     }
     let devices = run
         .points
         .iter()
-        .find(|p| p.strategy == "devices" && p.n == 2)
+        .find(|p| p.config.strategy == StrategyKind::Devices && p.n == 2)
         .unwrap();
     assert_eq!(
         (devices.threads, devices.processes, devices.batch),
@@ -149,7 +176,7 @@ fn every_strategy_and_workload_on(backend: &str) {
     let processes = run
         .points
         .iter()
-        .find(|p| p.strategy == "processes" && p.n == 2)
+        .find(|p| p.config.strategy == StrategyKind::Processes && p.n == 2)
         .unwrap();
     assert!(
         processes.setup_s.device_s > 0.0,
@@ -223,7 +250,7 @@ fn server_respects_max_batch_and_max_delay() {
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [1]\nmax_batch = 8\nmax_delay_us = 20000\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
     for p in &run.points {
-        let what = format!("server N={} ≤{:?}: {:?}", p.n, p.max_batch, p.error);
+        let what = format!("server N={} ≤{:?}: {:?}", p.n, p.config.max_batch, p.error);
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_completed, 2 * 6 * u64::from(p.n), "{what}");
         assert_eq!(p.ops_wrong, 0, "{what}");
@@ -240,7 +267,7 @@ fn server_respects_max_batch_and_max_delay() {
         assert!(
             p.batch_sizes
                 .keys()
-                .all(|&size| size <= p.max_batch.unwrap()),
+                .all(|&size| size <= p.config.max_batch.unwrap()),
             "{what}: {:?}",
             p.batch_sizes
         );
@@ -273,10 +300,10 @@ fn server_never_mixes_up_requests() {
     let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 8\nchecks = 1\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [4]\nmax_batch = 4\nmax_delay_us = 100000\n\
                 [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [3]\nmax_batch = 4\nmax_delay_us = 2000\narrival_rate_per_s = 3000\n\
-                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"spin\"\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"wait\"\nwait = \"spin\"\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [4]\nsync = \"pipeline:4\"\n\
                 [[sweep]]\nworkload = \"transformer\"\ndims = [32, 2, 5, 48]\nstrategy = \"server\"\nn = [6]\nmax_batch = 2\nmax_delay_us = 5000\nsync = \"pipeline:3\"\n";
-    let in_shared_batches = |p: &curves::results::Point| -> u64 {
+    let in_shared_batches = |p: &curves::schema::Point| -> u64 {
         p.batch_sizes
             .iter()
             .filter(|(size, _)| **size > 1)
@@ -285,7 +312,7 @@ fn server_never_mixes_up_requests() {
     };
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
     for p in &run.points {
-        let what = format!("{} N={}: {:?}", p.strategy_label(), p.n, p.error);
+        let what = format!("{} N={}: {:?}", p.config.strategy_label(), p.n, p.error);
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_completed, 2 * 8 * u64::from(p.n), "{what}");
         assert_eq!(
@@ -297,12 +324,17 @@ fn server_never_mixes_up_requests() {
     assert!(in_shared_batches(&run.points[0]) > 0);
 
     let mut cmd = common::curves();
-    cmd.env(curves::strategy::queue::SWAP_ANSWERS, "1");
+    cmd.env(curves::strategy::owner::SWAP_ANSWERS, "1");
     let (_dir, run) = common::run_experiment(cmd, text, &[]);
     for p in &run.points {
-        let what = format!("{} N={}: {:?}", p.strategy_label(), p.n, p.batch_sizes);
+        let what = format!(
+            "{} N={}: {:?}",
+            p.config.strategy_label(),
+            p.n,
+            p.batch_sizes
+        );
         assert_eq!(p.ops_checked, p.ops_completed, "{what}");
-        if p.arrival_rate_per_s.is_none() {
+        if p.config.arrival_rate_per_s.is_none() {
             // Closed-loop clients' requests in one batch always differ.
             assert_eq!(p.ops_wrong, in_shared_batches(p), "{what}");
         } else {
@@ -331,7 +363,7 @@ fn open_loop_server_answers_every_request() {
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
     let p = &run.points[0];
     assert_eq!(p.status, Status::Ok, "{:?}", p.error);
-    assert_eq!(p.arrival_rate_per_s, Some(2000.0));
+    assert_eq!(p.config.arrival_rate_per_s, Some(2000.0));
     assert_eq!(p.ops_completed, 2 * 30 * 3);
     assert_eq!(p.ops_wrong, 0);
     assert!(p.ops_checked > 0);
@@ -348,9 +380,9 @@ fn open_loop_server_answers_every_request() {
         p.measured_s
     );
     assert!(
-        p.strategy_label().contains("open loop 2000/s"),
+        p.config.strategy_label().contains("open loop 2000/s"),
         "{}",
-        p.strategy_label()
+        p.config.strategy_label()
     );
 }
 
@@ -367,7 +399,7 @@ fn without_the_pool_every_op_allocates_and_stays_right() {
         ("batch", "end"),
         ("processes", "readback"),
         ("queue", "readback"),
-        ("devices", "spin"),
+        ("devices", "wait\"\nwait = \"spin"),
     ] {
         text += &format!(
             "[[sweep]]\nworkload = \"linear\"\nstrategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\n"
@@ -380,21 +412,33 @@ fn without_the_pool_every_op_allocates_and_stays_right() {
     }
     text += "[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [2]\npool = true\n";
     let (_dir, run) = common::run_experiment(common::curves(), &text, &[]);
-    let (pooled, fresh): (Vec<_>, Vec<_>) = run.points.iter().partition(|p| p.pool);
+    let (pooled, fresh): (Vec<_>, Vec<_>) = run.points.iter().partition(|p| p.config.pool);
     assert_eq!((fresh.len(), pooled.len()), (6 * 2 + 2, 1));
     for p in &run.points {
         let what = format!(
             "{} {} N={} sync {} pool {}: {:?}",
-            p.workload, p.strategy, p.n, p.sync, p.pool, p.error
+            p.config.workload_label(),
+            p.config.strategy,
+            p.n,
+            p.config.sync,
+            p.config.pool,
+            p.error
         );
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_completed, p.ops_expected, "{what}");
         assert_eq!(p.ops_wrong, 0, "{what}");
         assert!(p.ops_checked > 0, "{what}");
-        assert_eq!(p.strategy_label().ends_with("(no pool)"), !p.pool, "{what}");
+        assert_eq!(
+            p.config.strategy_label().ends_with("(no pool)"),
+            !p.config.pool,
+            "{what}"
+        );
     }
     // A curve with and one without the pool are different curves.
-    assert_ne!(fresh[0].curve_key(), pooled[0].curve_key());
+    assert_ne!(
+        curves::analysis::curve::config_key(&fresh[0].config),
+        curves::analysis::curve::config_key(&pooled[0].config)
+    );
 }
 
 /// devices, queue and server run every workload, not only linear.
@@ -411,7 +455,12 @@ fn devices_queue_and_server_run_every_workload() {
     let (_dir, run) = common::run_experiment(common::curves(), &text, &[]);
     assert_eq!(run.points.len(), 6);
     for p in &run.points {
-        let what = format!("{} {}: {:?}", p.workload, p.strategy, p.error);
+        let what = format!(
+            "{} {}: {:?}",
+            p.config.workload_label(),
+            p.config.strategy,
+            p.error
+        );
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_completed, 2 * 4, "{what}");
         assert_eq!(p.ops_wrong, 0, "{what}");

@@ -1,32 +1,48 @@
-//! Every sync mode under every strategy completes the expected ops with no
-//! wrong output; N=1 of each (strategy, sync) pair is its own baseline
-//! (efficiency exactly 1); GPU times come from timestamps where the adapter
-//! has them; the phase breakdown and USL fits are recorded.
+//! Every sync mode, in every wait style, under every strategy, completes
+//! the expected ops with no wrong output; N=1 of each curve is its own
+//! baseline (efficiency exactly 1, as the analysis derives it from the
+//! files); GPU times come from timestamps where the adapter has them; the
+//! phases are recorded; the scaling model is fitted only where N counts
+//! workers sharing the GPU.
 
 mod common;
 
-use curves::results::{FITS_FILE, Status};
+use curves::analysis::Analysis;
+use curves::schema::{BaselineRule, Status, StrategyKind, SyncMode, TimingMethod};
 
-const SYNC_MODES: [&str; 6] = ["readback", "wait", "device", "spin", "pipeline:3", "end"];
+const SYNC_MODES: [&str; 5] = ["readback", "wait", "device", "pipeline:3", "end"];
+const WAIT_STYLES: [&str; 3] = ["block", "spin", "callback"];
 
 #[test]
-fn every_sync_mode_under_every_strategy() {
+fn every_sync_mode_in_every_wait_style_under_every_strategy() {
     let mut text = String::from("[settings]\nwarmup_ops = 2\ntrials = 2\nops = 7\nchecks = 3\n");
+    let mut expected = 0;
     for sync in SYNC_MODES {
-        for strategy in ["threads", "devices", "batch", "processes", "queue"] {
-            if strategy == "queue" && sync == "end" {
-                continue; // refused by the loader: queue answers each request when it is done
+        for wait in WAIT_STYLES {
+            for strategy in ["threads", "batch", "queue"] {
+                if strategy == "queue" && sync == "end" {
+                    continue; // refused by the loader: queue answers each request when it is done
+                }
+                text += &format!(
+                    "[[sweep]]\nworkload = \"linear\"\nstrategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\nwait = \"{wait}\"\n"
+                );
+                expected += 2;
             }
+        }
+        // Workers with devices of their own, in the default (blocking) style.
+        for strategy in ["devices", "processes"] {
             text += &format!(
                 "[[sweep]]\nworkload = \"linear\"\nstrategy = \"{strategy}\"\nn = [1, 2, 3]\nsync = \"{sync}\"\n"
             );
+            expected += 3;
         }
     }
     let (_dir, run) = common::run_experiment(common::curves(), &text, &[]);
-    assert_eq!(run.points.len(), SYNC_MODES.len() * 4 * 3 + 5 * 3);
+    assert_eq!(run.points.len(), expected);
 
     for p in &run.points {
-        let what = format!("{} N={} sync {}: {:?}", p.strategy, p.n, p.sync, p.error);
+        let c = &p.config;
+        let what = format!("{} N={} {}: {:?}", c.strategy, p.n, c.sync_label(), p.error);
         let workers = u64::from(p.threads * p.processes);
         assert_eq!(p.status, Status::Ok, "{what}");
         assert_eq!(p.ops_expected, 2 * 7 * workers, "{what}");
@@ -34,24 +50,19 @@ fn every_sync_mode_under_every_strategy() {
         assert_eq!(p.ops_wrong, 0, "{what}");
         // readback checks sampled ops per worker; the other modes each
         // slot's last output per worker; queue's clients check every answer.
-        let per_trial = if p.sync == "readback" { 3 } else { 4 };
-        let checked = if p.strategy == "queue" {
+        let per_trial = if c.sync == SyncMode::Readback { 3 } else { 4 };
+        let checked = if c.strategy == StrategyKind::Queue {
             p.ops_completed
         } else {
             2 * per_trial * workers
         };
         assert_eq!(p.ops_checked, checked, "{what}");
-        if p.n == 1 {
-            assert_eq!(p.efficiency, Some(1.0), "{what}: N=1 is its own baseline");
-        } else {
-            assert!(p.efficiency.is_some(), "{what}: has its matched baseline");
-        }
         let phases = p.phases_us.unwrap();
         assert!(
             phases.encode.median > 0.0 && phases.submit.median > 0.0,
             "{what}"
         );
-        if p.sync == "readback" || p.strategy == "queue" {
+        if c.sync == SyncMode::Readback || c.strategy == StrategyKind::Queue {
             assert!(
                 phases.readback.median > 0.0,
                 "{what}: answers are read back"
@@ -63,13 +74,12 @@ fn every_sync_mode_under_every_strategy() {
             );
         }
         if run.info.adapter.timestamp_query {
-            assert_eq!(p.timing_method, "gpu-timestamps", "{what}");
+            assert_eq!(p.timing_method, TimingMethod::GpuTimestamps, "{what}");
             assert!(phases.gpu.unwrap().median > 0.0, "{what}");
         } else {
-            assert_eq!(p.timing_method, "wall-clock", "{what}");
+            assert_eq!(p.timing_method, TimingMethod::WallClock, "{what}");
         }
-        let lat = p.latency_us.unwrap();
-        assert!(lat.p50 > 0.0, "{what}");
+        assert!(p.latency_us.unwrap().p50 > 0.0, "{what}");
         assert_eq!(
             p.latency_histogram.iter().map(|b| b.count).sum::<u64>(),
             p.ops_completed,
@@ -77,13 +87,25 @@ fn every_sync_mode_under_every_strategy() {
         );
     }
 
-    let fits: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(run.dir.join(FITS_FILE)).unwrap()).unwrap();
-    // Workers sharing the GPU: threads, devices and processes in every sync
-    // mode; never batch, nor queue's clients of one GPU owner.
-    assert_eq!(fits.len(), 3 * SYNC_MODES.len(), "{fits:?}");
-    assert!(fits.iter().all(|f| {
-        ["threads", "devices", "processes"].contains(&f["strategy"].as_str().unwrap())
-            && f["fit"]["sigma"].as_f64().unwrap() >= 0.0
-    }));
+    let runs = [run];
+    let a = Analysis::of(&runs);
+    for c in &a.curves {
+        let own = c.strategy().info().baseline == BaselineRule::OwnN1;
+        for p in &c.points {
+            let what = format!("{} {} N={}", c.label, c.config.sync_label(), p.point.n);
+            let e = p
+                .efficiency
+                .unwrap_or_else(|| panic!("{what}: has its matched baseline"));
+            if own && p.point.n == 1 {
+                assert_eq!(e.value, 1.0, "{what}: N=1 is its own baseline");
+            }
+        }
+        // The scaling model only where N counts workers sharing the GPU.
+        assert_eq!(
+            c.fit.is_some(),
+            c.strategy().info().scaling_model,
+            "{}",
+            c.label
+        );
+    }
 }

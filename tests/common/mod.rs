@@ -34,7 +34,7 @@ pub fn run_experiment(
     mut cmd: Command,
     text: &str,
     args: &[&str],
-) -> (tempfile::TempDir, curves::results::Run) {
+) -> (tempfile::TempDir, curves::store::Run) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = experiment(dir.path(), text);
     let out = dir.path().join("results");
@@ -55,6 +55,6 @@ pub fn run_experiment(
         run_dir.starts_with(&out),
         "prints the run directory: {stdout}"
     );
-    let run = curves::results::Run::load(&run_dir).expect("the run loads");
+    let run = curves::store::Run::load(&run_dir).expect("the run loads");
     (dir, run)
 }
