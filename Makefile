@@ -6,6 +6,7 @@
 #   make curves ARGS="--backend gl"        pass options to `curves run` (backend, adapter, ...)
 #   make curves EXPERIMENT=experiments/x.toml
 #   make peak                   the device's ceilings (curves peak) into a run of their own
+#   make peer-pytorch           the same experiment on PyTorch (peers/pytorch), where it exists
 #   make test                   the test suite (runs real kernels on the adapter at hand;
 #                               opens the HTML page in headless Chromium)
 #   make lint                   rustfmt and clippy, as CI's reviewers expect
@@ -21,7 +22,7 @@ ARGS       ?=
 # itself, so the layer is not needed.
 export NODEVICE_SELECT ?= 1
 
-.PHONY: curves seeds peak test lint adapters build toolchain adapter browser
+.PHONY: curves seeds peak peer-pytorch test lint adapters build toolchain adapter browser
 
 curves: build adapter
 	@dir=$$($(BIN) run $(EXPERIMENT) $(ARGS)) || exit $$?; \
@@ -32,6 +33,11 @@ curves: build adapter
 
 peak: build adapter
 	@$(BIN) peak $(ARGS)
+
+peer-pytorch:
+	@command -v python3 >/dev/null 2>&1 || { echo "peer-pytorch needs python3 (3.11 or later), which is not installed."; exit 1; }
+	@python3 -c 'import torch' 2>/dev/null || { echo "peer-pytorch needs PyTorch, which python3 cannot import: pip install torch"; exit 1; }
+	@python3 peers/pytorch/curves_peer.py $(EXPERIMENT) $(ARGS)
 
 seeds:
 	@$(MAKE) --no-print-directory curves EXPERIMENT=experiments/seeds.toml

@@ -109,6 +109,7 @@ pub fn new_run(
 pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<PathBuf> {
     let env = Env::open(&options.selection)?;
     check_fits(experiment, &env)?;
+    check_adapter_sets(experiment, options)?;
     let (dir, info) = new_run(&options.results_dir, experiment, &env.ctx.info)?;
     measure_all(experiment, options, env, &dir, info, Vec::new())
 }
@@ -165,6 +166,20 @@ fn overrides_of(overrides: &[String]) -> (Option<std::num::NonZeroU32>, Option<f
         value("trials").and_then(|v| v.parse().ok()),
         value("trial_s").and_then(|v| v.parse().ok()),
     )
+}
+
+/// The adapter sets of the `gpus` points, resolved before anything runs:
+/// a set naming one GPU twice, or nothing, is a usage error.
+fn check_adapter_sets(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<()> {
+    for spec in experiment
+        .points
+        .iter()
+        .filter(|p| p.strategy == StrategyKind::Gpus)
+    {
+        adapters_for(spec, options)
+            .map_err(|e| RunError::DoesNotFit(format!("{}: {e}", spec.origin.sweep_name())))?;
+    }
+    Ok(())
 }
 
 fn check_fits(experiment: &Experiment, env: &Env) -> anyhow::Result<()> {

@@ -499,3 +499,77 @@ fn trial_s_fits_ops_per_trial_to_a_slow_adapter() {
         );
     }
 }
+
+/// `gpus` over two adapters of different backends (lavapipe's Vulkan and
+/// llvmpipe's GL here): workers round robin over them, as threads of one
+/// process and as a process each; the run records both adapters, each
+/// point its share of the ops per adapter, and every output is checked.
+#[test]
+fn gpus_spreads_workers_over_two_adapters_and_records_both() {
+    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 6\nchecks = 3\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"gpus\"\nn = [1, 2]\nadapters = [0, 1]\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"gpus\"\nbatch = 4\nn = [2]\nlaunch = \"processes\"\nadapters = [0, 1]\n";
+    let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
+    let backends: Vec<&str> = run
+        .info
+        .adapters
+        .iter()
+        .map(|a| a.backend.as_str())
+        .collect();
+    assert!(
+        backends.contains(&"vulkan") && backends.contains(&"gl"),
+        "{backends:?}"
+    );
+    assert_eq!(run.points.len(), 3);
+    for p in &run.points {
+        let what = format!("{} N={}: {:?}", p.config.strategy_label(), p.n, p.error);
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert_eq!(p.config.adapters, vec![0, 1], "{what}");
+        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
+        assert_eq!(p.ops_wrong, 0, "{what}");
+        assert_eq!(p.ops_checked, 2 * 3 * u64::from(p.workers()), "{what}");
+        let share: Vec<u32> = p.adapter_ops.keys().copied().collect();
+        assert_eq!(
+            share,
+            if p.n == 1 { vec![0] } else { vec![0, 1] },
+            "{what}: round robin"
+        );
+        assert_eq!(
+            p.adapter_ops.values().sum::<u64>(),
+            p.ops_completed,
+            "{what}"
+        );
+    }
+    let procs = &run.points[2];
+    assert_eq!((procs.threads, procs.processes, procs.batch), (1, 2, 4));
+}
+
+/// One GPU listed twice is refused with a clear message, before anything runs.
+#[test]
+fn one_gpu_listed_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::experiment(
+        dir.path(),
+        "[[sweep]]\nworkload = \"linear\"\nstrategy = \"gpus\"\nn = [2]\nadapters = [0, 0]\n",
+    );
+    common::curves()
+        .args(["run", file.to_str().unwrap(), "--quiet"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("adapter 0 is listed twice"));
+    let file = common::experiment(
+        dir.path(),
+        "[[sweep]]\nworkload = \"linear\"\nstrategy = \"gpus\"\nn = [2]\n",
+    );
+    common::curves()
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--adapters",
+            "0,0",
+            "--quiet",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("lists one GPU twice"));
+}

@@ -275,7 +275,9 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
                     spread,
                 } = c.baseline
                 {
-                    for p in &mut c.points {
+                    // Only a good point has a figure to compare: a failed
+                    // point's partial trials are not a measurement.
+                    for p in c.points.iter_mut().filter(|p| p.ok()) {
                         if let Some((s, e)) =
                             against(p.point, samples_per_s, spread, f64::from(p.point.n))
                         {
@@ -295,7 +297,7 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
                     ),
                 };
                 let max_batch = c.config.max_batch.unwrap_or(1);
-                for p in &mut c.points {
+                for p in c.points.iter_mut().filter(|p| p.ok()) {
                     let size = p.point.n.min(max_batch);
                     let base = rates.and_then(|r| r.iter().find(|(n, _)| *n == size));
                     if let Some((_, spread)) = base

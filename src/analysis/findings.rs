@@ -264,6 +264,22 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
             fmt_rate(p.samples_per_s.unwrap_or(0.0))
         ));
     }
+    if let Some(best) = super::server_search(a, run)
+        .into_iter()
+        .find(|r| r.vs_batch16.is_some())
+    {
+        let v = best.vs_batch16.expect("found with a ratio");
+        out.push(format!(
+            "The best server configuration measured at {} closed-loop batch-1 clients, {} under {}, reaches {} samples/s: {:.0}% ({:.0}–{:.0}%) of one thread batching 16 under the same sync and wait (target 80%).",
+            best.point.n,
+            best.point.config.strategy_label(),
+            best.point.config.sync_label(),
+            fmt_rate(best.point.samples_per_s.unwrap_or(0.0)),
+            v.value * 100.0,
+            v.lo * 100.0,
+            v.hi * 100.0
+        ));
+    }
     let stalls = stalls(a, run);
     if !stalls.is_empty() {
         out.push(format!(

@@ -250,6 +250,71 @@ pub fn server_capacity<'a>(a: &Analysis<'a>, run: usize) -> Vec<(String, f64, Op
     out
 }
 
+/// One server configuration read against one thread batching 16
+/// samples per op under the same sync mode and wait style.
+#[derive(Clone, Debug)]
+pub struct ServerRow<'a> {
+    pub point: &'a Point,
+    /// samples/s over batch 16's, as an interval from both points' trials.
+    pub vs_batch16: Option<Interval>,
+    /// Requests per batch the owner formed, on average.
+    pub mean_batch: Option<f64>,
+}
+
+/// The `server` points of `run` with closed-loop clients and at least 16
+/// of them: the configuration search the report tabulates, best first.
+pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
+    let mut rows: Vec<ServerRow> = a
+        .curves_of_run(run)
+        .filter(|c| c.strategy() == StrategyKind::Server && c.config.arrival_rate_per_s.is_none())
+        .flat_map(|c| c.good().filter(|p| p.point.n >= 16).map(move |p| (c, p)))
+        .map(|(c, p)| {
+            let batch16 = a
+                .curves_of_run(run)
+                .find(|b| {
+                    b.strategy() == StrategyKind::Batch
+                        && b.config.label.is_none()
+                        && b.workload_label() == c.workload_label()
+                        && b.config.sync == c.config.sync
+                        && b.config.wait == c.config.wait
+                        && b.config.precision == c.config.precision
+                })
+                .and_then(|b| b.at(16).filter(|q| q.ok()));
+            let range = |p: &Point| {
+                let v = p.samples_per_s?;
+                let s = p.samples_per_s_spread;
+                Some((v, s.map_or(v, |s| s.min), s.map_or(v, |s| s.max)))
+            };
+            let vs_batch16 = batch16.and_then(|b| {
+                let (v, lo, hi) = range(p.point)?;
+                let (bv, blo, bhi) = range(b.point)?;
+                (bv > 0.0 && blo > 0.0).then(|| Interval {
+                    value: v / bv,
+                    lo: lo / bhi,
+                    hi: hi / blo,
+                })
+            });
+            let (sum, count) = p
+                .point
+                .batch_sizes
+                .iter()
+                .fold((0u64, 0u64), |(s, c), (size, n)| {
+                    (s + u64::from(*size) * n, c + n)
+                });
+            ServerRow {
+                point: p.point,
+                vs_batch16,
+                mean_batch: (count > 0).then(|| sum as f64 / count as f64),
+            }
+        })
+        .collect();
+    rows.sort_by(|x, y| {
+        let v = |r: &ServerRow| r.vs_batch16.map_or(-1.0, |i| i.value);
+        v(y).total_cmp(&v(x))
+    });
+    rows
+}
+
 /// Report 001's workload size impact: single linear layers measured as
 /// `hybrid` at 1 and at 8 threads with the same batch per op, as
 /// (dims, batch, one-thread point, eight-thread point), smallest first.

@@ -68,10 +68,11 @@ pub enum GpuError {
     },
     #[error("{0}")]
     BadAdapterSet(String),
-    #[error("could not open a device on {adapter}: {source}")]
+    /// The reason is in the message, not a `source`: printed once.
+    #[error("could not open a device on {adapter}: {reason}")]
     RequestDevice {
         adapter: String,
-        source: wgpu::RequestDeviceError,
+        reason: wgpu::RequestDeviceError,
     },
     #[error("waiting for the GPU failed: {0}")]
     Poll(#[from] wgpu::PollError),
@@ -512,10 +513,10 @@ impl GpuContext {
             ..Default::default()
         };
         let (device, queue) =
-            pollster::block_on(adapter.request_device(&desc)).map_err(|source| {
+            pollster::block_on(adapter.request_device(&desc)).map_err(|reason| {
                 GpuError::RequestDevice {
                     adapter: info.label(),
-                    source,
+                    reason,
                 }
             })?;
         // wgpu panics on an uncaptured validation error by default; a

@@ -31,10 +31,12 @@ use crate::workload::Workload;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("cannot read experiment file {path}: {source}")]
+    /// The reason is in the message, not a `source`, so that an error
+    /// chain prints it once.
+    #[error("cannot read experiment file {path}: {reason}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -499,9 +501,9 @@ impl Experiment {
     }
 
     pub fn load(path: &Path) -> Result<Self, PlanError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| PlanError::Read {
             path: path.to_path_buf(),
-            source,
+            reason,
         })?;
         Self::parse(&text, path)
     }

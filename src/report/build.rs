@@ -467,6 +467,40 @@ fn server_table(a: &Analysis, run: usize) -> Option<Table> {
     Some(t)
 }
 
+fn server_search_table(a: &Analysis, run: usize) -> Option<Table> {
+    let rows = analysis::server_search(a, run);
+    if rows.is_empty() {
+        return None;
+    }
+    let mut t = Table::new(
+        format!("server-search-{}", run + 1),
+        "The server's configurations at 16 and more closed-loop batch-1 clients, against one thread batching 16 under the same sync mode and wait style (target: 80%)",
+        &[
+            "Configuration",
+            "Clients",
+            "Sync · wait",
+            "samples/s",
+            "of batch 16 (range)",
+            "requests per batch",
+            "p99 µs",
+        ],
+    );
+    for r in rows {
+        let p = r.point;
+        t.push(vec![
+            p.config.strategy_label().into(),
+            Cell::number(p.n.to_string(), f64::from(p.n)),
+            p.config.sync_label().into(),
+            rate(p.samples_per_s),
+            interval(r.vs_batch16, true),
+            r.mean_batch
+                .map_or_else(Cell::missing, |m| Cell::number(format!("{m:.1}"), m)),
+            us(p.latency_us.map(|l| l.p99)),
+        ]);
+    }
+    Some(t)
+}
+
 fn size_table(a: &Analysis, run: usize) -> Option<Table> {
     let rows = analysis::size_rows(a, run);
     if rows.is_empty() {
@@ -814,6 +848,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         }
         let mut seeds_tables = Vec::new();
         for t in [
+            server_search_table(a, run),
             server_table(a, run),
             size_table(a, run),
             steps_table(a, run),
