@@ -340,6 +340,9 @@ def point_record(p, records, setup, started, error):
         workload=p["workload"], dims=p["dims"], strategy=p["strategy"], sync=p["sync"], wait="block",
         precision=p["precision"], **({"label": p["label"]} if p["label"] else {}),
         **({"worker_batch": p["worker_batch"] or 1} if p["strategy"] == "hybrid" else {}),
+        **({"max_batch": p["max_batch"] or 16, "max_delay_us": 200 if p["max_delay_us"] is None else p["max_delay_us"]}
+           if p["strategy"] == "server" else {}),
+        **({"arrival_rate_per_s": p["arrival_rate_per_s"]} if p["arrival_rate_per_s"] else {}),
         n=p["n"], batch=batch, threads=threads, processes=processes,
         kernels=["PyTorch eager (nn.Module forward)"], flops_per_sample=flops_per_sample(p["workload"], p["dims"]),
         trials=trials, ops_per_worker=s["ops"], samples_per_s=sp["median"] if sp else None, samples_per_s_spread=sp,

@@ -190,6 +190,72 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
     out
 }
 
+/// The GPU a run measured, without a framework's prefix: `PyTorch 2.11 ·
+/// NVIDIA H200` and `NVIDIA H200` are one GPU.
+fn gpu_of(name: &str) -> &str {
+    name.rsplit(" · ").next().unwrap_or(name)
+}
+
+/// Framework or API? For each pair of merged runs on one GPU (wgpu's and
+/// a peer framework's, such as the PyTorch peer), the matched threads and
+/// round-trip figures side by side: a plateau both show follows the
+/// per-op synchronisation, not one framework.
+pub fn frameworks(a: &Analysis) -> Vec<String> {
+    let mut out = Vec::new();
+    let figure = |run: usize| {
+        let threads = a.curves_of_run(run).find(|c| {
+            c.workload_label() == "linear 256→128"
+                && c.strategy() == StrategyKind::Threads
+                && c.config.sync == SyncMode::Readback
+                && c.config.wait == WaitStyle::Block
+                && c.config.precision == Precision::F32
+                && c.config.label.is_none()
+        })?;
+        let batch1 = a.curves_of_run(run).find(|c| {
+            c.workload_label() == "linear 256→128"
+                && c.strategy() == StrategyKind::Batch
+                && c.config.sync == SyncMode::Readback
+                && c.config.wait == WaitStyle::Block
+                && c.config.precision == Precision::F32
+                && c.config.label.is_none()
+        })?;
+        Some((
+            threads.at(8).and_then(|p| p.efficiency)?,
+            threads.peak()?.point.samples_per_s?,
+            batch1.at(1).filter(|p| p.ok())?.point.latency_us?.p50,
+        ))
+    };
+    for i in 0..a.runs.len() {
+        for j in i + 1..a.runs.len() {
+            let (ni, nj) = (&a.runs[i].info.adapter.name, &a.runs[j].info.adapter.name);
+            if gpu_of(ni) != gpu_of(nj) || ni == nj {
+                continue;
+            }
+            let (Some(fi), Some(fj)) = (figure(i), figure(j)) else {
+                continue;
+            };
+            let both_plateau = fi.0.hi < 0.5 && fj.0.hi < 0.5;
+            out.push(format!(
+                "{} and {} on one GPU, linear 256→128 with a readback after every op: 8 threads reach {:.0}% and {:.0}% efficiency, threads peak at {} and {} samples/s, one op's round trip takes {:.0} and {:.0} µs (p50). {}",
+                a.run_labels[i],
+                a.run_labels[j],
+                fi.0.value * 100.0,
+                fj.0.value * 100.0,
+                fmt_rate(fi.1),
+                fmt_rate(fj.1),
+                fi.2,
+                fj.2,
+                if both_plateau {
+                    "Both plateau: the plateau is neither framework's alone; it follows the per-op synchronisation both pay."
+                } else {
+                    "They differ: the one that scales shows the plateau is the other framework's (or its API's), not the GPU's."
+                }
+            ));
+        }
+    }
+    out
+}
+
 fn fmt_rate(v: f64) -> String {
     crate::units::si(v)
 }

@@ -10,6 +10,8 @@ pub mod curve;
 pub mod findings;
 #[cfg(test)]
 pub mod testing;
+#[cfg(test)]
+mod tests;
 pub mod usl;
 pub mod verdicts;
 

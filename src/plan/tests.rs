@@ -296,3 +296,80 @@ fn a_file_without_sweeps_is_refused() {
     let e = parse("name = \"x\"\n").unwrap_err();
     assert!(e.contains("sweep"), "{e}");
 }
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("inf".to_string()),
+            Just("nan".to_string()),
+            Just("-1".to_string()),
+            Just("0".to_string()),
+            Just("1e300".to_string()),
+            Just("18446744073709551615".to_string()),
+            Just("[]".to_string()),
+            Just("[0, 1]".to_string()),
+            Just("\"spin\"".to_string()),
+            (0u64..5000).prop_map(|v| v.to_string()),
+            (0.0..1e4f64).prop_map(|v| format!("{v}")),
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "n",
+            "dims",
+            "batch",
+            "ops",
+            "trials",
+            "max_trials",
+            "timeout_s",
+            "warmup_s",
+            "warmup_ops",
+            "checks",
+            "max_batch",
+            "max_delay_us",
+            "arrival_rate_per_s",
+            "sync",
+            "wait",
+            "precision",
+            "strategy",
+            "target_spread",
+            "trial_s",
+            "adapters",
+            "launch",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever a sweep's keys hold, loading gives a plan or an error
+        /// naming a line, and a plan fits or is refused: never a panic.
+        #[test]
+        fn any_values_load_or_are_refused_with_a_line(pairs in prop::collection::vec((key(), value()), 0..6), strategy in prop::sample::select(vec!["threads", "batch", "server", "queue", "hybrid", "gpus", "processes"])) {
+            let mut text = format!("[[sweep]]\nworkload = \"linear\"\nstrategy = \"{strategy}\"\nn = [1]\n");
+            for (k, v) in &pairs {
+                text.push_str(&format!("{k} = {v}\n"));
+            }
+            match Experiment::parse(&text, Path::new("p.toml")) {
+                Ok(e) => {
+                    let limits = crate::plan::limits::DeviceLimits { max_buffer_size: 1 << 28, max_storage_binding: 1 << 27, max_workgroups_per_dim: 65535 };
+                    let _ = crate::plan::limits::check(&e, &limits);
+                    for p in &e.points {
+                        prop_assert!(p.settings.timeout_s.is_finite() && p.settings.timeout_s <= MAX_TIMEOUT_S);
+                        prop_assert!(p.settings.ops >= 1 && p.settings.ops <= MAX_OPS);
+                    }
+                }
+                Err(e) => prop_assert!(e.to_string().contains("p.toml"), "{e}"),
+            }
+        }
+
+        #[test]
+        fn any_text_loads_or_is_refused(text in "\\PC{0,200}") {
+            let _ = Experiment::parse(&text, Path::new("p.toml"));
+        }
+    }
+}

@@ -65,12 +65,18 @@ fn where_(a: &Analysis, workload: &str, curves: &[&Curve]) -> String {
 }
 
 /// Curves drawn against N: all but `hybrid` and the labelled steps,
-/// which have their own tables.
+/// which have their own tables, and curves the adapter could not run at
+/// all (every point unsupported: the caveats list them).
 fn over_n<'b, 'a>(curves: &[&'b Curve<'a>]) -> Vec<&'b Curve<'a>> {
     curves
         .iter()
         .copied()
         .filter(|c| c.strategy() != StrategyKind::Hybrid && c.config.label.is_none())
+        .filter(|c| {
+            !c.points
+                .iter()
+                .all(|p| p.point.status == crate::schema::Status::Unsupported)
+        })
         .collect()
 }
 
@@ -100,8 +106,16 @@ fn throughput(a: &Analysis, workload: &str, curves: &[&Curve]) -> LineChart {
                 .collect(),
         })
         .collect();
-    // The compute ceiling, in samples/s of this workload, per run with ceilings.
+    // The compute ceiling, in samples/s of this workload, per run with
+    // ceilings; one far above every point is named instead of drawn (it
+    // would squeeze the curves into a sliver).
+    let best = curves
+        .iter()
+        .flat_map(|c| c.good())
+        .filter_map(|p| p.point.samples_per_s)
+        .fold(0.0f64, f64::max);
     let mut guides = Vec::new();
+    let mut notes = Vec::new();
     for c in curves {
         let Some(ceilings) = &a.runs[c.run].ceilings else {
             continue;
@@ -113,18 +127,31 @@ fn throughput(a: &Analysis, workload: &str, curves: &[&Curve]) -> LineChart {
             crate::schema::Precision::F32 => ceilings.matmul_f32_tflops.as_ref(),
             crate::schema::Precision::F16 => ceilings.matmul_f16_tflops.as_ref(),
         };
-        if let Some(peak) = peak {
-            let label = format!(
-                "{} matmul ceiling ({:.1} TFLOP/s)",
-                c.config.precision, peak.value
-            );
-            if !guides.iter().any(|g: &Guide| g.label == label) && flops > 0.0 {
-                guides.push(Guide {
-                    label,
-                    y: peak.value * 1e12 / flops,
-                    colour: GREY,
-                });
-            }
+        let Some(peak) = peak.filter(|_| flops > 0.0) else {
+            continue;
+        };
+        let label = format!(
+            "{} matmul ceiling ({:.1} TFLOP/s)",
+            c.config.precision, peak.value
+        );
+        let y = peak.value * 1e12 / flops;
+        if guides.iter().any(|g: &Guide| g.label == label)
+            || notes.iter().any(|n: &String| n.starts_with(&label))
+        {
+            continue;
+        }
+        if best > 0.0 && y > 30.0 * best {
+            notes.push(format!(
+                "{label}: {} samples/s, {:.0}× the best point: not drawn",
+                crate::units::si(y),
+                y / best
+            ));
+        } else {
+            guides.push(Guide {
+                label,
+                y,
+                colour: GREY,
+            });
         }
     }
     LineChart {
@@ -137,7 +164,7 @@ fn throughput(a: &Analysis, workload: &str, curves: &[&Curve]) -> LineChart {
         y_cap: None,
         lines,
         guides,
-        notes: Vec::new(),
+        notes,
     }
 }
 

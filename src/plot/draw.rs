@@ -377,13 +377,18 @@ where
                 }
             }
         }
+        // A cross per missing point, its status written by the first only
+        // (a label on each would run into its neighbours').
+        let mut labelled = false;
         for d in &line.dots {
             if let (Mark::Missing(why), Some(x)) = (&d.mark, place(c.x, d.x)) {
                 missing += 1;
+                let text = if labelled { String::new() } else { why.clone() };
+                labelled = true;
                 chart.draw_series(std::iter::once(
                     EmptyElement::at((x, floor))
                         + Cross::new((0, -10), 8, colour.stroke_width(3))
-                        + Text::new(why.clone(), (8, -34), (FONT, 14).into_font().color(&BLACK)),
+                        + Text::new(text, (8, -34), (FONT, 14).into_font().color(&BLACK)),
                 ))?;
             }
         }

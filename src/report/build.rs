@@ -801,6 +801,13 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
             });
         }
     }
+    let fw = crate::analysis::findings::frameworks(a);
+    if !fw.is_empty() {
+        sections.push(Section {
+            heading: "Framework or API?".into(),
+            blocks: vec![Block::Bullets(fw)],
+        });
+    }
     let headline: Vec<Block> = charts
         .iter()
         .filter(|c| c.headline)

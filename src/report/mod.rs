@@ -10,6 +10,8 @@
 
 mod build;
 mod html;
+#[cfg(test)]
+mod property;
 pub mod table;
 
 use std::path::{Path, PathBuf};
