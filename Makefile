@@ -10,6 +10,7 @@
 #   make test                   the test suite (runs real kernels on the adapter at hand;
 #                               opens the HTML page in headless Chromium)
 #   make lint                   rustfmt and clippy, as CI's reviewers expect
+#   make redraw                 every committed report in plots/, redrawn from results/
 #   make adapters               list every adapter wgpu finds
 
 CARGO      ?= cargo
@@ -22,7 +23,7 @@ ARGS       ?=
 # itself, so the layer is not needed.
 export NODEVICE_SELECT ?= 1
 
-.PHONY: curves seeds peak peer-pytorch test lint adapters build toolchain adapter browser
+.PHONY: curves seeds peak peer-pytorch test lint redraw adapters build toolchain adapter browser
 
 curves: build adapter
 	@dir=$$($(BIN) run $(EXPERIMENT) $(ARGS)) || exit $$?; \
@@ -48,6 +49,26 @@ test: toolchain adapter browser
 lint: toolchain
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+
+# The merged reports committed beside each run's own: a set of runs each.
+H200       := results/20261202-044109-seeds-nvidia-h200-vulkan results/20261202-044355-sync-nvidia-h200-vulkan \
+              results/20261202-044603-server-nvidia-h200-vulkan results/20261202-044658-host-nvidia-h200-vulkan \
+              results/20261202-044920-size-nvidia-h200-vulkan results/20261202-044931-stack-nvidia-h200-vulkan \
+              results/20261202-044934-pool-nvidia-h200-vulkan results/20261202-044951-quick-nvidia-h200-vulkan \
+              results/20261202-045014-seeds-pytorch-cuda-nvidia-h200
+WITH_TORCH := results/20261202-044109-seeds-nvidia-h200-vulkan results/20261202-045014-seeds-pytorch-cuda-nvidia-h200
+ADAPTERS   := results/20261202-044109-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
+              results/20261121-075316-seeds-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261121-081425-seeds-llvmpipe-llvm-15-0-6-256-bits-gl
+CPU_QUICK  := results/20261202-050403-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261202-050616-quick-llvmpipe-llvm-15-0-6-256-bits-gl
+
+redraw: build
+	@rm -rf plots
+	@for d in results/*/; do $(BIN) report "$$d" >/dev/null || exit 1; done
+	@$(BIN) report $(H200) --out plots/h200-2026-12-02 >/dev/null
+	@$(BIN) report $(WITH_TORCH) --out plots/seeds-wgpu-and-pytorch-h200 >/dev/null
+	@$(BIN) report $(ADAPTERS) --out plots/seeds-across-adapters >/dev/null
+	@$(BIN) report $(CPU_QUICK) --out plots/quick-vulkan-and-gl-lavapipe >/dev/null
+	@echo "plots/ redrawn from results/"
 
 adapters: build
 	@$(BIN) adapters

@@ -284,6 +284,22 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Writes a line to stdout; a closed pipe (`curves report … | head`) ends
+/// the program quietly instead of a panic.
+fn say(text: impl std::fmt::Display) {
+    emit(&format!("{text}\n"));
+}
+
+/// [`say`] without the newline.
+fn emit(text: &str) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().write_all(text.as_bytes())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -359,7 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     runner::run(&experiment, &options)?
                 }
             };
-            println!("{}", dir.display());
+            say(dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Stress {
@@ -370,7 +386,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let env = Env::open(&adapter.selection()?)?;
             let (report, passed) = stress(&env, threads, ops, timeout_s);
-            print!("{report}");
+            emit(&report);
             anyhow::ensure!(passed, "stress verification failed");
             Ok(ExitCode::SUCCESS)
         }
@@ -383,9 +399,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let out = out.unwrap_or_else(|| default_out(&runs));
             let analysis = curves::analysis::Analysis::of(&runs);
             let charts = curves::plot::charts::all(&analysis);
-            let (files, _) = curves::plot::write_all(&charts, &out)?;
+            let (files, _) = curves::plot::write_all(&charts, &out, curves::plot::Files::Every)?;
             for f in files {
-                println!("{}", f.display());
+                say(f.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -393,7 +409,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (runs, notes) = load(&runs)?;
             let out = out.unwrap_or_else(|| default_out(&runs));
             for f in curves::report::write(&runs, &out, &notes)? {
-                println!("{}", f.display());
+                say(f.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -417,14 +433,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             into,
         } => {
             let dir = peak(&adapter.selection()?, quick, &out, into.as_deref())?;
-            println!("{}", dir.display());
+            say(dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Shaders { out } => {
             let (written, lines) =
                 curves::workload::kernels::check_all(out.as_deref()).map_err(anyhow::Error::msg)?;
             for path in &written {
-                println!("{}", path.display());
+                say(path.display());
             }
             for line in &lines {
                 eprintln!("{line}");
@@ -487,9 +503,9 @@ fn compare(
     }
     let json = serde_json::to_string_pretty(&c)?;
     match format {
-        CompareFormat::Md => print!("{md}"),
-        CompareFormat::Csv => print!("{}", table.csv()),
-        CompareFormat::Json => println!("{json}"),
+        CompareFormat::Md => emit(&md),
+        CompareFormat::Csv => emit(&table.csv()),
+        CompareFormat::Json => say(&json),
     }
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -501,7 +517,7 @@ fn compare(
             chart,
             headline: true,
         }];
-        curves::plot::write_all(&named, dir)?;
+        curves::plot::write_all(&named, dir, curves::plot::Files::Every)?;
     }
     Ok(if c.regressed() > 0 {
         ExitCode::from(1)
@@ -536,20 +552,20 @@ fn export(
             let text = serde_json::to_string_pretty(&value)?;
             match out {
                 Some(path) => curves::store::write_atomic(path, text.as_bytes())?,
-                None => println!("{text}"),
+                None => say(&text),
             }
         }
         (ExportFormat::Csv, None) => {
             for (i, t) in tables.iter().enumerate() {
                 if tables.len() > 1 {
-                    print!(
+                    emit(&format!(
                         "{}# {} {}\r\n",
                         if i > 0 { "\r\n" } else { "" },
                         t.id,
                         t.title
-                    );
+                    ));
                 }
-                print!("{}", t.csv());
+                emit(&t.csv());
             }
         }
         (ExportFormat::Csv, Some(path)) if tables.len() == 1 => {
@@ -560,7 +576,7 @@ fn export(
             for t in &tables {
                 let path = dir.join(format!("{}.csv", curves::store::slug(&t.id)));
                 curves::store::write_atomic(&path, t.csv().as_bytes())?;
-                println!("{}", path.display());
+                say(path.display());
             }
         }
     }
@@ -624,10 +640,10 @@ fn list_adapters(selection: AdapterSelection) -> anyhow::Result<ExitCode> {
         // Same message and exit status as a run that finds nothing.
         gpu::select(&selection)?;
     }
-    println!(
+    say(format!(
         "{:>5}  {:<36} {:<8} {:<13} {:<28} {:<13} {:<4} {:<4} {:<4} COOP",
         "INDEX", "ADAPTER", "BACKEND", "TYPE", "DRIVER", "PCI BUS", "F16", "TS", "SUBG"
-    );
+    ));
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     for a in adapters {
         let driver = format!("{} {}", a.driver, a.driver_info);
@@ -635,7 +651,7 @@ fn list_adapters(selection: AdapterSelection) -> anyhow::Result<ExitCode> {
         if driver.chars().count() > 28 {
             driver = driver.chars().take(27).collect::<String>() + "…";
         }
-        println!(
+        say(format!(
             "{:>5}  {:<36} {:<8} {:<13} {:<28} {:<13} {:<4} {:<4} {:<4} {}",
             a.index.unwrap_or(0),
             a.name,
@@ -651,7 +667,7 @@ fn list_adapters(selection: AdapterSelection) -> anyhow::Result<ExitCode> {
             yes_no(a.timestamp_query),
             yes_no(a.subgroups),
             yes_no(a.cooperative_matrix)
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

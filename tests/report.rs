@@ -91,29 +91,34 @@ fn a_report_is_a_page_a_short_read_an_appendix_and_its_charts() {
     let appendix = std::fs::read_to_string(out.join("APPENDIX.md")).unwrap();
     assert!(appendix.contains("## Every curve") && appendix.contains("| N | samples/s |"));
 
-    let svgs: Vec<PathBuf> = std::fs::read_dir(&out)
+    let pngs: Vec<PathBuf> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .collect();
-    assert!(svgs.len() >= 5, "{} charts", svgs.len());
+    assert!(pngs.len() >= 3, "{} headline charts", pngs.len());
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let figures = page.matches("<figure id=\"chart-").count();
     assert!(
-        page.matches("<figure").count() >= svgs.len(),
-        "every chart is in the page"
+        figures >= 5 && figures >= pngs.len(),
+        "{figures} charts in the page"
     );
-    for svg in &svgs {
-        let stem = svg.file_stem().unwrap().to_string_lossy();
+    assert_eq!(
+        page.matches("<svg").count(),
+        figures,
+        "every chart inline, as SVG"
+    );
+    for png in &pngs {
+        let stem = png.file_stem().unwrap().to_string_lossy();
         assert!(
             page.contains(&format!("id=\"chart-{stem}\"")),
-            "{stem} is not inline in the page"
+            "{stem} is not in the page"
         );
-        let text = std::fs::read_to_string(svg).unwrap();
         assert!(
-            text.trim_start().starts_with("<svg") && text.trim_end().ends_with("</svg>"),
-            "{stem}"
+            md.contains(&format!("({stem}.png)")),
+            "{stem}.png is a headline chart of REPORT.md"
         );
-        let (w, h, pixels) = decode(&svg.with_extension("png"));
+        let (w, h, pixels) = decode(png);
         assert_eq!((w, h), (WIDTH, HEIGHT), "{stem}");
         let white = pixels.iter().filter(|p| **p == [255, 255, 255]).count();
         assert!(
@@ -135,6 +140,34 @@ fn a_report_is_a_page_a_short_read_an_appendix_and_its_charts() {
             .count()
             > 100
     );
+}
+
+#[test]
+fn plot_writes_every_chart_as_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = common::fixture("run-lavapipe");
+    let assert = common::curves()
+        .args([
+            "plot",
+            fixture.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let files = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let svgs: Vec<&str> = files.lines().filter(|l| l.ends_with(".svg")).collect();
+    assert!(svgs.len() >= 5);
+    for svg in svgs {
+        let text = std::fs::read_to_string(svg).unwrap();
+        assert!(
+            text.trim_start().starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+            "{svg}"
+        );
+        assert!(text.contains("<text"), "{svg}: no text");
+        let (w, h, _) = decode(&Path::new(svg).with_extension("png"));
+        assert_eq!((w, h), (WIDTH, HEIGHT), "{svg}");
+    }
 }
 
 #[test]
@@ -277,13 +310,22 @@ fn two_runs_merge_into_one_report_with_a_table_across_them() {
     )
     .success();
     let md = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
-    assert!(md.starts_with("# What scales: 2 runs"));
-    assert_eq!(
-        md.matches("## The seeds' claims on").count(),
-        2,
-        "a verdict table per run"
-    );
     let appendix = std::fs::read_to_string(out.join("APPENDIX.md")).unwrap();
+    assert!(
+        md.starts_with("# What scales: 2 runs on llvmpipe"),
+        "{}",
+        md.lines().next().unwrap()
+    );
+    assert_eq!(
+        md.matches("## The seeds' claims").count(),
+        1,
+        "one verdict table, each claim once per adapter"
+    );
+    assert!(md.contains("| Seed | Claim | Seeds' figure | Adapter |"));
+    assert!(
+        appendix.contains("## The seeds' claims · "),
+        "each run's own table in the appendix"
+    );
     assert!(appendix.contains("## The same curves across runs"));
 }
 

@@ -225,15 +225,21 @@ pub fn frameworks(a: &Analysis) -> Vec<String> {
             batch1.at(1).filter(|p| p.ok())?.point.latency_us?.p50,
         ))
     };
+    let mut seen: Vec<(String, String)> = Vec::new();
     for i in 0..a.runs.len() {
         for j in i + 1..a.runs.len() {
             let (ni, nj) = (&a.runs[i].info.adapter.name, &a.runs[j].info.adapter.name);
-            if gpu_of(ni) != gpu_of(nj) || ni == nj {
+            let pair = (
+                a.runs[i].info.adapter.label(),
+                a.runs[j].info.adapter.label(),
+            );
+            if gpu_of(ni) != gpu_of(nj) || ni == nj || seen.contains(&pair) {
                 continue;
             }
             let (Some(fi), Some(fj)) = (figure(i), figure(j)) else {
                 continue;
             };
+            seen.push(pair);
             let both_plateau = fi.0.hi < 0.5 && fj.0.hi < 0.5;
             out.push(format!(
                 "{} and {} on one GPU, linear 256→128 with a readback after every op: 8 threads reach {:.0}% and {:.0}% efficiency, threads peak at {} and {} samples/s, one op's round trip takes {:.0} and {:.0} µs (p50). {}",
@@ -288,7 +294,9 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
                 && c.config.pool
         })
     };
-    if let (Some(t), Some(b)) = (find(StrategyKind::Threads), find(StrategyKind::Batch)) {
+    // Only a batch curve that reaches large batches says where batching goes.
+    let batch = find(StrategyKind::Batch).filter(|b| b.good().any(|p| p.point.n >= 64));
+    if let (Some(t), Some(b)) = (find(StrategyKind::Threads), batch) {
         let (tp, bp) = (t.peak(), b.peak());
         if let (Some(tp), Some(bp)) = (tp, bp) {
             let e8 = t.at(8).and_then(|p| p.efficiency);
@@ -303,22 +311,33 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
             ));
         }
     }
-    if let Some(best) = a
-        .curves_of_run(run)
-        .filter(|c| {
-            c.strategy() == StrategyKind::Batch
-                && c.config.sync.answers_every_op()
-                && c.config.label.is_none()
-        })
-        .filter_map(|c| Some((c, c.at(1).filter(|p| p.ok())?.point.latency_us?.p50)))
-        .min_by(|x, y| x.1.total_cmp(&y.1))
-    {
-        out.push(format!(
-            "The fastest single op answered on the host: {} at batch 1 under {}, p50 {:.1} µs.",
-            best.0.workload_label(),
-            best.0.config.sync_label(),
-            best.1
-        ));
+    // The shortest round trip of one op, with its output read back, and
+    // waiting for the op only.
+    for (sync, what) in [
+        (SyncMode::Readback, "with its output read back"),
+        (
+            SyncMode::Wait,
+            "waiting for the op only (its output stays on the GPU)",
+        ),
+    ] {
+        if let Some((c, p50)) = a
+            .curves_of_run(run)
+            .filter(|c| {
+                c.strategy() == StrategyKind::Batch
+                    && c.config.sync == sync
+                    && c.config.label.is_none()
+            })
+            .filter_map(|c| Some((c, c.at(1).filter(|p| p.ok())?.point.latency_us?.p50)))
+            .min_by(|x, y| x.1.total_cmp(&y.1))
+        {
+            out.push(format!(
+                "The shortest round trip of one op at batch 1 {what}: {} {} with {} waits, p50 {:.1} µs.",
+                c.workload_label(),
+                c.config.precision,
+                c.config.wait,
+                p50
+            ));
+        }
     }
     if let Some(p) = picks.single_stream {
         out.push(format!(

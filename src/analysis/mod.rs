@@ -42,14 +42,27 @@ fn adapter_label(run: &Run) -> String {
 impl<'a> Analysis<'a> {
     pub fn of(runs: &'a [Run]) -> Self {
         let adapters: Vec<String> = runs.iter().map(adapter_label).collect();
-        let run_labels = adapters
+        // Runs sharing an adapter are told apart by their experiment, and
+        // by their start where that is shared too.
+        let by_name: Vec<String> = adapters
             .iter()
             .zip(runs)
             .map(|(a, run)| {
                 if adapters.iter().filter(|b| *b == a).count() > 1 {
-                    format!("{a} · {}", run.info.started_at.format("%Y-%m-%d %H:%M"))
+                    format!("{a} · {}", run.info.experiment_name)
                 } else {
                     a.clone()
+                }
+            })
+            .collect();
+        let run_labels = by_name
+            .iter()
+            .zip(runs)
+            .map(|(l, run)| {
+                if by_name.iter().filter(|b| *b == l).count() > 1 {
+                    format!("{l} · {}", run.info.started_at.format("%Y-%m-%d %H:%M"))
+                } else {
+                    l.clone()
                 }
             })
             .collect();

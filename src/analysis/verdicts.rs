@@ -66,6 +66,28 @@ fn seeds_curve<'b, 'a>(
     })
 }
 
+/// The seeds' curves of two strategies on linear 256→128, or the verdict
+/// that this run did not measure them.
+fn seeds_pair<'b, 'a>(
+    a: &'b Analysis<'a>,
+    run: usize,
+    (x, y): (StrategyKind, StrategyKind),
+    (source, claim, seeds): (&'static str, &'static str, &'static str),
+) -> Result<(&'b Curve<'a>, &'b Curve<'a>), Verdict> {
+    match (
+        seeds_curve(a, run, LINEAR, x),
+        seeds_curve(a, run, LINEAR, y),
+    ) {
+        (Some(cx), Some(cy)) => Ok((cx, cy)),
+        _ => Err(not_measured(
+            source,
+            claim,
+            seeds,
+            &format!("{x} and {y} curves of linear 256→128 under readback"),
+        )),
+    }
+}
+
 fn good_at<'b, 'a>(c: &'b Curve<'a>, n: u32) -> Option<&'b CurvePoint<'a>> {
     c.at(n).filter(|p| p.ok())
 }
@@ -314,16 +336,14 @@ fn batching_advantage(a: &Analysis, run: usize) -> Verdict {
         "Batching is 30× threading at N=8 (7× at 2, 60× at 16)",
         "30× at 8 (82,315 vs 2,728 samples/s)",
     );
-    let (Some(t), Some(b)) = (
-        seeds_curve(a, run, LINEAR, StrategyKind::Threads),
-        seeds_curve(a, run, LINEAR, StrategyKind::Batch),
-    ) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "threads and batch curves of linear 256→128 under readback",
-        );
+    let (t, b) = match seeds_pair(
+        a,
+        run,
+        (StrategyKind::Threads, StrategyKind::Batch),
+        (source, claim, seeds),
+    ) {
+        Ok(pair) => pair,
+        Err(v) => return v,
     };
     let Some(r) = good_at(b, 8)
         .zip(good_at(t, 8))
@@ -347,16 +367,14 @@ fn process_pool(a: &Analysis, run: usize) -> Verdict {
         "A process pool is 6.8× more efficient than threading at 8 workers (23.0% vs 3.4%): processes bypass the driver's serialisation",
         "6.8× (23.0% vs 3.4% at 8)",
     );
-    let (Some(t), Some(p)) = (
-        seeds_curve(a, run, LINEAR, StrategyKind::Threads),
-        seeds_curve(a, run, LINEAR, StrategyKind::Processes),
-    ) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "threads and processes curves of linear 256→128 under readback",
-        );
+    let (t, p) = match seeds_pair(
+        a,
+        run,
+        (StrategyKind::Threads, StrategyKind::Processes),
+        (source, claim, seeds),
+    ) {
+        Ok(pair) => pair,
+        Err(v) => return v,
     };
     let (Some(et), Some(ep)) = (
         good_at(t, 8).and_then(|x| x.efficiency),
@@ -392,16 +410,14 @@ fn batch_queue(a: &Analysis, run: usize) -> Verdict {
         "A BatchQueue (one GPU owner serving client threads) adds overhead: 0.42× the batch-32 baseline",
         "0.42× (134,411 vs 318,965 samples/s)",
     );
-    let (Some(q), Some(b)) = (
-        seeds_curve(a, run, LINEAR, StrategyKind::Queue),
-        seeds_curve(a, run, LINEAR, StrategyKind::Batch),
-    ) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "queue and batch curves of linear 256→128 under readback",
-        );
+    let (q, b) = match seeds_pair(
+        a,
+        run,
+        (StrategyKind::Queue, StrategyKind::Batch),
+        (source, claim, seeds),
+    ) {
+        Ok(pair) => pair,
+        Err(v) => return v,
     };
     let Some(best) = q.peak() else {
         return not_measured(source, claim, seeds, "good queue point");
@@ -588,8 +604,15 @@ fn stack(a: &Analysis, run: usize) -> Verdict {
             "labelled steps (experiments/stack.toml)",
         );
     };
-    if good.len() < 2 {
-        return not_measured(source, claim, seeds, "two labelled steps");
+    // The stack starts from naive threading: labelled steps that start
+    // elsewhere are some other sequence.
+    if good.len() < 2 || first.config.strategy != StrategyKind::Threads {
+        return not_measured(
+            source,
+            claim,
+            seeds,
+            "sequence of labelled steps starting from threads (experiments/stack.toml)",
+        );
     }
     let Some(r) = rate(last).zip(rate(first)).and_then(|(l, f)| ratio(l, f)) else {
         return not_measured(source, claim, seeds, "throughput at the first step");

@@ -417,6 +417,7 @@ fn server(a: &Analysis, run: usize) -> Option<LineChart> {
     let owners: Vec<&Curve> = a
         .curves_of_run(run)
         .filter(|c| c.strategy().info().baseline == BaselineRule::BatchAtSize)
+        .filter(|c| c.good().next().is_some())
         .collect();
     if owners.is_empty() {
         return None;
@@ -659,38 +660,41 @@ pub fn all(a: &Analysis) -> Vec<Named> {
             continue;
         }
         let first = out.is_empty();
-        out.push(Named {
-            stem: stem("throughput", &workload, &mut taken),
-            chart: Chart::Lines(throughput(a, &workload, &curves)),
-            headline: true,
-        });
-        if let Some(c) = efficiency(a, &workload, &curves) {
-            out.push(Named {
-                stem: stem("efficiency", &workload, &mut taken),
-                chart: Chart::Lines(c),
-                headline: first,
-            });
-        }
-        if let Some(c) = latency(a, &workload, &curves) {
-            out.push(Named {
-                stem: stem("latency", &workload, &mut taken),
-                chart: Chart::Lines(c),
-                headline: false,
-            });
-        }
-        if let Some(c) = phases(a, &workload, &curves) {
-            out.push(Named {
-                stem: stem("phases", &workload, &mut taken),
-                chart: Chart::Bars(c),
-                headline: first,
-            });
-        }
-        if let Some(c) = histogram(a, &workload, &curves) {
-            out.push(Named {
-                stem: stem("histogram", &workload, &mut taken),
-                chart: Chart::Lines(c),
-                headline: false,
-            });
+        let charts = [
+            (
+                "throughput",
+                Some(Chart::Lines(throughput(a, &workload, &curves))),
+                true,
+            ),
+            (
+                "efficiency",
+                efficiency(a, &workload, &curves).map(Chart::Lines),
+                first,
+            ),
+            (
+                "latency",
+                latency(a, &workload, &curves).map(Chart::Lines),
+                false,
+            ),
+            (
+                "phases",
+                phases(a, &workload, &curves).map(Chart::Bars),
+                first,
+            ),
+            (
+                "histogram",
+                histogram(a, &workload, &curves).map(Chart::Lines),
+                false,
+            ),
+        ];
+        for (kind, chart, headline) in charts {
+            if let Some(chart) = chart {
+                out.push(Named {
+                    stem: stem(kind, &workload, &mut taken),
+                    chart,
+                    headline,
+                });
+            }
         }
     }
     let suffix = |run: usize| {

@@ -169,23 +169,42 @@ pub struct Named {
     pub headline: bool,
 }
 
-/// Writes every chart as `<stem>.svg` and `<stem>.png` into `out_dir`,
-/// each atomically; returns the files written and each chart's SVG text
-/// by stem (for the HTML page).
-pub fn write_all(charts: &[Named], out_dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<Svg>)> {
+/// Which files a chart is written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Files {
+    /// `<stem>.svg` and `<stem>.png` of every chart (`curves plot`).
+    Every,
+    /// `<stem>.png` of the headline charts only: the report's page holds
+    /// every chart as inline SVG, and its Markdown shows the headline ones.
+    HeadlinePng,
+}
+
+/// Writes the charts into `out_dir` as `files` says, each atomically;
+/// returns the files written and every chart's SVG text by stem (for the
+/// HTML page).
+pub fn write_all(
+    charts: &[Named],
+    out_dir: &Path,
+    files: Files,
+) -> anyhow::Result<(Vec<PathBuf>, Vec<Svg>)> {
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let mut written = Vec::new();
     let mut svgs = Vec::new();
     for named in charts {
         let svg_path = out_dir.join(format!("{}.svg", named.stem));
         let text = svg(&named.chart).with_context(|| format!("drawing {}", svg_path.display()))?;
-        crate::store::write_atomic(&svg_path, text.as_bytes())?;
-        written.push(svg_path);
+        if files == Files::Every {
+            crate::store::write_atomic(&svg_path, text.as_bytes())?;
+            written.push(svg_path);
+        }
+        svgs.push((named.stem.clone(), text));
+        if files == Files::HeadlinePng && !named.headline {
+            continue;
+        }
         let png_path = out_dir.join(format!("{}.png", named.stem));
         let bytes = png(&named.chart).with_context(|| format!("drawing {}", png_path.display()))?;
         crate::store::write_atomic(&png_path, &bytes)?;
         written.push(png_path);
-        svgs.push((named.stem.clone(), text));
     }
     Ok((written, svgs))
 }

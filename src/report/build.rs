@@ -4,7 +4,7 @@
 use super::{Block, Cell, Document, Section, Table};
 use crate::analysis::findings::{roofline, stalls, summary};
 use crate::analysis::usl::FitOutcome;
-use crate::analysis::verdicts::verdicts;
+use crate::analysis::verdicts::{Outcome, verdicts};
 use crate::analysis::{
     self, Analysis, Baseline, Curve, Interval, advantages, picks, server_capacity,
 };
@@ -72,6 +72,79 @@ fn verdict_table(a: &Analysis, run: usize) -> Table {
             v.outcome.name().into(),
             v.reason.into(),
         ]);
+    }
+    t
+}
+
+/// The run of each adapter that measured the most claims, in run order:
+/// whose summary a merged report opens with.
+fn primary_runs(a: &Analysis) -> Vec<usize> {
+    let mut best: Vec<(String, usize, usize)> = Vec::new();
+    for run in 0..a.runs.len() {
+        let adapter = a.runs[run].info.adapter.label();
+        let measured = verdicts(a, run)
+            .iter()
+            .filter(|v| v.outcome != Outcome::NotMeasured)
+            .count();
+        match best.iter_mut().find(|(k, _, _)| *k == adapter) {
+            Some(b) if measured > b.2 => (b.1, b.2) = (run, measured),
+            Some(_) => {}
+            None => best.push((adapter, run, measured)),
+        }
+    }
+    best.into_iter().map(|(_, run, _)| run).collect()
+}
+
+/// Every claim once per adapter, from the first run of that adapter
+/// that measured it; a claim no run measured, once, as not measured.
+fn merged_verdicts(a: &Analysis) -> Table {
+    let mut t = Table::new(
+        "verdicts",
+        "",
+        &[
+            "Seed",
+            "Claim",
+            "Seeds' figure",
+            "Adapter",
+            "Measured here (matched)",
+            "Verdict",
+            "Why",
+        ],
+    );
+    let all: Vec<Vec<crate::analysis::verdicts::Verdict>> =
+        (0..a.runs.len()).map(|r| verdicts(a, r)).collect();
+    let claims = all.first().map_or(0, Vec::len);
+    for i in 0..claims {
+        let mut seen: Vec<String> = Vec::new();
+        for (run, vs) in all.iter().enumerate() {
+            let v = &vs[i];
+            let adapter = a.runs[run].info.adapter.label();
+            if v.outcome == Outcome::NotMeasured || seen.contains(&adapter) {
+                continue;
+            }
+            seen.push(adapter);
+            t.push(vec![
+                v.source.into(),
+                v.claim.into(),
+                v.seeds.into(),
+                a.run_labels[run].clone().into(),
+                v.measured.clone().into(),
+                v.outcome.name().into(),
+                v.reason.clone().into(),
+            ]);
+        }
+        if seen.is_empty() {
+            let v = &all[0][i];
+            t.push(vec![
+                v.source.into(),
+                v.claim.into(),
+                v.seeds.into(),
+                "–".into(),
+                "–".into(),
+                v.outcome.name().into(),
+                "no run measured it".into(),
+            ]);
+        }
     }
     t
 }
@@ -686,6 +759,20 @@ fn runs_table(a: &Analysis) -> Table {
 
 fn caveats(a: &Analysis, notes: &[String]) -> Vec<String> {
     let mut out: Vec<String> = notes.to_vec();
+    let mut revisions: Vec<&str> = a
+        .runs
+        .iter()
+        .map(|r| r.info.git_revision.as_str())
+        .collect();
+    revisions.sort_unstable();
+    revisions.dedup();
+    if revisions.len() > 1 {
+        out.push(format!(
+            "these runs were measured by {} revisions of the tool ({}): kernels and host path may differ between them, so compare adapters with care (the runs' table names each)",
+            revisions.len(),
+            revisions.join(", ")
+        ));
+    }
     for (i, r) in a.runs.iter().enumerate() {
         let label = &a.run_labels[i];
         let mut counts: Vec<(String, usize)> = Vec::new();
@@ -743,50 +830,93 @@ fn caveats(a: &Analysis, notes: &[String]) -> Vec<String> {
                 + if noisy.len() > 8 { "; …" } else { "" }
         ));
     }
-    out.extend(a.curves.iter().filter_map(baseline_note));
+    // A single-N curve (a ceiling beside others, a step) has no efficiency
+    // by design; a curve of several N without one is a caveat.
+    out.extend(
+        a.curves
+            .iter()
+            .filter(|c| c.points.len() > 1)
+            .filter_map(baseline_note),
+    );
     out
 }
 
 pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Document {
     let title = match a.runs {
         [one] => format!("What scales on {}", one.info.adapter.label()),
-        many => format!("What scales: {} runs", many.len()),
+        many => {
+            let mut adapters: Vec<String> = many.iter().map(|r| r.info.adapter.label()).collect();
+            adapters.dedup();
+            let mut distinct: Vec<String> = Vec::new();
+            for x in adapters {
+                if !distinct.contains(&x) {
+                    distinct.push(x);
+                }
+            }
+            format!(
+                "What scales: {} runs on {}",
+                many.len(),
+                distinct.join(", ")
+            )
+        }
     };
     let intro = "Drawn by `curves report` from result files only. Efficiency is always against N=1 of the same curve \
                  (same workload, strategy, sync mode, wait style and precision); the GPU owner's curves (queue, server) \
                  are against one thread batching at the same size. Comparisons across strategies are advantages under one \
                  sync mode, never efficiencies. Intervals run from the slowest to the fastest trials."
         .to_string();
+    // One run: its verdicts, summary, picks, ceilings and stalls. Several:
+    // one verdict table (each claim once per adapter, from the first run
+    // of that adapter that measured it) and a summary per adapter; each
+    // run's own sections go to the appendix.
     let mut sections = Vec::new();
+    let mut per_run: Vec<Section> = Vec::new();
+    let verdict_note = Block::Para("Each claim of the seed reports (PyTorch on Apple's MPS), its figure there, the matched figure measured here, and a verdict by the stated rule: a figure holds when its measured interval overlaps half to twice the seeds' figure.".into());
+    if a.runs.len() > 1 {
+        sections.push(Section {
+            heading: "The seeds' claims".into(),
+            blocks: vec![verdict_note.clone(), Block::Table(merged_verdicts(a))],
+        });
+        let mut bullets = Vec::new();
+        for run in primary_runs(a) {
+            bullets.extend(summary(a, run, &verdicts(a, run), &picks(a, run)));
+        }
+        sections.push(Section {
+            heading: "Summary".into(),
+            blocks: vec![Block::Bullets(bullets)],
+        });
+    }
     for run in 0..a.runs.len() {
         let label = &a.run_labels[run];
+        let merged = a.runs.len() > 1;
         let v = verdicts(a, run);
         let p = picks(a, run);
-        sections.push(Section {
-            heading: if a.runs.len() > 1 { format!("The seeds' claims on {label}") } else { "The seeds' claims".into() },
-            blocks: vec![
-                Block::Para("Each claim of the seed reports (PyTorch on Apple's MPS), its figure there, the matched figure measured here, and a verdict by the stated rule: a figure holds when its measured interval overlaps half to twice the seeds' figure.".into()),
-                Block::Table(verdict_table(a, run)),
-            ],
-        });
-        sections.push(Section {
-            heading: if a.runs.len() > 1 {
-                format!("Summary: {label}")
+        let out = if merged { &mut per_run } else { &mut sections };
+        let named = |what: &str| {
+            if merged {
+                format!("{what} · {label}")
             } else {
-                "Summary".into()
-            },
+                what.to_string()
+            }
+        };
+        out.push(Section {
+            heading: named("The seeds' claims"),
+            blocks: vec![verdict_note.clone(), Block::Table(verdict_table(a, run))],
+        });
+        out.push(Section {
+            heading: named("Summary"),
             blocks: vec![Block::Bullets(summary(a, run, &v, &p))],
         });
-        sections.push(Section {
-            heading: "Best configurations".into(),
+        out.push(Section {
+            heading: named("Best configurations"),
             blocks: vec![
                 Block::Para("Only among points whose sync gives every op's result to the host (readback, wait): a point synchronised once per trial would win by answering nobody.".into()),
                 Block::Table(picks_table(a, run)),
             ],
         });
         if let Some(t) = roofline_table(a, run) {
-            sections.push(Section {
-                heading: "Against the device's ceilings".into(),
+            out.push(Section {
+                heading: named("Against the device's ceilings"),
                 blocks: vec![
                     Block::Para("Each workload's best point read against `curves peak`'s ceilings: the compute it achieves, and the bandwidth its minimum traffic needs (a roofline in numbers).".into()),
                     Block::Table(t),
@@ -795,8 +925,8 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         }
         let st = stalls(a, run);
         if !st.is_empty() {
-            sections.push(Section {
-                heading: "Stalls".into(),
+            out.push(Section {
+                heading: named("Stalls"),
                 blocks: vec![Block::Bullets(st)],
             });
         }
@@ -815,6 +945,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         .map(|c| Block::Chart {
             stem: c.stem.clone(),
             title: c.chart.title().to_string(),
+            png: true,
         })
         .collect();
     if !headline.is_empty() {
@@ -833,8 +964,9 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         }],
     });
 
-    // The appendix: every table, every chart.
-    let mut appendix = Vec::new();
+    // The appendix: each run's own sections (merged reports), every
+    // table, every chart.
+    let mut appendix = per_run;
     let curve_tables: Vec<Block> = a
         .curves
         .iter()
@@ -913,6 +1045,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         .map(|c| Block::Chart {
             stem: c.stem.clone(),
             title: c.chart.title().to_string(),
+            png: c.headline,
         })
         .collect();
     if !others.is_empty() {

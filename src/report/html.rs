@@ -68,7 +68,7 @@ fn blocks(out: &mut String, blocks: &[Block], svgs: &[(String, String)]) {
                 }
                 out.push_str(&t.html());
             }
-            Block::Chart { stem, title } => {
+            Block::Chart { stem, title, png } => {
                 let svg = svgs
                     .iter()
                     .find(|(s, _)| s == stem)
@@ -79,11 +79,14 @@ fn blocks(out: &mut String, blocks: &[Block], svgs: &[(String, String)]) {
                     Some(svg) => out.push_str(svg.trim_start_matches(|c: char| c != '<')),
                     None => out.push_str("<p>(chart not drawn)</p>"),
                 }
+                let link = if *png {
+                    format!(" — <a href=\"{}.png\">PNG</a>", escape(stem))
+                } else {
+                    String::new()
+                };
                 out.push_str(&format!(
-                    "\n<figcaption>{} — <a href=\"{}.png\">PNG</a>, <a href=\"{}.svg\">SVG</a></figcaption>\n</figure>\n",
-                    escape(title),
-                    escape(stem),
-                    escape(stem)
+                    "\n<figcaption>{}{link}</figcaption>\n</figure>\n",
+                    escape(title)
                 ));
             }
         }

@@ -28,10 +28,12 @@ pub enum Block {
     Para(String),
     Bullets(Vec<String>),
     Table(Table),
-    /// A chart by its file stem.
+    /// A chart by its file stem; `png` when it is written as a PNG too
+    /// (the headline charts), else it is in the page only.
     Chart {
         stem: String,
         title: String,
+        png: bool,
     },
 }
 
@@ -88,9 +90,14 @@ fn markdown_sections(out: &mut String, sections: &[Section], level: usize) {
                     out.push_str(&t.markdown());
                     out.push('\n');
                 }
-                Block::Chart { stem, title } => {
-                    out.push_str(&format!("![{title}]({stem}.png)\n\n"))
-                }
+                Block::Chart {
+                    stem,
+                    title,
+                    png: true,
+                } => out.push_str(&format!("![{title}]({stem}.png)\n\n")),
+                Block::Chart { stem, title, .. } => out.push_str(&format!(
+                    "* {title}: in [index.html](index.html#chart-{stem})\n\n"
+                )),
             }
         }
     }
@@ -123,7 +130,7 @@ pub fn write(runs: &[Run], out_dir: &Path, notes: &[String]) -> anyhow::Result<V
     let charts = plot::charts::all(&analysis);
     let doc = document(&analysis, &charts, notes);
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let (chart_files, svgs) = plot::write_all(&charts, out_dir)?;
+    let (chart_files, svgs) = plot::write_all(&charts, out_dir, plot::Files::HeadlinePng)?;
     let page = out_dir.join("index.html");
     crate::store::write_atomic(&page, html::page(&doc, &svgs).as_bytes())?;
     let report = out_dir.join("REPORT.md");
