@@ -219,3 +219,65 @@ fn shaders_validates_and_writes_every_translation() {
         }
     }
 }
+
+/// `curves peak --quick` measures every ceiling once on the adapter at
+/// hand, every matmul variant's output right; `--into` puts them beside a
+/// run, whose report then reads its best points against them.
+#[test]
+fn peak_quick_measures_every_ceiling_and_goes_beside_a_run() {
+    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 5\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 4]\n";
+    let (dir, run) = common::run_experiment(common::curves(), text, &[]);
+    common::curves()
+        .args(["peak", "--quick", "--into", run.dir.to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Dispatch floor"));
+    let c: curves::schema::Ceilings =
+        serde_json::from_str(&std::fs::read_to_string(run.dir.join("ceilings.json")).unwrap())
+            .unwrap();
+    assert!(c.quick);
+    assert!(c.matmul_f32_tflops.as_ref().is_some_and(|m| m.value > 0.0));
+    assert!(c.bandwidth_gb_s.is_some() && c.dispatch_us.is_some());
+    assert!(c.variants.len() >= 8, "{} variants", c.variants.len());
+    for v in &c.variants {
+        assert!(
+            v.rel_error.is_some_and(|e| e <= v.precision.tolerance()),
+            "{} at {}: {:?}",
+            v.kernel,
+            v.shape,
+            v.rel_error
+        );
+    }
+    assert_eq!(
+        c.round_trip_us.len(),
+        6,
+        "three wait styles, readback and done"
+    );
+    assert!(c.submits_per_s.len() >= 4 && !c.workloads.is_empty());
+    let out = dir.path().join("report");
+    common::curves()
+        .args([
+            "report",
+            run.dir.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    assert!(md.contains("## Against the device's ceilings"), "{md}");
+    // A run of another adapter is refused.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let mut info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.dir.join("run.json")).unwrap()).unwrap();
+    info["adapter"]["name"] = "Some Other GPU".into();
+    std::fs::write(other.join("run.json"), info.to_string()).unwrap();
+    common::curves()
+        .args(["peak", "--quick", "--into", other.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "ceilings go beside the run they bound",
+        ));
+}

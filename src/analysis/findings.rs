@@ -262,6 +262,69 @@ pub fn frameworks(a: &Analysis) -> Vec<String> {
     out
 }
 
+/// Past one GPU: for each `gpus` curve, whether throughput grows linearly
+/// with the workers spread over the adapters (efficiency at its largest
+/// N at least 90%, its whole interval), sub-linearly (with the phase that
+/// grew most and each adapter's share of the ops), or was not measured.
+pub fn gpus(a: &Analysis, run: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in a
+        .curves_of_run(run)
+        .filter(|c| c.strategy() == StrategyKind::Gpus)
+    {
+        let name = format!("{} · {}", c.workload_label(), c.label);
+        let Some(top) = c.good().filter(|p| p.point.n > 1).last() else {
+            out.push(format!(
+                "{name}: not measured (no good point past one worker)"
+            ));
+            continue;
+        };
+        let Some(e) = top.efficiency else {
+            out.push(format!("{name}: not measured (no baseline at one worker)"));
+            continue;
+        };
+        let share: Vec<String> = top
+            .point
+            .adapter_ops
+            .iter()
+            .map(|(adapter, ops)| {
+                let total: u64 = top.point.adapter_ops.values().sum();
+                format!(
+                    "adapter {adapter} {:.0}%",
+                    100.0 * *ops as f64 / total.max(1) as f64
+                )
+            })
+            .collect();
+        let phases = c
+            .at(1)
+            .and_then(|p1| Some((p1.point.phases_us?, top.point.phases_us?)));
+        let grew = phases.map(|(one, many)| {
+            let growth = [
+                ("encode", many.encode.median - one.encode.median),
+                ("submit", many.submit.median - one.submit.median),
+                ("wait", many.wait.median - one.wait.median),
+            ];
+            let (phase, by) =
+                growth.iter().fold(
+                    ("wait", f64::MIN),
+                    |best, g| if g.1 > best.1 { *g } else { best },
+                );
+            format!("{phase} grew most, by {by:.1} µs per op")
+        });
+        let verdict = if e.lo >= 0.9 { "linear" } else { "sub-linear" };
+        out.push(format!(
+            "{name}: {verdict}: {:.0}% ({:.0}–{:.0}%) efficiency at {} workers against one worker on one GPU{}{}",
+            e.value * 100.0,
+            e.lo * 100.0,
+            e.hi * 100.0,
+            top.point.n,
+            if share.is_empty() { String::new() } else { format!("; ops per adapter: {}", share.join(", ")) },
+            if verdict == "sub-linear" { grew.map_or(String::new(), |g| format!("; {g}")) } else { String::new() }
+        ));
+    }
+    out
+}
+
 fn fmt_rate(v: f64) -> String {
     crate::units::si(v)
 }
@@ -379,6 +442,37 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
 mod tests {
     use super::*;
     use crate::schema::HistogramBin;
+
+    #[test]
+    fn gpus_curves_get_a_line_each() {
+        let mut c = crate::analysis::testing::config(StrategyKind::Gpus, SyncMode::Readback);
+        c.worker_batch = Some(1);
+        c.adapters = vec![0, 1];
+        let mut two = crate::analysis::testing::point(c.clone(), 2, &[198.0, 199.0, 200.0]);
+        two.adapter_ops = [(0, 50), (1, 50)].into_iter().collect();
+        let mut linear = crate::analysis::testing::run(
+            "x",
+            vec![
+                crate::analysis::testing::point(c.clone(), 1, &[100.0, 100.0, 100.0]),
+                two,
+            ],
+        );
+        let runs = [linear.clone()];
+        let lines = gpus(&Analysis::of(&runs), 0);
+        assert!(
+            lines[0].contains(": linear: 100%") && lines[0].contains("adapter 1 50%"),
+            "{lines:?}"
+        );
+        linear.points[1].samples_per_s_trials = vec![120.0, 121.0, 122.0];
+        linear.points[1].samples_per_s = Some(121.0);
+        linear.points[1].samples_per_s_spread = crate::stats::spread(&[120.0, 121.0, 122.0]);
+        let runs = [linear];
+        let lines = gpus(&Analysis::of(&runs), 0);
+        assert!(
+            lines[0].contains("sub-linear: 60%") && lines[0].contains("grew most"),
+            "{lines:?}"
+        );
+    }
 
     #[test]
     fn the_slow_share_counts_bins_above_the_bound() {

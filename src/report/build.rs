@@ -930,6 +930,13 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
                 blocks: vec![Block::Bullets(st)],
             });
         }
+        let g = crate::analysis::findings::gpus(a, run);
+        if !g.is_empty() {
+            out.push(Section {
+                heading: named("Past one GPU"),
+                blocks: vec![Block::Bullets(g)],
+            });
+        }
     }
     let fw = crate::analysis::findings::frameworks(a);
     if !fw.is_empty() {
