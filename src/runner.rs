@@ -17,6 +17,7 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::gpu::AdapterSelection;
+use crate::measure::record::TrialRecord;
 use crate::measure::stop::{Stop, deadline_after};
 use crate::measure::summary::summarize;
 use crate::plan::{Experiment, PointSpec};
@@ -381,13 +382,7 @@ fn steady(rates: &[f64], target: f64) -> bool {
 pub fn measure_point(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -> (Point, bool) {
     let started = Instant::now();
     let stop = Stop::new(deadline_after(spec.settings.timeout_s));
-    let shape = spec.shape();
     let mut point = empty_point(spec, adapters);
-    let mut ops = spec.settings.ops;
-    let (min_trials, max_trials) = (spec.settings.trials.get(), spec.settings.max_trials.get());
-
-    let mut records = Vec::new();
-    let mut error = None;
     let mut left_behind = false;
     if let Some(reason) = unsupported_reason(spec, env, adapters) {
         point.status = Status::Unsupported;
@@ -397,41 +392,68 @@ pub fn measure_point(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -
     }
     match strategy::prepare(spec, env, adapters, &stop) {
         Ok(mut workers) => {
-            point.setup_s = workers.setup();
-            point.kernels = workers.kernels();
-            if let Some(trial_s) = spec.settings.trial_s {
-                match ops_for_trial_s(workers.as_mut(), trial_s, ops) {
-                    Ok(fitted) => ops = fitted,
-                    Err(e) => error = Some(e),
-                }
-            }
-            let mut rates = Vec::new();
-            while error.is_none() && (records.len() as u32) < max_trials {
-                match workers.run_trial(ops, spec.settings.checks.min(ops)) {
-                    Ok(trial) => {
-                        let stopped = trial.iter().any(|r| r.error.is_some());
-                        rates.extend(trial_rate(&trial, shape.batch));
-                        records.push(trial);
-                        if stopped {
-                            break;
-                        }
-                    }
-                    Err(e) => error = Some(e),
-                }
-                if records.len() as u32 >= min_trials && steady(&rates, spec.settings.target_spread)
-                {
+            left_behind = measure_with(spec, workers.as_mut(), &mut point);
+        }
+        Err(e) => fill(&mut point, spec, &[], spec.settings.ops, Some(e)),
+    }
+    point.wall_s = started.elapsed().as_secs_f64();
+    (point, left_behind)
+}
+
+/// Runs `spec`'s trials on prepared `workers` into `point`: the ops per
+/// trial fitted to `trial_s` where asked, at least `trials` trials and up
+/// to `max_trials` while their spread is over `target_spread`, stopping at
+/// the first error. Returns whether a worker was left behind. The runner's
+/// loop, apart from how workers are started, so that it runs on fakes.
+pub fn measure_with(spec: &PointSpec, workers: &mut dyn Workers, point: &mut Point) -> bool {
+    let shape = spec.shape();
+    let mut ops = spec.settings.ops;
+    let (min_trials, max_trials) = (spec.settings.trials.get(), spec.settings.max_trials.get());
+    let mut records = Vec::new();
+    let mut error = None;
+    point.setup_s = workers.setup();
+    point.kernels = workers.kernels();
+    if let Some(trial_s) = spec.settings.trial_s {
+        match ops_for_trial_s(workers, trial_s, ops) {
+            Ok(fitted) => ops = fitted,
+            Err(e) => error = Some(e),
+        }
+    }
+    let mut rates = Vec::new();
+    while error.is_none() && (records.len() as u32) < max_trials {
+        match workers.run_trial(ops, spec.settings.checks.min(ops)) {
+            Ok(trial) => {
+                let stopped = trial.iter().any(|r| r.error.is_some());
+                rates.extend(trial_rate(&trial, shape.batch));
+                records.push(trial);
+                if stopped {
                     break;
                 }
             }
-            left_behind = workers.left_behind();
+            Err(e) => error = Some(e),
         }
-        Err(e) => error = Some(e),
+        if records.len() as u32 >= min_trials && steady(&rates, spec.settings.target_spread) {
+            break;
+        }
     }
-    let trials = (records.len() as u32).max(min_trials);
+    fill(point, spec, &records, ops, error);
+    workers.left_behind()
+}
+
+/// The point's figures from its trials' records.
+fn fill(
+    point: &mut Point,
+    spec: &PointSpec,
+    records: &[Vec<TrialRecord>],
+    ops: u64,
+    error: Option<String>,
+) {
+    let shape = spec.shape();
+    let trials = (records.len() as u32).max(spec.settings.trials.get());
     let ops_expected = u64::from(trials)
         .saturating_mul(u64::from(shape.workers()))
         .saturating_mul(ops);
-    let summary = summarize(&records, shape.batch, ops_expected, error);
+    let summary = summarize(records, shape.batch, ops_expected, error);
     point.trials = records.len() as u32;
     point.ops_per_worker = ops;
     point.samples_per_s = summary.samples_per_s.map(|s| s.median);
@@ -454,8 +476,6 @@ pub fn measure_point(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -
     point.measured_s = summary.measured_s;
     point.status = summary.status;
     point.error = summary.error;
-    point.wall_s = started.elapsed().as_secs_f64();
-    (point, left_behind)
 }
 
 /// Ops per worker for trials of about `trial_s` seconds, between 1 and
@@ -513,6 +533,134 @@ mod tests {
         assert_eq!(t.map(|t| t.get()), Some(4));
         assert_eq!(s, Some(0.3));
         assert_eq!(overrides_of(&[]), (None, None));
+    }
+
+    /// Workers that run nothing: each trial is a record per worker at the
+    /// next of `rates` (samples/s), or an error; the runner's loop and the
+    /// summaries are tested through the real `Workers` trait.
+    struct FakeWorkers {
+        workers: u32,
+        batch: u32,
+        rates: Vec<f64>,
+        fail_at: Option<usize>,
+        trials: Vec<(u64, u64)>,
+    }
+
+    impl Workers for FakeWorkers {
+        fn setup(&self) -> crate::schema::SetupTimes {
+            crate::schema::SetupTimes {
+                prepare_s: 0.5,
+                ..Default::default()
+            }
+        }
+
+        fn run_trial(&mut self, ops: u64, checks: u64) -> Result<Vec<TrialRecord>, String> {
+            let i = self.trials.len();
+            self.trials.push((ops, checks));
+            if self.fail_at == Some(i) {
+                return Err("worker 1: device lost".into());
+            }
+            let rate = self.rates[i.min(self.rates.len() - 1)];
+            let span_ns = (ops as f64 * f64::from(self.workers * self.batch) / rate * 1e9) as u64;
+            Ok((0..self.workers)
+                .map(|_| TrialRecord {
+                    start_unix_ns: 1_000,
+                    end_unix_ns: 1_000 + span_ns,
+                    ops_completed: ops,
+                    latencies_ns: vec![span_ns / ops.max(1); ops as usize],
+                    ops_checked: checks,
+                    ..Default::default()
+                })
+                .collect())
+        }
+
+        fn kernels(&self) -> Vec<String> {
+            vec!["fake".into()]
+        }
+    }
+
+    fn spec(text: &str) -> PointSpec {
+        let e = Experiment::parse(text, std::path::Path::new("fake.toml")).unwrap();
+        e.points[0].clone()
+    }
+
+    fn fake(workers: u32, batch: u32, rates: &[f64]) -> FakeWorkers {
+        FakeWorkers {
+            workers,
+            batch,
+            rates: rates.to_vec(),
+            fail_at: None,
+            trials: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn noisy_trials_run_until_the_cap_and_steady_ones_stop_at_the_minimum() {
+        let s = spec(
+            "[settings]\ntrials = 3\nmax_trials = 6\nops = 10\nchecks = 4\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [2]\n",
+        );
+        let mut point = empty_point(&s, &[]);
+        let mut w = fake(2, 1, &[100.0, 140.0, 90.0, 130.0, 95.0, 120.0, 999.0]);
+        measure_with(&s, &mut w, &mut point);
+        assert_eq!(w.trials.len(), 6, "spread over 10%: up to max_trials");
+        assert_eq!(
+            (point.trials, point.ops_expected, point.ops_completed),
+            (6, 6 * 2 * 10, 120)
+        );
+        assert_eq!(point.status, Status::Ok);
+        assert_eq!(point.samples_per_s_trials.len(), 6);
+        assert_eq!(point.setup_s.prepare_s, 0.5);
+
+        let mut point = empty_point(&s, &[]);
+        let mut w = fake(2, 1, &[100.0, 101.0, 100.5, 500.0]);
+        measure_with(&s, &mut w, &mut point);
+        assert_eq!(
+            w.trials.len(),
+            3,
+            "steady after the minimum: no more trials"
+        );
+        assert_eq!(w.trials[0], (10, 4), "checks as the file says");
+        let sps = point.samples_per_s.unwrap();
+        assert!((sps - 100.5).abs() < 0.5, "{sps}");
+    }
+
+    #[test]
+    fn a_failing_trial_fails_the_point_and_keeps_what_was_measured() {
+        let s = spec(
+            "[settings]\ntrials = 3\nops = 5\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [4]\n",
+        );
+        let mut point = empty_point(&s, &[]);
+        let mut w = fake(1, 4, &[1000.0]);
+        w.fail_at = Some(1);
+        measure_with(&s, &mut w, &mut point);
+        assert_eq!(point.status, Status::Failed);
+        assert_eq!(point.error.as_deref(), Some("worker 1: device lost"));
+        assert_eq!(
+            (point.trials, point.ops_completed, point.ops_expected),
+            (1, 5, 15)
+        );
+        assert!(
+            point.samples_per_s.is_some(),
+            "the completed trial's figure is kept"
+        );
+    }
+
+    #[test]
+    fn trial_s_fits_the_ops_from_one_timed_op() {
+        let s = spec(
+            "[settings]\ntrials = 2\nops = 1000000\ntrial_s = 0.5\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [1]\n",
+        );
+        let mut point = empty_point(&s, &[]);
+        let mut w = fake(1, 1, &[1e6]);
+        measure_with(&s, &mut w, &mut point);
+        assert_eq!(w.trials[0], (1, 0), "one untimed op first");
+        assert!(point.ops_per_worker >= 1 && point.ops_per_worker <= 1_000_000);
+        assert_eq!(w.trials.len(), 3);
+        assert!(
+            w.trials[1..]
+                .iter()
+                .all(|&(ops, _)| ops == point.ops_per_worker)
+        );
     }
 
     #[test]

@@ -9,10 +9,12 @@
 //! Writes only inside the directory it is given, each file atomically.
 
 mod build;
+mod device;
 mod html;
 #[cfg(test)]
 mod property;
 pub mod table;
+mod tables;
 
 use std::path::{Path, PathBuf};
 
