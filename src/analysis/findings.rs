@@ -5,7 +5,7 @@
 //! figures it rests on; a cause is called a hypothesis unless a
 //! measurement shows it.
 
-use super::verdicts::{Outcome, Verdict};
+use super::verdicts::{LINEAR, Outcome, Verdict, seeds_curve};
 use super::{Analysis, Curve, Picks};
 use crate::schema::{Point, Precision, StrategyKind, SyncMode, WaitStyle};
 
@@ -203,22 +203,8 @@ fn gpu_of(name: &str) -> &str {
 pub fn frameworks(a: &Analysis) -> Vec<String> {
     let mut out = Vec::new();
     let figure = |run: usize| {
-        let threads = a.curves_of_run(run).find(|c| {
-            c.workload_label() == "linear 256→128"
-                && c.strategy() == StrategyKind::Threads
-                && c.config.sync == SyncMode::Readback
-                && c.config.wait == WaitStyle::Block
-                && c.config.precision == Precision::F32
-                && c.config.label.is_none()
-        })?;
-        let batch1 = a.curves_of_run(run).find(|c| {
-            c.workload_label() == "linear 256→128"
-                && c.strategy() == StrategyKind::Batch
-                && c.config.sync == SyncMode::Readback
-                && c.config.wait == WaitStyle::Block
-                && c.config.precision == Precision::F32
-                && c.config.label.is_none()
-        })?;
+        let threads = seeds_curve(a, run, LINEAR, StrategyKind::Threads)?;
+        let batch1 = seeds_curve(a, run, LINEAR, StrategyKind::Batch)?;
         Some((
             threads.at(8).and_then(|p| p.efficiency)?,
             threads.peak()?.point.samples_per_s?,
@@ -346,17 +332,7 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
         "On {label}, of the seeds' {} claims {held} hold, {failed} do not and {unmeasured} were not measured by this run (the table above gives each figure and why).",
         verdicts.len()
     ));
-    let find = |strategy: StrategyKind| {
-        a.curves_of_run(run).find(|c| {
-            c.workload_label() == "linear 256→128"
-                && c.strategy() == strategy
-                && c.config.sync == SyncMode::Readback
-                && c.config.wait == WaitStyle::Block
-                && c.config.precision == Precision::F32
-                && c.config.label.is_none()
-                && c.config.pool
-        })
-    };
+    let find = |strategy| seeds_curve(a, run, LINEAR, strategy);
     // Only a batch curve that reaches large batches says where batching goes.
     let batch = find(StrategyKind::Batch).filter(|b| b.good().any(|p| p.point.n >= 64));
     if let (Some(t), Some(b)) = (find(StrategyKind::Threads), batch) {

@@ -45,11 +45,40 @@ pub struct Verdict {
     pub reason: String,
 }
 
-const LINEAR: &str = "linear 256→128";
+/// A claim of the seeds: which report(s), what they said, what they
+/// measured.
+struct Claim {
+    source: &'static str,
+    claim: &'static str,
+    seeds: &'static str,
+}
+
+impl Claim {
+    fn verdict(&self, measured: String, outcome: Outcome, reason: String) -> Verdict {
+        Verdict {
+            source: self.source,
+            claim: self.claim,
+            seeds: self.seeds,
+            measured,
+            outcome,
+            reason,
+        }
+    }
+
+    fn not_measured(&self, what: &str) -> Verdict {
+        self.verdict(
+            "–".into(),
+            Outcome::NotMeasured,
+            format!("this run has no {what}"),
+        )
+    }
+}
+
+pub(super) const LINEAR: &str = "linear 256→128";
 
 /// The seeds' way of syncing: a readback (`.cpu()`) after every op, the
 /// host blocking until it is done.
-fn seeds_curve<'b, 'a>(
+pub(super) fn seeds_curve<'b, 'a>(
     a: &'b Analysis<'a>,
     run: usize,
     workload: &str,
@@ -72,19 +101,16 @@ fn seeds_pair<'b, 'a>(
     a: &'b Analysis<'a>,
     run: usize,
     (x, y): (StrategyKind, StrategyKind),
-    (source, claim, seeds): (&'static str, &'static str, &'static str),
+    claim: &Claim,
 ) -> Result<(&'b Curve<'a>, &'b Curve<'a>), Verdict> {
     match (
         seeds_curve(a, run, LINEAR, x),
         seeds_curve(a, run, LINEAR, y),
     ) {
         (Some(cx), Some(cy)) => Ok((cx, cy)),
-        _ => Err(not_measured(
-            source,
-            claim,
-            seeds,
-            &format!("{x} and {y} curves of linear 256→128 under readback"),
-        )),
+        _ => Err(claim.not_measured(&format!(
+            "{x} and {y} curves of linear 256→128 under readback"
+        ))),
     }
 }
 
@@ -162,43 +188,17 @@ fn phases_reason(c: &Curve, n: u32) -> Option<(String, &'static str)> {
     Some((format!("per op from N=1 to N={n}: {text}{gpu}"), grew))
 }
 
-fn not_measured(
-    source: &'static str,
-    claim: &'static str,
-    seeds: &'static str,
-    what: &str,
-) -> Verdict {
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: "–".into(),
-        outcome: Outcome::NotMeasured,
-        reason: format!("this run has no {what}"),
-    }
-}
-
 fn threading_efficiency(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "000, 002",
-        "Threads barely scale: 8 threads sharing the GPU run at 3.2% efficiency (1.6% at 16)",
-        "3.2% at 8, 1.6% at 16 (linear 256→128, `.cpu()` after each op)",
-    );
+    let claim = Claim {
+        source: "000, 002",
+        claim: "Threads barely scale: 8 threads sharing the GPU run at 3.2% efficiency (1.6% at 16)",
+        seeds: "3.2% at 8, 1.6% at 16 (linear 256→128, `.cpu()` after each op)",
+    };
     let Some(c) = seeds_curve(a, run, LINEAR, StrategyKind::Threads) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "threads curve of linear 256→128 under readback",
-        );
+        return claim.not_measured("threads curve of linear 256→128 under readback");
     };
     let Some(e8) = good_at(c, 8).and_then(|p| p.efficiency) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "good threads point at N=8 with a baseline",
-        );
+        return claim.not_measured("good threads point at N=8 with a baseline");
     };
     let e16 = good_at(c, 16).and_then(|p| p.efficiency);
     let mut measured = format!("{} at 8", pct(e8));
@@ -217,12 +217,7 @@ fn threading_efficiency(a: &Analysis, run: usize) -> Verdict {
                 && b.config.label.is_none()
         })
         .and_then(|b| good_at(b, 1))
-        .and_then(|b1| {
-            Some((
-                good_at(c, 8)?.point.samples_per_s? / (8.0 * b1.point.samples_per_s?),
-                b1,
-            ))
-        });
+        .and_then(|b1| Some(good_at(c, 8)?.point.samples_per_s? / (8.0 * b1.point.samples_per_s?)));
     let mut reason = match outcome {
         Outcome::Holds => "the matched efficiency is as low as the seeds found".to_string(),
         _ => {
@@ -230,7 +225,7 @@ fn threading_efficiency(a: &Analysis, run: usize) -> Verdict {
                 .to_string()
         }
     };
-    if let Some((seeds_way, _)) = mismatch {
+    if let Some(seeds_way) = mismatch {
         reason.push_str(&format!(
             "; computed the seeds' way (threads synced every op over 8 × batch 1 synced once per trial) this run gives {:.1}%: the headline mixed sync cost into scaling",
             seeds_way * 100.0
@@ -239,69 +234,49 @@ fn threading_efficiency(a: &Analysis, run: usize) -> Verdict {
     if let Some((text, _)) = phases_reason(c, 8) {
         reason.push_str(&format!("; {text}"));
     }
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured,
-        outcome,
-        reason,
-    }
+    claim.verdict(measured, outcome, reason)
 }
 
 fn driver_serialises_encoding(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "000, 002",
-        "The cause is the driver: command encoding is serialised per process, so threads wait to encode",
-        "inferred from efficiency ≈ 1/N; no phase measured",
-    );
+    let claim = Claim {
+        source: "000, 002",
+        claim: "The cause is the driver: command encoding is serialised per process, so threads wait to encode",
+        seeds: "inferred from efficiency ≈ 1/N; no phase measured",
+    };
     let Some(c) = seeds_curve(a, run, LINEAR, StrategyKind::Threads) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "threads curve of linear 256→128 under readback",
-        );
+        return claim.not_measured("threads curve of linear 256→128 under readback");
     };
     let Some((text, grew)) = phases_reason(c, 8) else {
-        return not_measured(source, claim, seeds, "phases at threads N=1 and N=8");
+        return claim.not_measured("phases at threads N=1 and N=8");
     };
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!("the phase that grows most from 1 to 8 threads: {grew}"),
-        outcome: if grew == "encode" {
+    claim.verdict(
+        format!("the phase that grows most from 1 to 8 threads: {grew}"),
+        if grew == "encode" {
             Outcome::Holds
         } else {
             Outcome::DoesNotHold
         },
-        reason: format!(
+        format!(
             "{text}; encoding {} the bottleneck here (rule: holds if encode is the phase that grows most)",
             if grew == "encode" { "is" } else { "is not" }
         ),
-    }
+    )
 }
 
 fn batching_efficiency(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "000",
-        "Batching scales near-linearly: 88% efficiency at batch 64, 51% at 256",
-        "88% at 64, 51% at 256 (linear 256→128)",
-    );
+    let claim = Claim {
+        source: "000",
+        claim: "Batching scales near-linearly: 88% efficiency at batch 64, 51% at 256",
+        seeds: "88% at 64, 51% at 256 (linear 256→128)",
+    };
     let Some(c) = seeds_curve(a, run, LINEAR, StrategyKind::Batch) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "batch curve of linear 256→128 under readback",
-        );
+        return claim.not_measured("batch curve of linear 256→128 under readback");
     };
     let (Some(e64), Some(e256)) = (
         good_at(c, 64).and_then(|p| p.efficiency),
         good_at(c, 256).and_then(|p| p.efficiency),
     ) else {
-        return not_measured(source, claim, seeds, "good batch points at 64 and 256");
+        return claim.not_measured("good batch points at 64 and 256");
     };
     let both = [within_2x(e64, 0.88), within_2x(e256, 0.51)];
     let outcome = if both.iter().all(|o| *o == Outcome::Holds) {
@@ -315,33 +290,25 @@ fn batching_efficiency(a: &Analysis, run: usize) -> Verdict {
             p256.point.phases_us?.gpu?.median,
         ))
     });
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!("{} at 64, {} at 256", pct(e64), pct(e256)),
+    claim.verdict(
+        format!("{} at 64, {} at 256", pct(e64), pct(e256)),
         outcome,
-        reason: match gpu {
+        match gpu {
             Some((g1, g256)) => format!(
                 "an op's GPU time grows only {g1:.1} → {g256:.1} µs from batch 1 to 256, while the host's round trip stays per op: batching amortises the round trip"
             ),
             None => "batching amortises each op's round trip over its samples".into(),
         },
-    }
+    )
 }
 
 fn batching_advantage(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "000",
-        "Batching is 30× threading at N=8 (7× at 2, 60× at 16)",
-        "30× at 8 (82,315 vs 2,728 samples/s)",
-    );
-    let (t, b) = match seeds_pair(
-        a,
-        run,
-        (StrategyKind::Threads, StrategyKind::Batch),
-        (source, claim, seeds),
-    ) {
+    let claim = Claim {
+        source: "000",
+        claim: "Batching is 30× threading at N=8 (7× at 2, 60× at 16)",
+        seeds: "30× at 8 (82,315 vs 2,728 samples/s)",
+    };
+    let (t, b) = match seeds_pair(a, run, (StrategyKind::Threads, StrategyKind::Batch), &claim) {
         Ok(pair) => pair,
         Err(v) => return v,
     };
@@ -349,29 +316,26 @@ fn batching_advantage(a: &Analysis, run: usize) -> Verdict {
         .zip(good_at(t, 8))
         .and_then(|(b8, t8)| ratio(rate(b8.point)?, rate(t8.point)?))
     else {
-        return not_measured(source, claim, seeds, "good threads and batch points at N=8");
+        return claim.not_measured("good threads and batch points at N=8");
     };
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!("{} at 8 (same readback, same blocking wait)", times(r)),
-        outcome: within_2x(r, 30.0),
-        reason: "an advantage between strategies under one sync mode, never an efficiency".into(),
-    }
+    claim.verdict(
+        format!("{} at 8 (same readback, same blocking wait)", times(r)),
+        within_2x(r, 30.0),
+        "an advantage between strategies under one sync mode, never an efficiency".into(),
+    )
 }
 
 fn process_pool(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "002",
-        "A process pool is 6.8× more efficient than threading at 8 workers (23.0% vs 3.4%): processes bypass the driver's serialisation",
-        "6.8× (23.0% vs 3.4% at 8)",
-    );
+    let claim = Claim {
+        source: "002",
+        claim: "A process pool is 6.8× more efficient than threading at 8 workers (23.0% vs 3.4%): processes bypass the driver's serialisation",
+        seeds: "6.8× (23.0% vs 3.4% at 8)",
+    };
     let (t, p) = match seeds_pair(
         a,
         run,
         (StrategyKind::Threads, StrategyKind::Processes),
-        (source, claim, seeds),
+        &claim,
     ) {
         Ok(pair) => pair,
         Err(v) => return v,
@@ -380,67 +344,47 @@ fn process_pool(a: &Analysis, run: usize) -> Verdict {
         good_at(t, 8).and_then(|x| x.efficiency),
         good_at(p, 8).and_then(|x| x.efficiency),
     ) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "good threads and processes points at N=8",
-        );
+        return claim.not_measured("good threads and processes points at N=8");
     };
     let Some(r) = ratio(ep, et) else {
-        return not_measured(source, claim, seeds, "threads efficiency above zero");
+        return claim.not_measured("threads efficiency above zero");
     };
     let mut reason = format!("processes {} vs threads {} at 8", pct(ep), pct(et));
     if let Some((text, _)) = phases_reason(p, 8) {
         reason.push_str(&format!("; processes, {text}"));
     }
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: times(r),
-        outcome: within_2x(r, 6.8),
-        reason,
-    }
+    claim.verdict(times(r), within_2x(r, 6.8), reason)
 }
 
 fn batch_queue(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "002",
-        "A BatchQueue (one GPU owner serving client threads) adds overhead: 0.42× the batch-32 baseline",
-        "0.42× (134,411 vs 318,965 samples/s)",
-    );
-    let (q, b) = match seeds_pair(
-        a,
-        run,
-        (StrategyKind::Queue, StrategyKind::Batch),
-        (source, claim, seeds),
-    ) {
+    let claim = Claim {
+        source: "002",
+        claim: "A BatchQueue (one GPU owner serving client threads) adds overhead: 0.42× the batch-32 baseline",
+        seeds: "0.42× (134,411 vs 318,965 samples/s)",
+    };
+    let (q, b) = match seeds_pair(a, run, (StrategyKind::Queue, StrategyKind::Batch), &claim) {
         Ok(pair) => pair,
         Err(v) => return v,
     };
     let Some(best) = q.peak() else {
-        return not_measured(source, claim, seeds, "good queue point");
+        return claim.not_measured("good queue point");
     };
     let Some(r) = good_at(b, 32).and_then(|b32| ratio(rate(best.point)?, rate(b32.point)?)) else {
-        return not_measured(source, claim, seeds, "good batch point at 32");
+        return claim.not_measured("good batch point at 32");
     };
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!("{} (queue's best, {} clients, over batch 32)", times(r), best.point.n),
-        outcome: within_2x(r, 0.42),
-        reason: "the owner runs each request as its own batch-1 op, so it can do no better than one thread at batch 1".into(),
-    }
+    claim.verdict(
+        format!("{} (queue's best, {} clients, over batch 32)", times(r), best.point.n),
+        within_2x(r, 0.42),
+        "the owner runs each request as its own batch-1 op, so it can do no better than one thread at batch 1".into(),
+    )
 }
 
 fn hybrid(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "002",
-        "Hybrid threads × batch is worse than pure batching at the same samples per round",
-        "2 threads × batch 64: 138,788 vs batch 128: 848,136 samples/s (0.16×)",
-    );
+    let claim = Claim {
+        source: "002",
+        claim: "Hybrid threads × batch is worse than pure batching at the same samples per round",
+        seeds: "2 threads × batch 64: 138,788 vs batch 128: 848,136 samples/s (0.16×)",
+    };
     let h = a.curves_of_run(run).find(|c| {
         c.workload_label() == LINEAR
             && c.strategy() == StrategyKind::Hybrid
@@ -450,47 +394,32 @@ fn hybrid(a: &Analysis, run: usize) -> Verdict {
             && c.config.label.is_none()
     });
     let (Some(h), Some(b)) = (h, seeds_curve(a, run, LINEAR, StrategyKind::Batch)) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "hybrid ×64 and batch curves of linear 256→128 under readback",
-        );
+        return claim.not_measured("hybrid ×64 and batch curves of linear 256→128 under readback");
     };
     let Some(r) = good_at(h, 2)
         .zip(good_at(b, 128))
         .and_then(|(h2, b128)| ratio(rate(h2.point)?, rate(b128.point)?))
     else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "good hybrid ×64 N=2 and batch 128 points",
-        );
+        return claim.not_measured("good hybrid ×64 N=2 and batch 128 points");
     };
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!("{} (2 threads × 64 over batch 128)", times(r)),
-        outcome: if r.hi < 1.0 {
+    claim.verdict(
+        format!("{} (2 threads × 64 over batch 128)", times(r)),
+        // An interval that reaches parity does not show the hybrid worse.
+        if r.hi < 1.0 {
             Outcome::Holds
-        } else if r.lo >= 1.0 {
-            Outcome::DoesNotHold
         } else {
-            // The interval straddles parity: neither is worse.
             Outcome::DoesNotHold
         },
-        reason: "rule: holds if the hybrid's whole interval is below batching's".into(),
-    }
+        "rule: holds if the hybrid's whole interval is below batching's".into(),
+    )
 }
 
 fn per_model(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "003",
-        "Threads give about 2× at 8 on every model: linear 1.92×, MLP 1.92×, transformer 1.34×",
-        "1.92×, 1.92×, 1.34× at 8 threads",
-    );
+    let claim = Claim {
+        source: "003",
+        claim: "Threads give about 2× at 8 on every model: linear 1.92×, MLP 1.92×, transformer 1.34×",
+        seeds: "1.92×, 1.92×, 1.34× at 8 threads",
+    };
     let models = [
         (LINEAR, 1.92),
         ("mlp 256→512→256→128", 1.92),
@@ -509,12 +438,7 @@ fn per_model(a: &Analysis, run: usize) -> Verdict {
         outcomes.push(within_2x(s, figure));
     }
     if outcomes.is_empty() {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "threads curve at N=8 of the seeds' models",
-        );
+        return claim.not_measured("threads curve at N=8 of the seeds' models");
     }
     let outcome = if outcomes.len() == models.len() && outcomes.iter().all(|o| *o == Outcome::Holds)
     {
@@ -524,26 +448,23 @@ fn per_model(a: &Analysis, run: usize) -> Verdict {
     } else {
         Outcome::NotMeasured
     };
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: parts.join("; "),
+    claim.verdict(
+        parts.join("; "),
         outcome,
-        reason: format!(
+        format!(
             "{} of {} models measured; rule: each within half to twice its seeds' speedup",
             outcomes.len(),
             models.len()
         ),
-    }
+    )
 }
 
 fn size_impact(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "001",
-        "Larger layers scale better across threads: 8-thread efficiency rises from 3.8% (256×128) to 14.5% (4096×2048)",
-        "3.8% → 14.5% (1 vs 8 threads at each layer's batch)",
-    );
+    let claim = Claim {
+        source: "001",
+        claim: "Larger layers scale better across threads: 8-thread efficiency rises from 3.8% (256×128) to 14.5% (4096×2048)",
+        seeds: "3.8% → 14.5% (1 vs 8 threads at each layer's batch)",
+    };
     let rows = super::size_rows(a, run);
     let effs: Vec<(String, f64)> = rows
         .iter()
@@ -555,41 +476,31 @@ fn size_impact(a: &Analysis, run: usize) -> Verdict {
         })
         .collect();
     let (Some(first), Some(last)) = (effs.first(), effs.last()) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "layer-size rows (hybrid at 1 and 8 threads)",
-        );
+        return claim.not_measured("layer-size rows (hybrid at 1 and 8 threads)");
     };
     if effs.len() < 2 {
-        return not_measured(source, claim, seeds, "two layer sizes");
+        return claim.not_measured("two layer sizes");
     }
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: effs
-            .iter()
+    claim.verdict(
+        effs.iter()
             .map(|(d, e)| format!("{d}: {:.1}%", e * 100.0))
             .collect::<Vec<_>>()
             .join(", "),
-        outcome: if last.1 > first.1 {
+        if last.1 > first.1 {
             Outcome::Holds
         } else {
             Outcome::DoesNotHold
         },
-        reason: "rule: holds if the largest layer's 8-thread efficiency exceeds the smallest's"
-            .into(),
-    }
+        "rule: holds if the largest layer's 8-thread efficiency exceeds the smallest's".into(),
+    )
 }
 
 fn stack(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "004",
-        "The optimisation stack (dynamic batching, pipelining, f16, compile) is 62× naive threading",
-        "62× (1,100 → 50,600 samples/s)",
-    );
+    let claim = Claim {
+        source: "004",
+        claim: "The optimisation stack (dynamic batching, pipelining, f16, compile) is 62× naive threading",
+        seeds: "62× (1,100 → 50,600 samples/s)",
+    };
     let steps = super::steps(&a.runs[run]);
     let good: Vec<&Point> = steps
         .iter()
@@ -597,25 +508,17 @@ fn stack(a: &Analysis, run: usize) -> Verdict {
         .filter(|p| p.status == crate::schema::Status::Ok && p.samples_per_s.is_some())
         .collect();
     let (Some(first), Some(last)) = (good.first(), good.last()) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "labelled steps (experiments/stack.toml)",
-        );
+        return claim.not_measured("labelled steps (experiments/stack.toml)");
     };
     // The stack starts from naive threading: labelled steps that start
     // elsewhere are some other sequence.
     if good.len() < 2 || first.config.strategy != StrategyKind::Threads {
-        return not_measured(
-            source,
-            claim,
-            seeds,
+        return claim.not_measured(
             "sequence of labelled steps starting from threads (experiments/stack.toml)",
         );
     }
     let Some(r) = rate(last).zip(rate(first)).and_then(|(l, f)| ratio(l, f)) else {
-        return not_measured(source, claim, seeds, "throughput at the first step");
+        return claim.not_measured("throughput at the first step");
     };
     let gains: Vec<String> = good
         .windows(2)
@@ -628,22 +531,19 @@ fn stack(a: &Analysis, run: usize) -> Verdict {
             )
         })
         .collect();
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!("{} from the first step to the last", times(r)),
-        outcome: within_2x(r, 62.0),
-        reason: format!("each step's gain: {}", gains.join(", ")),
-    }
+    claim.verdict(
+        format!("{} from the first step to the last", times(r)),
+        within_2x(r, 62.0),
+        format!("each step's gain: {}", gains.join(", ")),
+    )
 }
 
 fn tensor_pool(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "004",
-        "Pre-allocating buffers (a tensor pool) speeds inference by 35%",
-        "+35% (TensorPool)",
-    );
+    let claim = Claim {
+        source: "004",
+        claim: "Pre-allocating buffers (a tensor pool) speeds inference by 35%",
+        seeds: "+35% (TensorPool)",
+    };
     let mut gains = Vec::new();
     for c in a.curves_of_run(run).filter(|c| !c.config.pool) {
         let mut pooled = c.config.clone();
@@ -661,23 +561,15 @@ fn tensor_pool(a: &Analysis, run: usize) -> Verdict {
         }
     }
     let Some(best) = gains.iter().max_by(|x, y| x.1.value.total_cmp(&y.1.value)) else {
-        return not_measured(
-            source,
-            claim,
-            seeds,
-            "points measured with and without the pool",
-        );
+        return claim.not_measured("points measured with and without the pool");
     };
     let gain = Interval {
         value: best.1.value - 1.0,
         lo: best.1.lo - 1.0,
         hi: best.1.hi - 1.0,
     };
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!(
+    claim.verdict(
+        format!(
             "best gain {:+.0}% ({:+.0} to {:+.0}%) at {}; {} pairs compared",
             gain.value * 100.0,
             gain.lo * 100.0,
@@ -685,38 +577,36 @@ fn tensor_pool(a: &Analysis, run: usize) -> Verdict {
             best.0,
             gains.len()
         ),
-        outcome: within_2x(gain, 0.35),
-        reason: "each op allocating its buffers and bind groups against reusing them, same everything else".into(),
-    }
+        within_2x(gain, 0.35),
+        "each op allocating its buffers and bind groups against reusing them, same everything else"
+            .into(),
+    )
 }
 
 fn stress(a: &Analysis, run: usize) -> Verdict {
-    let (source, claim, seeds) = (
-        "003",
-        "Under 8 threads × 50 ops every model's outputs are correct (400 of 400)",
-        "400 of 400 ops, 0 errors, per model",
-    );
+    let claim = Claim {
+        source: "003",
+        claim: "Under 8 threads × 50 ops every model's outputs are correct (400 of 400)",
+        seeds: "400 of 400 ops, 0 errors, per model",
+    };
     let points = super::stress_points(&a.runs[run]);
     if points.is_empty() {
-        return not_measured(source, claim, seeds, "threads points");
+        return claim.not_measured("threads points");
     }
     let checked: u64 = points.iter().map(|p| p.ops_checked).sum();
     let wrong: u64 = points.iter().map(|p| p.ops_wrong).sum();
     let all = points.iter().all(|p| p.verified());
-    Verdict {
-        source,
-        claim,
-        seeds,
-        measured: format!(
+    claim.verdict(
+        format!(
             "{} models: {checked} outputs checked against the f64 reference, {wrong} wrong",
             points.len()
         ),
-        outcome: if all {
+        if all {
             Outcome::Holds
         } else {
             Outcome::DoesNotHold
         },
-        reason: points
+        points
             .iter()
             .map(|p| {
                 format!(
@@ -732,7 +622,7 @@ fn stress(a: &Analysis, run: usize) -> Verdict {
             })
             .collect::<Vec<_>>()
             .join("; "),
-    }
+    )
 }
 
 /// Every claim's verdict for run `run`, in the seeds' order.

@@ -1,10 +1,58 @@
-//! A one-shot signal from a wgpu callback (a buffer mapped, a submission's
-//! work done) to the thread waiting for it, which may spin on it or sleep
-//! on it. Reset before each use.
+//! Signals that a thread may spin on or sleep on: [`Bell`], which wakes
+//! sleepers only when there are some, and [`Completion`], a one-shot
+//! signal from a wgpu callback (a buffer mapped, a submission's work
+//! done) to the thread waiting for it, built on a bell. Reset a
+//! completion before each use.
 
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
+
+/// Where threads sleep until what they look at changes. Ringing with no
+/// sleeper skips the wake-up (a system call), which a GPU owner answering
+/// many spinning clients would otherwise pay once per client.
+#[derive(Default)]
+pub struct Bell {
+    lock: Mutex<()>,
+    rung: Condvar,
+    sleepers: AtomicU32,
+}
+
+impl Bell {
+    /// Wakes every sleeper, if there is one. Call it after making the
+    /// change the sleepers look for.
+    pub fn ring(&self) {
+        // A sleeper registers under the lock before it looks, so either
+        // it sees the change or this sees it.
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+            self.rung.notify_all();
+        }
+    }
+
+    /// Sleeps until `ready()` or `deadline`; whether it became ready.
+    pub fn sleep_until(&self, ready: impl Fn() -> bool, deadline: Instant) -> bool {
+        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let outcome = loop {
+            if ready() {
+                break true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break false;
+            }
+            guard = self
+                .rung
+                .wait_timeout(guard, left.min(Duration::from_secs(1)))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        };
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        drop(guard);
+        outcome
+    }
+}
 
 const PENDING: u8 = 0;
 const DONE: u8 = 1;
@@ -13,12 +61,7 @@ const FAILED: u8 = 2;
 #[derive(Default)]
 pub struct Completion {
     state: AtomicU8,
-    /// Threads asleep on it: a signal with none skips the wake-up (a
-    /// system call), which a GPU owner answering many spinning clients
-    /// would otherwise pay once per client.
-    sleepers: AtomicU32,
-    lock: Mutex<()>,
-    woken: Condvar,
+    bell: Bell,
 }
 
 impl Completion {
@@ -31,12 +74,7 @@ impl Completion {
     pub fn signal(&self, ok: bool) {
         self.state
             .store(if ok { DONE } else { FAILED }, Ordering::SeqCst);
-        // A sleeper registers (under the lock) before it looks at the
-        // state, so either it sees the state or this sees it.
-        if self.sleepers.load(Ordering::SeqCst) > 0 {
-            let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-            self.woken.notify_all();
-        }
+        self.bell.ring();
     }
 
     /// `None` while pending, else whether it succeeded.
@@ -49,25 +87,11 @@ impl Completion {
 
     /// Sleeps until signalled or `deadline`; `None` on timeout.
     pub fn sleep_until(&self, deadline: Instant) -> Option<bool> {
-        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        self.sleepers.fetch_add(1, Ordering::SeqCst);
-        let outcome = loop {
-            if let Some(ok) = self.state() {
-                break Some(ok);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break None;
-            }
-            guard = self
-                .woken
-                .wait_timeout(guard, left.min(Duration::from_secs(1)))
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        };
-        self.sleepers.fetch_sub(1, Ordering::SeqCst);
-        drop(guard);
-        outcome
+        if self.bell.sleep_until(|| self.state().is_some(), deadline) {
+            self.state()
+        } else {
+            None
+        }
     }
 }
 

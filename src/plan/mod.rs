@@ -196,6 +196,9 @@ impl AdapterSpec {
     }
 }
 
+/// A `[[sweep]]` table. It repeats `SettingsFile`'s keys rather than
+/// flattening it in: serde's `flatten` does not work with
+/// `deny_unknown_fields`, and unknown keys must be refused.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SweepFile {

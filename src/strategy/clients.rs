@@ -9,13 +9,14 @@
 //! Poisson-distributed times at a mean rate, as MLPerf's Server scenario
 //! does, whatever the answers; a collector thread receives them.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::cohort::wait_until_unix;
 use super::requests::RequestSet;
+use crate::gpu::completion::Bell;
 use crate::measure::record::{TrialRecord, unix_ns};
 use crate::measure::stop::Stop;
 use crate::schema::WaitStyle;
@@ -29,55 +30,11 @@ pub struct Timing {
     pub service: Duration,
 }
 
-/// Where sleeping closed-loop clients wait: one bell for every client of
-/// an owner, rung once per answered batch, so that answering a batch of
-/// 16 costs the owner one wake-up (a system call) instead of 16. A client
-/// woken for another client's answer looks at its mailbox and sleeps on.
-#[derive(Default)]
-pub struct Bell {
-    lock: Mutex<()>,
-    rung: Condvar,
-    sleepers: AtomicU32,
-}
-
-impl Bell {
-    /// Wakes every sleeper, if there is one.
-    pub fn ring(&self) {
-        // A sleeper registers under the lock before it looks at its
-        // mailbox, so either it sees the answer or this sees it.
-        if self.sleepers.load(Ordering::SeqCst) > 0 {
-            let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-            self.rung.notify_all();
-        }
-    }
-
-    /// Sleeps until `ready()` or `deadline`; whether it became ready.
-    fn sleep_until(&self, ready: impl Fn() -> bool, deadline: Instant) -> bool {
-        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        self.sleepers.fetch_add(1, Ordering::SeqCst);
-        let outcome = loop {
-            if ready() {
-                break true;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break false;
-            }
-            guard = self
-                .rung
-                .wait_timeout(guard, left.min(Duration::from_millis(100)))
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        };
-        self.sleepers.fetch_sub(1, Ordering::SeqCst);
-        drop(guard);
-        outcome
-    }
-}
-
 /// A closed-loop client's mailbox: one answer at a time. Delivering an
-/// answer wakes nobody; the owner rings the clients' [`Bell`] once for
-/// the whole batch.
+/// answer wakes nobody: sleeping clients share one [`Bell`] per owner,
+/// rung once per answered batch, so that answering a batch of 16 costs
+/// one wake-up (a system call) instead of 16; a client woken for another
+/// client's answer looks at its mailbox and sleeps on.
 #[derive(Default)]
 pub struct Mailbox {
     pub rows: Mutex<Vec<u8>>,

@@ -192,17 +192,25 @@ impl Cohort {
     /// (threads stuck in the driver) after a grace period.
     fn give_up(&mut self) {
         self.stop.cancel();
+        self.left_behind |= self.close_links();
+    }
+
+    /// Asks every link to close, waits up to the grace period, then
+    /// forces the rest; whether any worker is still running after that.
+    fn close_links(&mut self) -> bool {
         for link in &mut self.links {
             link.close(false);
         }
         let grace = Instant::now() + GRACE;
         while Instant::now() < grace && self.links.iter_mut().any(|l| l.still_running()) {
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(5));
         }
+        let mut running = false;
         for link in &mut self.links {
             link.close(true);
-            self.left_behind |= link.still_running();
+            running |= link.still_running();
         }
+        running
     }
 }
 
@@ -254,15 +262,6 @@ impl Workers for Cohort {
 
 impl Drop for Cohort {
     fn drop(&mut self) {
-        for link in &mut self.links {
-            link.close(false);
-        }
-        let grace = Instant::now() + GRACE;
-        while Instant::now() < grace && self.links.iter_mut().any(|l| l.still_running()) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        for link in &mut self.links {
-            link.close(true);
-        }
+        self.close_links();
     }
 }

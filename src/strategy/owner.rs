@@ -23,10 +23,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::clients::{
-    Bell, ClientPlan, Pending, Timing, ToOwner, closed_client, open_client, poisson_arrivals,
+    ClientPlan, Pending, Timing, ToOwner, closed_client, open_client, poisson_arrivals,
 };
 use super::requests::RequestSet;
 use super::{Env, LoopSpec, Workers, prepare_loop, worker_seed};
+use crate::gpu::completion::Bell;
 use crate::measure::op_loop::Trial;
 use crate::measure::record::{TrialRecord, unix_ns};
 use crate::measure::requests::RequestLoop;

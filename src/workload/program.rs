@@ -364,22 +364,33 @@ pub fn matmul_once(
         let mut pass = encoder.begin_compute_pass(&Default::default());
         d.record(&mut pass);
     }
-    let readback = crate::gpu::readback::Readback::new(&ctx.device, "y.staging", y.size());
-    readback.record_copy(&mut encoder, &y);
+    let mut values = read_values(ctx, encoder, &y, precision)?;
+    if let Some(e) = ctx.take_error() {
+        return Err(e);
+    }
+    values.truncate((m * n) as usize);
+    Ok(values)
+}
+
+/// Submits `encoder` with a copy of `buffer` after its work and returns
+/// the buffer's values: a one-off read for checks, never for measurement.
+pub fn read_values(
+    ctx: &GpuContext,
+    mut encoder: wgpu::CommandEncoder,
+    buffer: &wgpu::Buffer,
+    precision: Precision,
+) -> Result<Vec<f32>, crate::gpu::GpuError> {
+    let readback = crate::gpu::readback::Readback::new(&ctx.device, "once.staging", buffer.size());
+    readback.record_copy(&mut encoder, buffer);
     let submission = ctx.queue.submit([encoder.finish()]);
-    let mut bytes = vec![0u8; y.size() as usize];
+    let mut bytes = vec![0u8; buffer.size() as usize];
     readback.read_into(
         &ctx.device,
         submission,
         &mut bytes,
         std::time::Duration::from_secs(120),
     )?;
-    if let Some(e) = ctx.take_error() {
-        return Err(e);
-    }
-    let mut values = decode_values(&bytes, precision);
-    values.truncate((m * n) as usize);
-    Ok(values)
+    Ok(decode_values(&bytes, precision))
 }
 
 /// Per-sample input for the pool from which every slot's batch is drawn.
