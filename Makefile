@@ -23,7 +23,7 @@ ARGS       ?=
 # itself, so the layer is not needed.
 export NODEVICE_SELECT ?= 1
 
-.PHONY: curves seeds peak peer-pytorch test lint redraw adapters build toolchain adapter browser
+.PHONY: curves seeds peak peer-pytorch test lint redraw adapters build toolchain adapter test-adapters browser
 
 curves: build adapter
 	@dir=$$($(BIN) run $(EXPERIMENT) $(ARGS)) || exit $$?; \
@@ -43,7 +43,7 @@ peer-pytorch:
 seeds:
 	@$(MAKE) --no-print-directory curves EXPERIMENT=experiments/seeds.toml
 
-test: toolchain adapter browser
+test: toolchain test-adapters browser
 	$(CARGO) test --release
 
 lint: toolchain
@@ -111,4 +111,22 @@ adapter: build
 	  fi; \
 	elif [ $$rc -ne 0 ]; then \
 	  $(BIN) adapters; exit 1; \
+	fi
+
+# The tests run kernels on both Vulkan and GL (an adapter of each, which
+# lavapipe and llvmpipe give a machine with no GPU), whatever the default
+# adapter is.
+test-adapters: build
+	@missing=""; \
+	$(BIN) adapters --backend vulkan >/dev/null 2>&1 || missing="$$missing mesa-vulkan-drivers"; \
+	$(BIN) adapters --backend gl >/dev/null 2>&1 || missing="$$missing libegl1 libegl-mesa0 libgl1-mesa-dri"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "The tests need a Vulkan and a GL adapter: installing$$missing (Mesa's lavapipe / llvmpipe run them on the CPU)."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "The tests need a Vulkan and a GL adapter; install them (Mesa's run on the CPU):"; \
+	    echo "  sudo apt-get install$$missing"; \
+	    exit 1; \
+	  fi; \
 	fi
