@@ -28,7 +28,7 @@ use crate::schema::{
 use crate::stats;
 use crate::workload::kernels::{Checks, Kernel};
 use crate::workload::matmul::{self, Caps, Plan};
-use crate::workload::program::{Builder, Dispatch, decode_values, random};
+use crate::workload::program::{Builder, Dispatch, random, read_values};
 use crate::workload::reference;
 use crate::workload::{SLOTS, Workload};
 
@@ -49,6 +49,8 @@ struct Sizes {
     submits: u32,
     round_trips: u32,
     op_reps: u32,
+    /// Seconds of the measured work before each measurement (see [`warm`]).
+    warm_s: f64,
 }
 
 impl Sizes {
@@ -63,6 +65,7 @@ impl Sizes {
                 submits: 50,
                 round_trips: 30,
                 op_reps: 3,
+                warm_s: 0.0,
             }
         } else {
             Self {
@@ -74,6 +77,7 @@ impl Sizes {
                 submits: 2000,
                 round_trips: 1000,
                 op_reps: 20,
+                warm_s: 0.4,
             }
         }
     }
@@ -108,6 +112,34 @@ fn time_passes(
     }
     check(ctx)?;
     Ok(times)
+}
+
+/// Keeps the GPU busy with `record` for `seconds` before a measurement:
+/// a GPU left idle runs at a lower clock for a while, and a short
+/// measurement taken then reads the ramp, not the ceiling. On an H200 the
+/// SM clock fell to its idle 345 MHz (of 1980) within a second of the
+/// host computing references, and measurements taken after such a gap
+/// read 2 to 4 times slow (the f16 workloads, all measured after one);
+/// the bandwidth read 1678 GB/s in one lease and 4169 in another. Eight
+/// passes per submission keep even a microsecond pass busy enough.
+fn warm(
+    ctx: &GpuContext,
+    seconds: f64,
+    mut record: impl FnMut(&mut wgpu::CommandEncoder, Option<wgpu::ComputePassTimestampWrites<'_>>),
+) -> Result<(), GpuError> {
+    let started = Instant::now();
+    // At least once: the driver compiles lazily.
+    loop {
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        for _ in 0..8 {
+            record(&mut encoder, None);
+        }
+        let submission = ctx.queue.submit([encoder.finish()]);
+        wait(ctx, submission, Duration::from_secs(60))?;
+        if started.elapsed().as_secs_f64() >= seconds {
+            return check(ctx);
+        }
+    }
 }
 
 fn wait(
@@ -192,7 +224,7 @@ fn matmul_variant(
     ops: &Operands,
     precision: Precision,
     plan: Plan,
-    reps: u32,
+    (reps, warm_s): (u32, f64),
 ) -> Result<VariantRate, GpuError> {
     let (m, k, n) = ops.shape;
     let mut b = Builder::new(ctx, precision);
@@ -200,23 +232,13 @@ fn matmul_variant(
     let x = b.upload("peak.x", &ops.x);
     let y = b.scratch("peak.y", (m * n) as usize);
     let d = b.matmul("peak.matmul", &layer, &x, &y, false);
-    // Warm up (the driver compiles lazily), then time.
-    time_passes(ctx, 2, pass_of(&[&d], 1))?;
+    // Warm up (the driver compiles lazily, the clock rises), then time.
+    warm(ctx, warm_s, pass_of(&[&d], 1))?;
     let seconds = time_passes(ctx, reps, pass_of(&[&d], 1))?;
     let median = stats::median(&seconds).unwrap_or(f64::NAN);
     // Check sampled rows of the output.
-    let readback = Readback::new(&ctx.device, "peak.y.staging", y.size());
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    readback.record_copy(&mut encoder, &y);
-    let submission = ctx.queue.submit([encoder.finish()]);
-    let mut bytes = vec![0u8; y.size() as usize];
-    readback.read_into(
-        &ctx.device,
-        submission,
-        &mut bytes,
-        Duration::from_secs(120),
-    )?;
-    let got = decode_values(&bytes, precision);
+    let encoder = ctx.device.create_command_encoder(&Default::default());
+    let got = read_values(ctx, encoder, &y, precision)?;
     let rows = [0, m / 3, m - 1];
     let want = ops.reference_rows(&rows);
     let rel_error = rows
@@ -314,6 +336,10 @@ fn matmuls(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: &m
             (8192, 256, 768),
             (8192, 256, 2048),
             (8192, 2048, 256),
+            (8192, 256, 256),
+            (1024, 768, 2304),
+            (1024, 3072, 768),
+            (2048, 256, 1024),
             (1, 256, 128),
             (4, 256, 128),
             (16, 256, 128),
@@ -338,7 +364,7 @@ fn matmuls(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: &m
                 sizes.matmul_reps * 3
             };
             for (plan, chosen) in variants_for(&caps, precision, shape) {
-                match matmul_variant(ctx, &ops, precision, plan, reps) {
+                match matmul_variant(ctx, &ops, precision, plan, (reps, sizes.warm_s)) {
                     Ok(mut v) => {
                         if chosen {
                             v.note = Some(v.note.map_or("the rule's choice".into(), |n| {
@@ -417,7 +443,7 @@ fn bandwidth(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuErr
     let vec4s = bytes / 16;
     let groups = vec4s.div_ceil(256).clamp(1, 65535) as u32;
     let d = b.dispatch(Kernel::Copy, "peak.copy", &[&src, &dst], (groups, 1, 1));
-    time_passes(ctx, 2, pass_of(&[&d], 1))?;
+    warm(ctx, sizes.warm_s, pass_of(&[&d], 1))?;
     let seconds = time_passes(ctx, sizes.matmul_reps, pass_of(&[&d], 1))?;
     let rates: Vec<f64> = seconds
         .iter()
@@ -433,7 +459,7 @@ fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, G
     let mut b = Builder::new(ctx, Precision::F32);
     let counter = b.scratch("peak.counter", 4);
     let d = b.dispatch(Kernel::Tick, "peak.tick", &[&counter], (1, 1, 1));
-    time_passes(ctx, 1, pass_of(&[&d], sizes.dispatches))?;
+    warm(ctx, sizes.warm_s, pass_of(&[&d], sizes.dispatches))?;
     let seconds = time_passes(ctx, 5, pass_of(&[&d], sizes.dispatches))?;
     let per: Vec<f64> = seconds
         .iter()
@@ -633,7 +659,7 @@ fn workloads(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: 
                  ts: Option<wgpu::ComputePassTimestampWrites<'_>>| {
                     prepared.encode(encoder, 0, ts);
                 };
-            time_passes(ctx, 2, record)?;
+            warm(ctx, sizes.warm_s, record)?;
             let mut seconds = Vec::new();
             for slot in 0..SLOTS.min(sizes.op_reps as usize) {
                 let reps = sizes.op_reps / SLOTS as u32 + 1;

@@ -210,7 +210,7 @@ fn the_cooperative_path_is_chosen_only_where_the_feature_exists() {
     for backend in [BackendChoice::Vulkan, BackendChoice::Gl] {
         let ctx = context(backend);
         let caps = Caps::of(&ctx);
-        let plan = matmul::choose(&caps, Precision::F16, (256, 256, 256));
+        let plan = matmul::choose(&caps, Precision::F16, (2048, 256, 512));
         assert_eq!(
             plan.kernel == Kernel::MatmulCoop,
             ctx.info.cooperative_matrix,

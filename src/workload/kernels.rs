@@ -23,7 +23,8 @@ use crate::schema::Precision;
 
 /// A register-blocked matmul configuration: a workgroup of `wg_x × wg_y`
 /// invocations, each computing `micro × micro` outputs, stepping `bk`
-/// along k; `vec4` when k and n are multiples of 4.
+/// along k; `vec4` when k and n are multiples of 4; `paired` when the
+/// inner loop takes two steps of k per iteration (see shaders/matmul.wgsl).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Tile {
     pub micro: u32,
@@ -31,6 +32,7 @@ pub struct Tile {
     pub wg_y: u32,
     pub bk: u32,
     pub vec4: bool,
+    pub paired: bool,
 }
 
 impl Tile {
@@ -148,8 +150,14 @@ impl Kernel {
             wg_y: wg,
             bk: 16,
             vec4,
+            paired: false,
         };
         vec![
+            Kernel::Matmul(Tile {
+                bk: 8,
+                paired: true,
+                ..tile(8, 16, true)
+            }),
             Kernel::Matmul(tile(8, 16, true)),
             Kernel::Matmul(tile(4, 16, false)),
             Kernel::MatmulCoop,
@@ -246,6 +254,8 @@ impl Kernel {
                 ("TN4", t.tm4()),
                 ("A_LOADS", t.loads().0),
                 ("B_LOADS", t.loads().1),
+                ("PAIRED", u32::from(t.paired)),
+                ("SINGLE", u32::from(!t.paired)),
             ],
             Kernel::Gemv { rows, .. } => vec![("ROWS", rows)],
             Kernel::Attention {
@@ -267,13 +277,18 @@ impl Kernel {
     pub fn describe(self) -> String {
         match self {
             Kernel::Matmul(t) => format!(
-                "tile {}×{}×{}, {}×{} per invocation{}",
+                "tile {}×{}×{}, {}×{} per invocation{}{}",
                 t.bm(),
                 t.bn(),
                 t.bk,
                 t.micro,
                 t.micro,
-                if t.vec4 { ", vec4" } else { "" }
+                if t.vec4 { ", vec4" } else { "" },
+                if t.paired {
+                    ", two k steps per iteration"
+                } else {
+                    ""
+                }
             ),
             Kernel::MatmulCoop => "f16 cooperative matrices, 64×64 per subgroup".into(),
             Kernel::Gemv {
@@ -689,6 +704,7 @@ mod tests {
             wg_y,
             bk,
             vec4: true,
+            paired: false,
         };
         assert!(t(8, 16, 16, 16).is_valid());
         assert_eq!(t(8, 16, 16, 16).workgroup_bytes(), 32 * 1024);
@@ -744,6 +760,67 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The clamps naga's index checks add, as wgpu's Vulkan backend asks
+    /// for them (`BoundsCheckPolicy::Restrict` on every dynamic index),
+    /// counted in the Metal translation, where each one is a `min(`: the
+    /// distinct ones.
+    fn clamps(kernel: Kernel) -> usize {
+        use naga::proc::{BoundsCheckPolicies, BoundsCheckPolicy};
+        let wgsl = kernel.source(Precision::F32);
+        let module = naga::front::wgsl::parse_str(&wgsl).unwrap();
+        let info = naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::all(),
+        )
+        .validate(&module)
+        .unwrap();
+        let options = naga::back::msl::Options {
+            lang_version: (2, 3),
+            bounds_check_policies: BoundsCheckPolicies {
+                index: BoundsCheckPolicy::Restrict,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let (msl, _) = naga::back::msl::write_string(
+            &module,
+            &info,
+            &options,
+            &naga::back::msl::PipelineOptions::default(),
+        )
+        .unwrap();
+        // Distinct clamps: the same clamped expression at every step of k
+        // is one value for the driver, computed once.
+        let distinct: std::collections::BTreeSet<&str> = msl
+            .match_indices("min(")
+            .map(|(at, _)| msl[at..].split(';').next().unwrap_or(""))
+            .map(|rest| rest.split("))").next().unwrap_or(rest))
+            .collect();
+        distinct.len()
+    }
+
+    #[test]
+    fn the_matmul_inner_loop_reads_workgroup_memory_without_clamps() {
+        // Per step of k an invocation reads BK · (TM4 + TN4) vec4s of the
+        // tiles; a clamp on each would cost an issue slot beside every
+        // four multiply-adds. The checks may fall only on the fetch and
+        // stash (a handful per step) and on the loop-invariant inner index.
+        let tile = Tile {
+            micro: 8,
+            wg_x: 16,
+            wg_y: 16,
+            bk: 8,
+            vec4: true,
+            paired: true,
+        };
+        let reads = tile.bk * 2 * tile.tm4();
+        let n = clamps(Kernel::Matmul(tile));
+        assert!(
+            n < reads as usize,
+            "{n} distinct clamps for {reads} reads of workgroup memory per step"
+        );
     }
 
     #[test]

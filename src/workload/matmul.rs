@@ -5,20 +5,30 @@
 //! the seeds' layer shapes, measured on an H200 through Vulkan; the
 //! table is committed with the H200 ceilings under `results/`):
 //!
-//! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices and
-//!   m, n are multiples of 64 and k of 16: the tensor-core kernel (2 to
-//!   16× the f16 tiles at every such shape).
+//! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices,
+//!   m, n are multiples of 64 and k of 16, and the output has at least
+//!   [`COOP_WORKGROUPS`] blocks of 64 × 64 (one subgroup each): the
+//!   tensor-core kernel. With 192 blocks or more it beat every f16 tile
+//!   (256 × 768 → 3072: 51.5 µs against 62.0; 2 to 16× at 8192 rows);
+//!   with 64 or fewer a subgroup per block left most of the GPU idle and
+//!   the 32 × 32 tile won (256 × 512 → 1024: 24.6 against 37.4 µs;
+//!   256 × 256 → 128: 21.0 against 39.9).
 //! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
 //!   reduction where the adapter has subgroups), which spreads a layer
 //!   over one subgroup per output column: at 16 × 256 → 128 it took 16.9
 //!   µs against the best tile's 24.6; at 32 rows the tile won (26.9 vs 31.0).
 //! * otherwise the first tile, in [`tiles`]' order (largest first), that
-//!   gives at least [`FILL_WORKGROUPS`] workgroups (enough to occupy every
+//!   gives at least [`FILL_WORKGROUPS`] workgroups (about one per
 //!   multiprocessor of a large GPU: 132 on an H200), else the one that
-//!   gives the most. At 4096³ the 128 × 128 tile with k steps of 8 led
-//!   (33.5 TFLOP/s against 29.5 with steps of 16 in one lease); at 256
-//!   rows the 32 × 32 tile's many workgroups beat the large tiles' few
-//!   (256 × 768 → 3072: 69.6 µs against 103.9). Tiles whose workgroup
+//!   gives the most. First comes the 128 × 128 tile with k steps of 8
+//!   taken two per loop iteration (so that naga's clamps leave the inner
+//!   loop); in one lease (2026-12-02) it beat its one-step form at every
+//!   shape measured: 4096³ 3590 against 4105 µs (38.3 TFLOP/s), 8192 ×
+//!   256 → 2048 257 against 288, 8192 × 2048 → 256 373 against 810, where
+//!   its 128 workgroups also beat the 128 × 64 tile's 256 (707 µs): hence
+//!   128 workgroups, not 256. At 256 rows the 32 × 32 tile's many
+//!   workgroups beat the large tiles' few (256 × 768 → 3072: 65.7 µs
+//!   against 112 with 48 workgroups). Tiles whose workgroup
 //!   memory or invocations exceed the device's limits are never chosen.
 
 use super::kernels::{Kernel, Tile};
@@ -29,7 +39,11 @@ use crate::schema::Precision;
 pub const GEMV_ROWS: u32 = 16;
 
 /// Workgroups a tile must give before a larger tile is preferred.
-pub const FILL_WORKGROUPS: u64 = 256;
+pub const FILL_WORKGROUPS: u64 = 128;
+
+/// Workgroups (one 64 × 64 block of the output each) the tensor-core
+/// kernel must give before it is preferred to the f16 tiles.
+pub const COOP_WORKGROUPS: u64 = 128;
 
 /// What the kernel choice depends on in a device.
 #[derive(Clone, Copy, Debug)]
@@ -67,9 +81,15 @@ pub fn tiles(caps: &Caps, vec4: bool) -> Vec<Tile> {
         wg_y,
         bk,
         vec4,
+        paired: false,
     };
     [
-        tile(8, 16, 16, 8),  // 128 × 128, k steps of 8
+        // 128 × 128, k steps of 8, two per iteration
+        Tile {
+            paired: true,
+            ..tile(8, 16, 16, 8)
+        },
+        tile(8, 16, 16, 8),  // the same, one step per iteration (for the table)
         tile(8, 16, 16, 16), // 128 × 128, twice the workgroup memory
         tile(8, 8, 16, 16),  // 128 rows × 64 columns
         tile(8, 8, 8, 16),   // 64 × 64, 64 invocations
@@ -139,8 +159,7 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
         && m % 64 == 0
         && n % 64 == 0
         && k % 16 == 0
-        && m > 0
-        && n > 0
+        && u64::from(m / 64) * u64::from(n / 64) >= COOP_WORKGROUPS
     {
         return plan(Kernel::MatmulCoop);
     }
@@ -166,6 +185,7 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
             wg_y: 8,
             bk: 4,
             vec4,
+            paired: false,
         });
     plan(Kernel::Matmul(tile))
 }
@@ -223,6 +243,7 @@ mod tests {
             panic!("{big:?}")
         };
         assert_eq!((t.bm(), t.bn(), t.bk, t.vec4), (128, 128, 8, true));
+        assert!(t.paired, "two k steps per iteration at 4096³");
         assert_eq!(big.grid, (32, 32, 1));
         let small = choose(&caps(true, false), Precision::F32, (256, 256, 128));
         let Kernel::Matmul(t) = small.kernel else {
@@ -257,6 +278,15 @@ mod tests {
         );
         assert_ne!(
             choose(&c, Precision::F16, (32, 256, 768)).kernel,
+            Kernel::MatmulCoop
+        );
+        // Too few 64 × 64 blocks to fill the GPU: the tiles.
+        assert_ne!(
+            choose(&c, Precision::F16, (256, 512, 1024)).kernel,
+            Kernel::MatmulCoop
+        );
+        assert_eq!(
+            choose(&c, Precision::F16, (256, 768, 3072)).kernel,
             Kernel::MatmulCoop
         );
         assert_ne!(
