@@ -51,15 +51,15 @@ lint: toolchain
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # The merged reports committed beside each run's own: a set of runs each.
-H200       := results/20261202-044109-seeds-nvidia-h200-vulkan results/20261202-044355-sync-nvidia-h200-vulkan \
-              results/20261202-044603-server-nvidia-h200-vulkan results/20261202-044658-host-nvidia-h200-vulkan \
-              results/20261202-044920-size-nvidia-h200-vulkan results/20261202-044931-stack-nvidia-h200-vulkan \
-              results/20261202-044934-pool-nvidia-h200-vulkan results/20261202-044951-quick-nvidia-h200-vulkan \
-              results/20261202-045014-seeds-pytorch-cuda-nvidia-h200
-WITH_TORCH := results/20261202-044109-seeds-nvidia-h200-vulkan results/20261202-045014-seeds-pytorch-cuda-nvidia-h200
-ADAPTERS   := results/20261202-044109-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
+H200       := results/20261202-151441-seeds-nvidia-h200-vulkan results/20261202-151939-sync-nvidia-h200-vulkan \
+              results/20261202-152202-server-nvidia-h200-vulkan results/20261202-152256-host-nvidia-h200-vulkan \
+              results/20261202-152544-size-nvidia-h200-vulkan results/20261202-152555-stack-nvidia-h200-vulkan \
+              results/20261202-152559-pool-nvidia-h200-vulkan results/20261202-152614-quick-nvidia-h200-vulkan \
+              results/20261202-152638-seeds-pytorch-cuda-nvidia-h200
+WITH_TORCH := results/20261202-151441-seeds-nvidia-h200-vulkan results/20261202-152638-seeds-pytorch-cuda-nvidia-h200
+ADAPTERS   := results/20261202-151441-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
               results/20261121-075316-seeds-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261121-081425-seeds-llvmpipe-llvm-15-0-6-256-bits-gl
-CPU_QUICK  := results/20261202-050403-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261202-050616-quick-llvmpipe-llvm-15-0-6-256-bits-gl
+CPU_QUICK  := results/20261202-152931-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261202-153010-quick-llvmpipe-llvm-15-0-6-256-bits-gl
 
 redraw: build
 	@rm -rf plots
