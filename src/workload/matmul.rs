@@ -9,26 +9,32 @@
 //!   m, n are multiples of 64 and k of 16, and the output has at least
 //!   [`COOP_WORKGROUPS`] blocks of 64 × 64 (one subgroup each): the
 //!   tensor-core kernel. With 192 blocks or more it beat every f16 tile
-//!   (256 × 768 → 3072: 51.5 µs against 62.0; 2 to 16× at 8192 rows);
+//!   (256 × 768 → 3072: 51.5 µs against 61.7; 1.9× at 8192 × 2048 → 256);
 //!   with 64 or fewer a subgroup per block left most of the GPU idle and
 //!   the 32 × 32 tile won (256 × 512 → 1024: 24.6 against 37.4 µs;
-//!   256 × 256 → 128: 21.0 against 39.9).
+//!   256 × 256 → 128: 14.3 against 26.4).
 //! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
 //!   reduction where the adapter has subgroups), which spreads a layer
-//!   over one subgroup per output column: at 16 × 256 → 128 it took 16.9
-//!   µs against the best tile's 24.6; at 32 rows the tile won (26.9 vs 31.0).
+//!   over one subgroup per output column: at 16 × 256 → 128 it took 9.5
+//!   µs against the best tile's 14.1; at 32 rows they tie (14.3 vs 14.1).
 //! * otherwise the first tile, in [`tiles`]' order (largest first), that
 //!   gives at least [`FILL_WORKGROUPS`] workgroups (about one per
 //!   multiprocessor of a large GPU: 132 on an H200), else the one that
 //!   gives the most. First comes the 128 × 128 tile with k steps of 8
 //!   taken two per loop iteration (so that naga's clamps leave the inner
-//!   loop); in one lease (2026-12-02) it beat its one-step form at every
-//!   shape measured: 4096³ 3590 against 4105 µs (38.3 TFLOP/s), 8192 ×
-//!   256 → 2048 257 against 288, 8192 × 2048 → 256 373 against 810, where
-//!   its 128 workgroups also beat the 128 × 64 tile's 256 (707 µs): hence
-//!   128 workgroups, not 256. At 256 rows the 32 × 32 tile's many
-//!   workgroups beat the large tiles' few (256 × 768 → 3072: 65.7 µs
-//!   against 112 with 48 workgroups). Tiles whose workgroup
+//!   loop): at 4096³ 3601 µs, 38.2 TFLOP/s, against 4105 for its
+//!   one-step form, and faster than that form at every shape measured.
+//!   At 256 rows the 32 × 32 tile's many workgroups beat the large
+//!   tiles' few (256 × 768 → 3072: 61.7 µs against 105.5 with 48). The
+//!   threshold of 128 rests on one reading taken while the GPU's clock
+//!   sagged between measurements (8192 × 2048 → 256: 373 µs for the
+//!   paired tile's 128 workgroups against 707 for the 128 × 64 tile's
+//!   256); the warmed table committed with the reference runs
+//!   (2026-12-02 15:17) reverses it (355 against 315) and says 256
+//!   would pick better at four shapes, by 6 to 12% (256 × 768 → 3072:
+//!   61.7 against 69.9 µs; 1024 × 3072 → 768: 227 against 251). The
+//!   rule stays as the reference runs measured it until they are redone.
+//!   Tiles whose workgroup
 //!   memory or invocations exceed the device's limits are never chosen.
 
 use super::kernels::{Kernel, Tile};
