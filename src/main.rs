@@ -217,6 +217,19 @@ enum Command {
         /// must be the one measured).
         #[arg(long, value_name = "RUN_DIR", conflicts_with = "out")]
         into: Option<PathBuf>,
+        /// Only the matrix products at these shapes, M×K×N (or MxKxN),
+        /// comma-separated: every kernel variant the rule could pick, in
+        /// f32 and (where the adapter has it) f16, and none of the other
+        /// ceilings. A kernel's A/B in seconds; the run directory holds a
+        /// partial ceilings.json, so it cannot go --into a run.
+        #[arg(
+            long,
+            value_name = "M×K×N,…",
+            value_delimiter = ',',
+            value_parser = parse_shape,
+            conflicts_with = "into"
+        )]
+        shapes: Vec<(u32, u32, u32)>,
     },
     /// Validate every WGSL kernel variant with naga and translate it to
     /// SPIR-V (Vulkan), MSL (Metal), HLSL (DX12) and GLSL (GL).
@@ -436,8 +449,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             quick,
             out,
             into,
+            shapes,
         } => {
-            let dir = peak(&adapter.selection()?, quick, &out, into.as_deref())?;
+            let options = curves::peak::PeakOptions {
+                quick,
+                shapes: (!shapes.is_empty()).then_some(shapes),
+            };
+            let dir = peak(&adapter.selection()?, &options, &out, into.as_deref())?;
             say(dir.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -588,9 +606,39 @@ fn export(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `M×K×N` (or `MxKxN`): a matrix product's shape for `curves peak
+/// --shapes`, each operand small enough to allocate anywhere wgpu runs.
+fn parse_shape(text: &str) -> Result<(u32, u32, u32), String> {
+    const MAX_DIM: u32 = 16384;
+    const MAX_ELEMENTS: u64 = 1 << 26;
+    let dims: Vec<&str> = text.trim().split(['x', 'X', '×']).collect();
+    let [m, k, n] = dims[..] else {
+        return Err(format!(
+            "{text:?} is not M×K×N (three sizes, such as 4096x4096x4096)"
+        ));
+    };
+    let dim = |d: &str| -> Result<u32, String> {
+        match d.trim().parse::<u32>() {
+            Ok(v) if (1..=MAX_DIM).contains(&v) => Ok(v),
+            _ => Err(format!(
+                "{d:?} in {text:?} is not a size from 1 to {MAX_DIM}"
+            )),
+        }
+    };
+    let (m, k, n) = (dim(m)?, dim(k)?, dim(n)?);
+    for (what, a, b) in [("x", m, k), ("w", k, n), ("y", m, n)] {
+        if u64::from(a) * u64::from(b) > MAX_ELEMENTS {
+            return Err(format!(
+                "{text}: {what} would hold {a}×{b} values, more than the {MAX_ELEMENTS} allowed"
+            ));
+        }
+    }
+    Ok((m, k, n))
+}
+
 fn peak(
     selection: &AdapterSelection,
-    quick: bool,
+    options: &curves::peak::PeakOptions,
     out: &std::path::Path,
     into: Option<&std::path::Path>,
 ) -> anyhow::Result<PathBuf> {
@@ -606,9 +654,7 @@ fn peak(
             b.label()
         );
     }
-    let ceilings = curves::peak::peak(&ctx, curves::peak::PeakOptions { quick }, &mut |line| {
-        eprintln!("{line}")
-    });
+    let ceilings = curves::peak::peak(&ctx, options, &mut |line| eprintln!("{line}"));
     let json = serde_json::to_vec_pretty(&ceilings)?;
     let dir = match existing {
         Some(run) => run.dir,
@@ -619,11 +665,19 @@ fn peak(
                 path: PathBuf::from("curves peak"),
                 text: String::new(),
                 points: Vec::new(),
-                overrides: if quick {
-                    vec!["quick".into()]
-                } else {
-                    Vec::new()
-                },
+                overrides: [
+                    options.quick.then(|| "quick".to_string()),
+                    options.shapes.as_ref().map(|shapes| {
+                        let shapes: Vec<String> = shapes
+                            .iter()
+                            .map(|(m, k, n)| format!("{m}×{k}×{n}"))
+                            .collect();
+                        format!("shapes {}", shapes.join(","))
+                    }),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
             };
             let (dir, mut info) = runner::new_run(out, &experiment, &ctx.info)?;
             info.finished_at = Some(chrono::Utc::now());

@@ -33,11 +33,15 @@ use crate::workload::reference;
 use crate::workload::{SLOTS, Workload};
 
 /// How much `curves peak` measures.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct PeakOptions {
     /// Small shapes and few repetitions: every path once, for tests and
     /// CPU adapters (ratios only).
     pub quick: bool,
+    /// Only the matrix products at these `(m, k, n)`, every variant, and
+    /// none of the other ceilings: a kernel's A/B in seconds rather than
+    /// the full run's minutes.
+    pub shapes: Option<Vec<(u32, u32, u32)>>,
 }
 
 struct Sizes {
@@ -54,7 +58,7 @@ struct Sizes {
 }
 
 impl Sizes {
-    fn of(options: PeakOptions) -> Self {
+    fn of(options: &PeakOptions) -> Self {
         if options.quick {
             Self {
                 matmul: 128,
@@ -321,11 +325,10 @@ fn variants_for(
         .collect()
 }
 
-fn matmuls(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: &mut Ceilings) {
-    let caps = Caps::of(ctx);
+/// The large square product, then the layer shapes of the seeds'
+/// workloads at batch 256 and 1, so the kernel rule can be read off.
+fn default_shapes(sizes: &Sizes) -> Vec<(u32, u32, u32)> {
     let big = sizes.matmul;
-    // The large square product, then the layer shapes of the seeds'
-    // workloads at batch 256 and 1, so the kernel rule can be read off.
     let mut shapes = vec![(big, big, big)];
     if !ctx_is_quick(sizes) {
         shapes.extend([
@@ -351,12 +354,24 @@ fn matmuls(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: &m
     } else {
         shapes.push((1, 64, 32));
     }
+    shapes
+}
+
+fn matmuls(
+    ctx: &GpuContext,
+    sizes: &Sizes,
+    shapes: &[(u32, u32, u32)],
+    log: &mut dyn FnMut(String),
+    out: &mut Ceilings,
+) {
+    let caps = Caps::of(ctx);
+    let big = sizes.matmul;
     let mut precisions = vec![Precision::F32];
     if ctx.info.shader_f16 {
         precisions.push(Precision::F16);
     }
     for precision in precisions {
-        for &shape in &shapes {
+        for &shape in shapes {
             let ops = Operands::new(shape, precision);
             let reps = if shape == (big, big, big) {
                 sizes.matmul_reps
@@ -703,7 +718,7 @@ fn workloads(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: 
 
 /// Measures every ceiling on `ctx`, logging as it goes. A figure that
 /// cannot be measured is left out and logged, never guessed.
-pub fn peak(ctx: &Arc<GpuContext>, options: PeakOptions, log: &mut dyn FnMut(String)) -> Ceilings {
+pub fn peak(ctx: &Arc<GpuContext>, options: &PeakOptions, log: &mut dyn FnMut(String)) -> Ceilings {
     let sizes = Sizes::of(options);
     let mut out = Ceilings {
         adapter: Some(ctx.info.clone()),
@@ -721,7 +736,15 @@ pub fn peak(ctx: &Arc<GpuContext>, options: PeakOptions, log: &mut dyn FnMut(Str
         if options.quick { ", quick shapes" } else { "" }
     ));
     log("Matrix products (every variant; GPU time per product):".into());
-    matmuls(ctx, &sizes, log, &mut out);
+    let shapes = options
+        .shapes
+        .clone()
+        .unwrap_or_else(|| default_shapes(&sizes));
+    matmuls(ctx, &sizes, &shapes, log, &mut out);
+    if options.shapes.is_some() {
+        log("Only the given shapes: the other ceilings are not measured.".into());
+        return out;
+    }
     match bandwidth(ctx, &sizes) {
         Ok(b) => {
             if let Some(b) = &b {

@@ -281,3 +281,55 @@ fn peak_quick_measures_every_ceiling_and_goes_beside_a_run() {
             "ceilings go beside the run they bound",
         ));
 }
+
+/// `curves peak --shapes` measures every variant at the given shapes and
+/// nothing else, each output right; a shape that is not one, or too large
+/// to allocate, is a usage error, and a partial set of ceilings never
+/// replaces a run's.
+#[test]
+fn peak_shapes_measures_only_those_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::curves()
+        .args(["peak", "--quick", "--shapes", "33x20x17,1×64×32", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Only the given shapes"))
+        .stderr(predicate::str::contains("Dispatch floor").not())
+        .get_output()
+        .stdout
+        .clone();
+    let run = std::path::PathBuf::from(String::from_utf8(out).unwrap().trim());
+    let c: curves::schema::Ceilings =
+        serde_json::from_str(&std::fs::read_to_string(run.join("ceilings.json")).unwrap()).unwrap();
+    assert!(c.bandwidth_gb_s.is_none() && c.round_trip_us.is_empty() && c.workloads.is_empty());
+    let shapes: std::collections::BTreeSet<&str> =
+        c.variants.iter().map(|v| v.shape.as_str()).collect();
+    assert_eq!(shapes, ["1×64×32", "33×20×17"].into_iter().collect());
+    for v in &c.variants {
+        assert!(
+            v.rel_error.is_some_and(|e| e <= v.precision.tolerance()),
+            "{} at {}: {:?}",
+            v.kernel,
+            v.shape,
+            v.rel_error
+        );
+    }
+    for (shape, why) in [
+        ("0x1x1", "is not a size from 1 to 16384"),
+        ("4x4", "is not M×K×N"),
+        ("8192x8193x2", "more than the 67108864 allowed"),
+    ] {
+        common::curves()
+            .args(["peak", "--quick", "--shapes", shape])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(why));
+    }
+    common::curves()
+        .args(["peak", "--quick", "--shapes", "8x8x8", "--into"])
+        .arg(&run)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
