@@ -220,6 +220,23 @@ fn shaders_validates_and_writes_every_translation() {
     }
 }
 
+fn ceilings(run: &std::path::Path) -> curves::schema::Ceilings {
+    serde_json::from_str(&std::fs::read_to_string(run.join("ceilings.json")).unwrap()).unwrap()
+}
+
+/// Every matmul variant `curves peak` measured matched its reference.
+fn every_variant_is_right(c: &curves::schema::Ceilings) {
+    for v in &c.variants {
+        assert!(
+            v.rel_error.is_some_and(|e| e <= v.precision.tolerance()),
+            "{} at {}: {:?}",
+            v.kernel,
+            v.shape,
+            v.rel_error
+        );
+    }
+}
+
 /// `curves peak --quick` measures every ceiling once on the adapter at
 /// hand, every matmul variant's output right; `--into` puts them beside a
 /// run, whose report then reads its best points against them.
@@ -232,22 +249,12 @@ fn peak_quick_measures_every_ceiling_and_goes_beside_a_run() {
         .assert()
         .success()
         .stderr(predicate::str::contains("Dispatch floor"));
-    let c: curves::schema::Ceilings =
-        serde_json::from_str(&std::fs::read_to_string(run.dir.join("ceilings.json")).unwrap())
-            .unwrap();
+    let c = ceilings(&run.dir);
     assert!(c.quick);
     assert!(c.matmul_f32_tflops.as_ref().is_some_and(|m| m.value > 0.0));
     assert!(c.bandwidth_gb_s.is_some() && c.dispatch_us.is_some());
     assert!(c.variants.len() >= 8, "{} variants", c.variants.len());
-    for v in &c.variants {
-        assert!(
-            v.rel_error.is_some_and(|e| e <= v.precision.tolerance()),
-            "{} at {}: {:?}",
-            v.kernel,
-            v.shape,
-            v.rel_error
-        );
-    }
+    every_variant_is_right(&c);
     assert_eq!(
         c.round_trip_us.len(),
         6,
@@ -300,21 +307,12 @@ fn peak_shapes_measures_only_those_products() {
         .stdout
         .clone();
     let run = std::path::PathBuf::from(String::from_utf8(out).unwrap().trim());
-    let c: curves::schema::Ceilings =
-        serde_json::from_str(&std::fs::read_to_string(run.join("ceilings.json")).unwrap()).unwrap();
+    let c = ceilings(&run);
     assert!(c.bandwidth_gb_s.is_none() && c.round_trip_us.is_empty() && c.workloads.is_empty());
     let shapes: std::collections::BTreeSet<&str> =
         c.variants.iter().map(|v| v.shape.as_str()).collect();
     assert_eq!(shapes, ["1×64×32", "33×20×17"].into_iter().collect());
-    for v in &c.variants {
-        assert!(
-            v.rel_error.is_some_and(|e| e <= v.precision.tolerance()),
-            "{} at {}: {:?}",
-            v.kernel,
-            v.shape,
-            v.rel_error
-        );
-    }
+    every_variant_is_right(&c);
     for (shape, why) in [
         ("0x1x1", "is not a size from 1 to 16384"),
         ("4x4", "is not M×K×N"),
