@@ -23,7 +23,7 @@
 // iteration, one from each half of the double buffer, so that the half
 // is a constant in every read of workgroup memory and naga's index clamp
 // falls only on the loop-invariant part of the index. On an H200 this
-// lifted the 128 × 128 × 8 tile from 33.4 to 38.3 TFLOP/s at 4096³ and
+// lifted the 128 × 128 × 8 tile from 33.5 to 38.2 TFLOP/s at 4096³ and
 // sped it up at every shape measured (workload::matmul has the figures).
 //
 // Constants from the header: WG_X, WG_Y, BK, TM4, TN4, A_LOADS, B_LOADS,

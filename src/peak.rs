@@ -33,7 +33,7 @@ use crate::workload::reference;
 use crate::workload::{SLOTS, Workload};
 
 /// How much `curves peak` measures.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PeakOptions {
     /// Small shapes and few repetitions: every path once, for tests and
     /// CPU adapters (ratios only).
@@ -228,7 +228,8 @@ fn matmul_variant(
     ops: &Operands,
     precision: Precision,
     plan: Plan,
-    (reps, warm_s): (u32, f64),
+    reps: u32,
+    warm_s: f64,
 ) -> Result<VariantRate, GpuError> {
     let (m, k, n) = ops.shape;
     let mut b = Builder::new(ctx, precision);
@@ -379,7 +380,7 @@ fn matmuls(
                 sizes.matmul_reps * 3
             };
             for (plan, chosen) in variants_for(&caps, precision, shape) {
-                match matmul_variant(ctx, &ops, precision, plan, (reps, sizes.warm_s)) {
+                match matmul_variant(ctx, &ops, precision, plan, reps, sizes.warm_s) {
                     Ok(mut v) => {
                         if chosen {
                             v.note = Some(v.note.map_or("the rule's choice".into(), |n| {

@@ -34,8 +34,8 @@
 //!   would pick better at four shapes, by 6 to 12% (256 × 768 → 3072:
 //!   61.7 against 69.9 µs; 1024 × 3072 → 768: 227 against 251). The
 //!   rule stays as the reference runs measured it until they are redone.
-//!   Tiles whose workgroup
-//!   memory or invocations exceed the device's limits are never chosen.
+//!   Tiles whose workgroup memory or invocations exceed the device's
+//!   limits are never chosen.
 
 use super::kernels::{Kernel, Tile};
 use crate::gpu::GpuContext;
