@@ -301,13 +301,15 @@ fn variants_for(
             });
         }
     }
-    if precision == Precision::F16
-        && caps.cooperative_matrix
-        && m % 64 == 0
-        && n % 64 == 0
-        && k % 16 == 0
-    {
-        kernels.push(Kernel::MatmulCoop);
+    if precision == Precision::F16 && caps.cooperative_matrix && k % 16 == 0 {
+        if m % 64 == 0 && n % 64 == 0 {
+            kernels.push(Kernel::MatmulCoop);
+        }
+        for (ti, tj) in [(4, 4), (4, 2), (2, 4), (2, 2)] {
+            if m % (16 * ti) == 0 && n % (16 * tj) == 0 {
+                kernels.push(Kernel::MatmulCoopTiled { ti, tj });
+            }
+        }
     }
     if !kernels.contains(&chosen.kernel) {
         kernels.push(chosen.kernel);

@@ -212,7 +212,7 @@ fn the_cooperative_path_is_chosen_only_where_the_feature_exists() {
         let caps = Caps::of(&ctx);
         let plan = matmul::choose(&caps, Precision::F16, (2048, 256, 512));
         assert_eq!(
-            plan.kernel == Kernel::MatmulCoop,
+            plan.kernel.is_coop(),
             ctx.info.cooperative_matrix,
             "{}",
             ctx.info.label()

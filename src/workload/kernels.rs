@@ -86,6 +86,9 @@ pub enum Kernel {
     Matmul(Tile),
     /// f16 matrix product on cooperative matrices (tensor cores).
     MatmulCoop,
+    /// The same with `ti` × `tj` tiles of 16 × 16 per subgroup and the
+    /// output staged once for a vectorised epilogue.
+    MatmulCoopTiled { ti: u32, tj: u32 },
     /// Matrix-vector product for batches of at most `rows`, weights stored
     /// `[n][k]`; `vec4` loads when k is a multiple of 4.
     Gemv {
@@ -125,6 +128,7 @@ fn file(name: &str) -> &'static str {
         "matmul_io_vec4.wgsl" => include_str!("../../shaders/matmul_io_vec4.wgsl"),
         "matmul_io_scalar.wgsl" => include_str!("../../shaders/matmul_io_scalar.wgsl"),
         "matmul_coop.wgsl" => include_str!("../../shaders/matmul_coop.wgsl"),
+        "matmul_coop_tiled.wgsl" => include_str!("../../shaders/matmul_coop_tiled.wgsl"),
         "gemv_subgroup.wgsl" => include_str!("../../shaders/gemv_subgroup.wgsl"),
         "gemv_workgroup.wgsl" => include_str!("../../shaders/gemv_workgroup.wgsl"),
         "gemv_io_vec4.wgsl" => include_str!("../../shaders/gemv_io_vec4.wgsl"),
@@ -161,6 +165,8 @@ impl Kernel {
             Kernel::Matmul(tile(8, 16, true)),
             Kernel::Matmul(tile(4, 16, false)),
             Kernel::MatmulCoop,
+            Kernel::MatmulCoopTiled { ti: 4, tj: 4 },
+            Kernel::MatmulCoopTiled { ti: 2, tj: 2 },
             Kernel::Gemv {
                 subgroup: true,
                 rows: 4,
@@ -202,6 +208,7 @@ impl Kernel {
                 },
             ],
             Kernel::MatmulCoop => vec!["matmul_coop.wgsl"],
+            Kernel::MatmulCoopTiled { .. } => vec!["matmul_coop_tiled.wgsl"],
             Kernel::Gemv { subgroup, vec4, .. } => vec![
                 if subgroup {
                     "gemv_subgroup.wgsl"
@@ -227,6 +234,11 @@ impl Kernel {
             Kernel::Copy => vec!["copy.wgsl"],
             Kernel::Tick => vec!["tick.wgsl"],
         }
+    }
+
+    /// Whether the variant runs on cooperative matrices (f16 only).
+    pub fn is_coop(self) -> bool {
+        matches!(self, Kernel::MatmulCoop | Kernel::MatmulCoopTiled { .. })
     }
 
     /// Whether the variant needs the adapter's subgroups.
@@ -256,6 +268,13 @@ impl Kernel {
                 ("B_LOADS", t.loads().1),
                 ("PAIRED", u32::from(t.paired)),
                 ("SINGLE", u32::from(!t.paired)),
+            ],
+            Kernel::MatmulCoopTiled { ti, tj } => vec![
+                ("TI", ti),
+                ("TJ", tj),
+                ("BM", 16 * ti),
+                ("BN", 16 * tj),
+                ("STAGE", 256 * ti * tj),
             ],
             Kernel::Gemv { rows, .. } => vec![("ROWS", rows)],
             Kernel::Attention {
@@ -291,6 +310,11 @@ impl Kernel {
                 }
             ),
             Kernel::MatmulCoop => "f16 cooperative matrices, 64×64 per subgroup".into(),
+            Kernel::MatmulCoopTiled { ti, tj } => format!(
+                "f16 cooperative matrices, {}×{} per subgroup, one-barrier epilogue",
+                16 * ti,
+                16 * tj
+            ),
             Kernel::Gemv {
                 subgroup,
                 rows,
@@ -331,6 +355,7 @@ impl Kernel {
                 if t.vec4 { "-vec4" } else { "" }
             ),
             Kernel::MatmulCoop => "matmul-coop".into(),
+            Kernel::MatmulCoopTiled { ti, tj } => format!("matmul-coop-{}x{}", 16 * ti, 16 * tj),
             Kernel::Gemv {
                 subgroup,
                 rows,
@@ -362,7 +387,7 @@ impl Kernel {
     /// The variant's full source for `precision`.
     pub fn source(self, precision: Precision) -> String {
         let mut header = String::new();
-        if self == Kernel::MatmulCoop {
+        if self.is_coop() {
             header.push_str("enable f16; enable wgpu_cooperative_matrix; alias scalar = f16;");
         } else if self.has_precision() {
             header.push_str(match precision {
@@ -531,7 +556,7 @@ pub fn translate(kernel: Kernel, precision: Precision) -> Result<Translations, S
 
     let spirv = back::spv::write_vec(&module, &info, &back::spv::Options::default(), None)
         .map_err(|e| format!("{name}: SPIR-V (Vulkan): {e}"))?;
-    let coop = kernel == Kernel::MatmulCoop;
+    let coop = kernel.is_coop();
     let msl = back::msl::write_string(
         &module,
         &info,
@@ -597,7 +622,7 @@ pub fn translate(kernel: Kernel, precision: Precision) -> Result<Translations, S
 /// The precisions a variant is built in.
 fn precisions(kernel: Kernel) -> Vec<Precision> {
     match kernel {
-        Kernel::MatmulCoop => vec![Precision::F16],
+        k if k.is_coop() => vec![Precision::F16],
         k if k.has_precision() => vec![Precision::F32, Precision::F16],
         _ => vec![Precision::F32],
     }
@@ -673,7 +698,7 @@ mod tests {
                 assert!(!t.spirv.is_empty());
                 let msl = t.msl.expect("every kernel has MSL");
                 assert!(msl.contains("kernel void"), "{kernel:?}: no MSL kernel");
-                if kernel != Kernel::MatmulCoop {
+                if !kernel.is_coop() {
                     assert!(
                         t.hlsl.expect("HLSL").contains("numthreads"),
                         "{kernel:?} {precision}: no HLSL entry point"
@@ -685,9 +710,8 @@ mod tests {
                         "{kernel:?}: f16 storage should be MSL half"
                     );
                 }
-                let glsl_expected = precision == Precision::F32
-                    && kernel != Kernel::MatmulCoop
-                    && !kernel.needs_subgroups();
+                let glsl_expected =
+                    precision == Precision::F32 && !kernel.is_coop() && !kernel.needs_subgroups();
                 assert_eq!(t.glsl.is_some(), glsl_expected, "{kernel:?} {precision}");
                 if let Some(glsl) = t.glsl {
                     assert!(glsl.contains("local_size_x"));

@@ -5,14 +5,23 @@
 //! the seeds' layer shapes, measured on an H200 through Vulkan; the
 //! table is committed with the H200 ceilings under `results/`):
 //!
-//! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices,
-//!   m, n are multiples of 64 and k of 16, and the output has at least
-//!   [`COOP_WORKGROUPS`] blocks of 64 × 64 (one subgroup each): the
-//!   tensor-core kernel. With 192 blocks or more it beat every f16 tile
-//!   (256 × 768 → 3072: 51.5 µs against 61.7; 1.9× at 8192 × 2048 → 256);
-//!   with 64 or fewer a subgroup per block left most of the GPU idle and
-//!   the 32 × 32 tile won (256 × 512 → 1024: 24.6 against 37.4 µs;
-//!   256 × 256 → 128: 14.3 against 26.4).
+//! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices
+//!   and k is a multiple of 16: tensor cores. With m, n multiples of 64
+//!   and at least [`COOP_WORKGROUPS`] blocks of 64 × 64 (one subgroup
+//!   each), the kernel that keeps its 16 accumulators in registers to
+//!   the end: it beat every other variant at 512 blocks and more
+//!   (8192 × 2048 → 256: 142.6 µs against 248.3 for the staged 64 × 64
+//!   and 273.7 for the best SIMT tile; 1024 × 768 → 2304: 69.9 against
+//!   90.2). With fewer blocks a subgroup per 64 × 64 block leaves most
+//!   of the GPU idle and smaller coop tiles, staged once through
+//!   workgroup memory for a vec4 epilogue, win: 32 × 64 where that
+//!   gives at least [`COOP_SMALL_WORKGROUPS`] workgroups (256 × 768 →
+//!   3072, 384: 34.9 µs against 37.9 for 32 × 32, 51.5 for the 64 × 64
+//!   kernel and 62.2 for the best SIMT tile), else 32 × 32 (256 × 512 →
+//!   1024: 19.7 against 24.6 SIMT, 37.4 for 64 × 64; 256 × 256 → 128:
+//!   12.0 against 14.3). Between 192 and 512 blocks nothing was
+//!   measured; the threshold sits at the smallest measured win. Shapes
+//!   these do not divide take the SIMT tiles below.
 //! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
 //!   reduction where the adapter has subgroups), which spreads a layer
 //!   over one subgroup per output column: at 16 × 256 → 128 it took 9.5
@@ -47,9 +56,13 @@ pub const GEMV_ROWS: u32 = 16;
 /// Workgroups a tile must give before a larger tile is preferred.
 pub const FILL_WORKGROUPS: u64 = 128;
 
-/// Workgroups (one 64 × 64 block of the output each) the tensor-core
-/// kernel must give before it is preferred to the f16 tiles.
-pub const COOP_WORKGROUPS: u64 = 128;
+/// Workgroups (one 64 × 64 block of the output each) the register-held
+/// tensor-core kernel must give before it is preferred to smaller tiles.
+pub const COOP_WORKGROUPS: u64 = 512;
+
+/// Workgroups the 32 × 64 staged tensor-core tile must give before it is
+/// preferred to the 32 × 32 one.
+pub const COOP_SMALL_WORKGROUPS: u64 = 384;
 
 /// What the kernel choice depends on in a device.
 #[derive(Clone, Copy, Debug)]
@@ -142,6 +155,7 @@ pub fn grid(kernel: Kernel, caps: &Caps, m: u32, n: u32) -> (u32, u32, u32) {
     match kernel {
         Kernel::Matmul(t) => (n.div_ceil(t.bn()), m.div_ceil(t.bm()), 1),
         Kernel::MatmulCoop => (n / 64, m / 64, 1),
+        Kernel::MatmulCoopTiled { ti, tj } => (n / (16 * tj), m / (16 * ti), 1),
         Kernel::Gemv { subgroup: true, .. } => {
             // Columns per workgroup at the largest subgroup size: at a
             // smaller one the grid covers more columns than there are.
@@ -160,14 +174,19 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
         kernel,
         grid: grid(kernel, caps, m, n),
     };
-    if precision == Precision::F16
-        && caps.cooperative_matrix
-        && m % 64 == 0
-        && n % 64 == 0
-        && k % 16 == 0
-        && u64::from(m / 64) * u64::from(n / 64) >= COOP_WORKGROUPS
-    {
-        return plan(Kernel::MatmulCoop);
+    if precision == Precision::F16 && caps.cooperative_matrix && k % 16 == 0 {
+        let blocks = |bm: u32, bn: u32| {
+            (m % bm == 0 && n % bn == 0).then(|| u64::from(m / bm) * u64::from(n / bn))
+        };
+        if blocks(64, 64).is_some_and(|b| b >= COOP_WORKGROUPS) {
+            return plan(Kernel::MatmulCoop);
+        }
+        if blocks(32, 64).is_some_and(|b| b >= COOP_SMALL_WORKGROUPS) {
+            return plan(Kernel::MatmulCoopTiled { ti: 2, tj: 4 });
+        }
+        if blocks(32, 32).is_some() {
+            return plan(Kernel::MatmulCoopTiled { ti: 2, tj: 2 });
+        }
     }
     if m <= GEMV_ROWS {
         return plan(Kernel::Gemv {
@@ -278,30 +297,41 @@ mod tests {
     #[test]
     fn f16_uses_tensor_cores_only_where_the_shape_allows() {
         let c = caps(true, true);
+        let kernel = |p, shape| choose(&c, p, shape).kernel;
         assert_eq!(
-            choose(&c, Precision::F16, (4096, 4096, 4096)).kernel,
-            Kernel::MatmulCoop
-        );
-        assert_ne!(
-            choose(&c, Precision::F16, (32, 256, 768)).kernel,
-            Kernel::MatmulCoop
-        );
-        // Too few 64 × 64 blocks to fill the GPU: the tiles.
-        assert_ne!(
-            choose(&c, Precision::F16, (256, 512, 1024)).kernel,
+            kernel(Precision::F16, (4096, 4096, 4096)),
             Kernel::MatmulCoop
         );
         assert_eq!(
-            choose(&c, Precision::F16, (256, 768, 3072)).kernel,
-            Kernel::MatmulCoop
+            choose(&c, Precision::F16, (8192, 2048, 256)).grid,
+            (4, 128, 1)
         );
-        assert_ne!(
-            choose(&c, Precision::F32, (4096, 4096, 4096)).kernel,
-            Kernel::MatmulCoop
+        // Too few 64 × 64 blocks to fill the GPU: smaller coop tiles.
+        assert_eq!(
+            kernel(Precision::F16, (256, 768, 3072)),
+            Kernel::MatmulCoopTiled { ti: 2, tj: 4 }
         );
-        assert_ne!(
-            choose(&caps(true, false), Precision::F16, (4096, 4096, 4096)).kernel,
-            Kernel::MatmulCoop
+        let small = choose(&c, Precision::F16, (256, 512, 1024));
+        assert_eq!(small.kernel, Kernel::MatmulCoopTiled { ti: 2, tj: 2 });
+        assert_eq!(small.grid, (32, 8, 1));
+        // Shapes the coop tiles do not divide: SIMT tiles or GEMV.
+        assert!(matches!(
+            kernel(Precision::F16, (300, 256, 768)),
+            Kernel::Matmul(_)
+        ));
+        assert!(matches!(
+            kernel(Precision::F16, (256, 40, 768)),
+            Kernel::Matmul(_)
+        ));
+        assert!(matches!(
+            kernel(Precision::F16, (1, 256, 128)),
+            Kernel::Gemv { .. }
+        ));
+        assert!(!kernel(Precision::F32, (4096, 4096, 4096)).is_coop());
+        assert!(
+            !choose(&caps(true, false), Precision::F16, (4096, 4096, 4096))
+                .kernel
+                .is_coop()
         );
     }
 }
