@@ -51,20 +51,20 @@ lint: toolchain
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # The merged reports committed beside each run's own: a set of runs each.
-H200       := results/20261202-151441-seeds-nvidia-h200-vulkan results/20261202-151939-sync-nvidia-h200-vulkan \
-              results/20261202-152202-server-nvidia-h200-vulkan results/20261202-152256-host-nvidia-h200-vulkan \
-              results/20261202-152544-size-nvidia-h200-vulkan results/20261202-152555-stack-nvidia-h200-vulkan \
-              results/20261202-152559-pool-nvidia-h200-vulkan results/20261202-152614-quick-nvidia-h200-vulkan \
-              results/20261202-152638-seeds-pytorch-cuda-nvidia-h200
-WITH_TORCH := results/20261202-151441-seeds-nvidia-h200-vulkan results/20261202-152638-seeds-pytorch-cuda-nvidia-h200
-ADAPTERS   := results/20261202-151441-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
+H200       := results/20261203-092427-seeds-nvidia-h200-vulkan results/20261203-093001-sync-nvidia-h200-vulkan \
+              results/20261203-093150-server-nvidia-h200-vulkan results/20261203-093251-host-nvidia-h200-vulkan \
+              results/20261203-093518-size-nvidia-h200-vulkan results/20261203-093529-stack-nvidia-h200-vulkan \
+              results/20261203-093533-pool-nvidia-h200-vulkan results/20261203-093549-quick-nvidia-h200-vulkan \
+              results/20261203-093611-seeds-pytorch-cuda-nvidia-h200
+WITH_TORCH := results/20261203-092427-seeds-nvidia-h200-vulkan results/20261203-093611-seeds-pytorch-cuda-nvidia-h200
+ADAPTERS   := results/20261203-092427-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
               results/20261121-075316-seeds-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261121-081425-seeds-llvmpipe-llvm-15-0-6-256-bits-gl
-CPU_QUICK  := results/20261202-152931-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261202-153010-quick-llvmpipe-llvm-15-0-6-256-bits-gl
+CPU_QUICK  := results/20261203-091628-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261203-091031-quick-llvmpipe-llvm-15-0-6-256-bits-gl
 
 redraw: build
 	@rm -rf plots
 	@for d in results/*/; do $(BIN) report "$$d" >/dev/null || exit 1; done
-	@$(BIN) report $(H200) --out plots/h200-2026-12-02 >/dev/null
+	@$(BIN) report $(H200) --out plots/h200-2026-12-03 >/dev/null
 	@$(BIN) report $(WITH_TORCH) --out plots/seeds-wgpu-and-pytorch-h200 >/dev/null
 	@$(BIN) report $(ADAPTERS) --out plots/seeds-across-adapters >/dev/null
 	@$(BIN) report $(CPU_QUICK) --out plots/quick-vulkan-and-gl-lavapipe >/dev/null

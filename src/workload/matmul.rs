@@ -20,8 +20,11 @@
 //!   kernel and 62.2 for the best SIMT tile), else 32 × 32 (256 × 512 →
 //!   1024: 19.7 against 24.6 SIMT, 37.4 for 64 × 64; 256 × 256 → 128:
 //!   12.0 against 14.3). Between 192 and 512 blocks nothing was
-//!   measured; the threshold sits at the smallest measured win. Shapes
-//!   these do not divide take the SIMT tiles below.
+//!   measured; the threshold sits at the smallest measured win. One
+//!   large shape goes the other way, 8192 × 256 → 768 (1536 blocks):
+//!   75.8 µs for the staged 32 × 64 against 85.5 (2026-12-03); the rule
+//!   does not chase it. Shapes these do not divide take the SIMT tiles
+//!   below.
 //! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
 //!   reduction where the adapter has subgroups), which spreads a layer
 //!   over one subgroup per output column: at 16 × 256 → 128 it took 9.5
