@@ -301,15 +301,14 @@ fn variants_for(
             });
         }
     }
-    if precision == Precision::F16 && caps.cooperative_matrix && k % 16 == 0 {
-        if m % 64 == 0 && n % 64 == 0 {
-            kernels.push(Kernel::MatmulCoop);
-        }
-        for (ti, tj) in [(4, 4), (4, 2), (2, 4), (2, 2)] {
-            if m % (16 * ti) == 0 && n % (16 * tj) == 0 {
-                kernels.push(Kernel::MatmulCoopTiled { ti, tj });
-            }
-        }
+    if precision == Precision::F16 && caps.cooperative_matrix {
+        let tiled =
+            [(4, 4), (4, 2), (2, 4), (2, 2)].map(|(ti, tj)| Kernel::MatmulCoopTiled { ti, tj });
+        kernels.extend(
+            std::iter::once(Kernel::MatmulCoop)
+                .chain(tiled)
+                .filter(|&kernel| matmul::coop_workgroups(kernel, (m, k, n)).is_some()),
+        );
     }
     if !kernels.contains(&chosen.kernel) {
         kernels.push(chosen.kernel);

@@ -236,9 +236,19 @@ impl Kernel {
         }
     }
 
+    /// The block of the output (rows, columns) one subgroup of a
+    /// cooperative-matrix variant owns; `None` for every other variant.
+    pub fn coop_block(self) -> Option<(u32, u32)> {
+        match self {
+            Kernel::MatmulCoop => Some((64, 64)),
+            Kernel::MatmulCoopTiled { ti, tj } => Some((16 * ti, 16 * tj)),
+            _ => None,
+        }
+    }
+
     /// Whether the variant runs on cooperative matrices (f16 only).
     pub fn is_coop(self) -> bool {
-        matches!(self, Kernel::MatmulCoop | Kernel::MatmulCoopTiled { .. })
+        self.coop_block().is_some()
     }
 
     /// Whether the variant needs the adapter's subgroups.

@@ -153,12 +153,22 @@ pub struct Plan {
     pub grid: (u32, u32, u32),
 }
 
+/// The workgroups a cooperative-matrix `kernel` gives for an
+/// `m × k → n` product, where its blocks divide the output and k is a
+/// multiple of 16 (the kernels load whole 16 × 16 tiles); `None` where
+/// they do not or the kernel is not one.
+pub fn coop_workgroups(kernel: Kernel, (m, k, n): (u32, u32, u32)) -> Option<u64> {
+    let (bm, bn) = kernel.coop_block()?;
+    (m % bm == 0 && n % bn == 0 && k % 16 == 0).then(|| u64::from(m / bm) * u64::from(n / bn))
+}
+
 /// The grid of `kernel` for an `m × k → n` product.
 pub fn grid(kernel: Kernel, caps: &Caps, m: u32, n: u32) -> (u32, u32, u32) {
+    if let Some((bm, bn)) = kernel.coop_block() {
+        return (n / bn, m / bm, 1);
+    }
     match kernel {
         Kernel::Matmul(t) => (n.div_ceil(t.bn()), m.div_ceil(t.bm()), 1),
-        Kernel::MatmulCoop => (n / 64, m / 64, 1),
-        Kernel::MatmulCoopTiled { ti, tj } => (n / (16 * tj), m / (16 * ti), 1),
         Kernel::Gemv { subgroup: true, .. } => {
             // Columns per workgroup at the largest subgroup size: at a
             // smaller one the grid covers more columns than there are.
@@ -177,18 +187,18 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
         kernel,
         grid: grid(kernel, caps, m, n),
     };
-    if precision == Precision::F16 && caps.cooperative_matrix && k % 16 == 0 {
-        let blocks = |bm: u32, bn: u32| {
-            (m % bm == 0 && n % bn == 0).then(|| u64::from(m / bm) * u64::from(n / bn))
-        };
-        if blocks(64, 64).is_some_and(|b| b >= COOP_WORKGROUPS) {
+    if precision == Precision::F16 && caps.cooperative_matrix {
+        let workgroups = |kernel| coop_workgroups(kernel, (m, k, n));
+        let wide = Kernel::MatmulCoopTiled { ti: 2, tj: 4 };
+        let small = Kernel::MatmulCoopTiled { ti: 2, tj: 2 };
+        if workgroups(Kernel::MatmulCoop).is_some_and(|w| w >= COOP_WORKGROUPS) {
             return plan(Kernel::MatmulCoop);
         }
-        if blocks(32, 64).is_some_and(|b| b >= COOP_SMALL_WORKGROUPS) {
-            return plan(Kernel::MatmulCoopTiled { ti: 2, tj: 4 });
+        if workgroups(wide).is_some_and(|w| w >= COOP_SMALL_WORKGROUPS) {
+            return plan(wide);
         }
-        if blocks(32, 32).is_some() {
-            return plan(Kernel::MatmulCoopTiled { ti: 2, tj: 2 });
+        if workgroups(small).is_some() {
+            return plan(small);
         }
     }
     if m <= GEMV_ROWS {
@@ -310,6 +320,10 @@ mod tests {
             (4, 128, 1)
         );
         // Too few 64 × 64 blocks to fill the GPU: smaller coop tiles.
+        assert_eq!(
+            kernel(Precision::F16, (32, 256, 768)),
+            Kernel::MatmulCoopTiled { ti: 2, tj: 2 }
+        );
         assert_eq!(
             kernel(Precision::F16, (256, 768, 3072)),
             Kernel::MatmulCoopTiled { ti: 2, tj: 4 }
