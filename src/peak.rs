@@ -22,8 +22,8 @@ use crate::measure::check::relative_error;
 use crate::measure::stop::{Stop, deadline_after};
 use crate::measure::sync::Waiter;
 use crate::schema::{
-    Ceilings, Measured, Precision, RoundTrip, SubmitRate, SyncMode, VariantRate, WaitStyle,
-    WorkloadGpuTime, WorkloadKind,
+    Ceilings, DispatchGpuTime, Measured, Precision, RoundTrip, SubmitRate, SyncMode, VariantRate,
+    WaitStyle, WorkloadGpuTime, WorkloadKind,
 };
 use crate::stats;
 use crate::workload::kernels::{Checks, Kernel};
@@ -491,6 +491,45 @@ fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, G
     ))
 }
 
+/// One one-invocation dispatch in a pass of its own, timed as every op
+/// is: what a pass costs the GPU whatever its dispatch does.
+fn pass_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuError> {
+    let mut b = Builder::new(ctx, Precision::F32);
+    let counter = b.scratch("peak.counter", 4);
+    let d = b.dispatch(Kernel::Tick, "peak.tick", &[&counter], (1, 1, 1));
+    warm(ctx, sizes.warm_s, pass_of(&[&d], 1))?;
+    let seconds = time_passes(ctx, sizes.round_trips, pass_of(&[&d], 1))?;
+    let us: Vec<f64> = seconds.iter().map(|s| s * 1e6).collect();
+    Ok(measured(
+        &us,
+        "one one-invocation dispatch in its own pass, timestamps at the pass's ends".into(),
+    ))
+}
+
+/// Each dispatch of an op timed on its own: alone in a pass, and back to
+/// back in one pass (`STREAM` times, each after the last), so that an
+/// op's GPU time can be split into its kernels and the passes around them.
+fn dispatch_times(
+    ctx: &GpuContext,
+    sizes: &Sizes,
+    dispatches: &[Dispatch],
+) -> Result<Vec<DispatchGpuTime>, GpuError> {
+    const STREAM: u32 = 20;
+    let mut out = Vec::new();
+    for d in dispatches {
+        warm(ctx, sizes.warm_s.min(0.1), pass_of(&[d], 1))?;
+        let alone = time_passes(ctx, sizes.op_reps, pass_of(&[d], 1))?;
+        let stream = time_passes(ctx, sizes.op_reps.div_ceil(4), pass_of(&[d], STREAM))?;
+        out.push(DispatchGpuTime {
+            label: d.label.clone(),
+            kernel: d.kernel.clone(),
+            alone_us: stats::median(&alone).unwrap_or(f64::NAN) * 1e6,
+            in_stream_us: stats::median(&stream).unwrap_or(f64::NAN) * 1e6 / f64::from(STREAM),
+        });
+    }
+    Ok(out)
+}
+
 /// Submissions per second from `threads` threads, none waiting, of empty
 /// or one-dispatch command buffers.
 fn submit_rate(
@@ -669,7 +708,7 @@ fn workloads(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: 
     }
     for (kind, dims, batch, precision) in cases {
         let workload = Workload::new(kind, Some(&dims)).expect("valid dims");
-        let time = |checks: Checks| -> Result<(f64, Vec<String>), GpuError> {
+        let time = |checks: Checks| -> Result<(f64, Vec<String>, Vec<DispatchGpuTime>), GpuError> {
             let prepared = workload.prepare_with_checks(ctx, batch, precision, 5, checks);
             let record =
                 |encoder: &mut wgpu::CommandEncoder,
@@ -684,13 +723,21 @@ fn workloads(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: 
                     prepared.encode(e, slot, ts);
                 })?);
             }
+            let each = if checks == Checks::On {
+                dispatch_times(ctx, sizes, prepared.dispatches(0))?
+            } else {
+                Vec::new()
+            };
             Ok((
                 stats::median(&seconds).unwrap_or(f64::NAN),
                 prepared.kernels(),
+                each,
             ))
         };
-        match time(Checks::On).and_then(|(on, kernels)| Ok((on, time(Checks::Off)?.0, kernels))) {
-            Ok((on, off, kernels)) => {
+        match time(Checks::On)
+            .and_then(|(on, kernels, each)| Ok((on, time(Checks::Off)?.0, kernels, each)))
+        {
+            Ok((on, off, kernels, dispatches)) => {
                 let w = WorkloadGpuTime {
                     workload: workload.label(),
                     batch,
@@ -699,6 +746,7 @@ fn workloads(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: 
                     unchecked_us: off * 1e6,
                     tflops: workload.flops(batch) / on / 1e12,
                     kernels,
+                    dispatches,
                 };
                 log(format!(
                     "  {} batch {batch} {precision}: {:.1} µs checked, {:.1} µs unchecked (checks cost {:+.1}%), {} TFLOP/s",
@@ -708,6 +756,12 @@ fn workloads(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: 
                     (w.checked_us / w.unchecked_us - 1.0) * 100.0,
                     sig3(w.tflops)
                 ));
+                for d in &w.dispatches {
+                    log(format!(
+                        "      {:<22} {:>8.1} µs alone, {:>8.1} µs back to back  {}",
+                        d.label, d.alone_us, d.in_stream_us, d.kernel
+                    ));
+                }
                 out.workloads.push(w);
             }
             Err(e) => log(format!(
@@ -767,6 +821,15 @@ pub fn peak(ctx: &Arc<GpuContext>, options: &PeakOptions, log: &mut dyn FnMut(St
             out.dispatch_us = d;
         }
         Err(e) => log(format!("Dispatch floor: failed: {e}")),
+    }
+    match pass_floor(ctx, &sizes) {
+        Ok(f) => {
+            if let Some(f) = &f {
+                log(format!("Pass floor: {:.2} µs ({})", f.value, f.how));
+            }
+            out.pass_floor_us = f;
+        }
+        Err(e) => log(format!("Pass floor: failed: {e}")),
     }
     log("Submissions with no wait:".into());
     for &threads in &sizes.submit_threads {

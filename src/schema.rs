@@ -900,6 +900,11 @@ pub struct Ceilings {
     /// GPU time of one dispatch among dependent dispatches in one pass, µs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatch_us: Option<Measured>,
+    /// GPU time of a pass holding one one-invocation dispatch, timed as
+    /// every op is (timestamps at the pass's start and end), µs: the
+    /// least GPU time any op can read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_floor_us: Option<Measured>,
     /// Submissions per second with no wait, by host threads, for empty and
     /// for one-dispatch command buffers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -939,6 +944,24 @@ pub struct WorkloadGpuTime {
     /// TFLOP/s of the checked op.
     pub tflops: f64,
     pub kernels: Vec<String>,
+    /// Each of the op's dispatches timed on its own (checked modules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dispatches: Vec<DispatchGpuTime>,
+}
+
+/// One dispatch of a workload's op, timed on its own.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DispatchGpuTime {
+    /// `transformer.qkv`.
+    pub label: String,
+    /// What it runs: `matmul 8192×256→768: f16 cooperative matrices, …`.
+    pub kernel: String,
+    /// Median GPU µs of a pass holding only this dispatch (as an op is
+    /// timed: it includes the pass floor).
+    pub alone_us: f64,
+    /// Median GPU µs per dispatch when it runs back to back in one pass
+    /// (dependent, each after the last): its cost without a pass around it.
+    pub in_stream_us: f64,
 }
 
 /// A ceiling with how it was reached.

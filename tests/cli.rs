@@ -261,6 +261,31 @@ fn peak_quick_measures_every_ceiling_and_goes_beside_a_run() {
         "three wait styles, readback and done"
     );
     assert!(c.submits_per_s.len() >= 4 && !c.workloads.is_empty());
+    // The pass floor, and every op split into its dispatches, each timed.
+    assert!(c.pass_floor_us.as_ref().is_some_and(|m| m.value > 0.0));
+    for w in &c.workloads {
+        let labels: Vec<&str> = w.dispatches.iter().map(|d| d.label.as_str()).collect();
+        if w.workload.starts_with("transformer") {
+            assert_eq!(
+                labels,
+                [
+                    "transformer.qkv",
+                    "transformer.attention",
+                    "transformer.out",
+                    "transformer.norm1",
+                    "transformer.ff1",
+                    "transformer.ff2",
+                    "transformer.norm2"
+                ]
+            );
+        } else {
+            assert!(!labels.is_empty(), "{}", w.workload);
+        }
+        for d in &w.dispatches {
+            assert!(d.alone_us > 0.0 && d.in_stream_us > 0.0, "{d:?}");
+            assert!(!d.kernel.is_empty());
+        }
+    }
     let out = dir.path().join("report");
     common::curves()
         .args([
@@ -273,6 +298,11 @@ fn peak_quick_measures_every_ceiling_and_goes_beside_a_run() {
         .success();
     let md = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
     assert!(md.contains("## Against the device's ceilings"), "{md}");
+    let appendix = std::fs::read_to_string(out.join("APPENDIX.md")).unwrap();
+    assert!(
+        appendix.contains("transformer.attention") && appendix.contains("pass floor"),
+        "the per-dispatch times and the pass floor are in the appendix"
+    );
     // A run of another adapter is refused.
     let other = dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();

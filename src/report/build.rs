@@ -2,7 +2,9 @@
 //! order, with which tables (`tables`, `device`) and sentences. Renderers
 //! (Markdown, HTML) only lay it out.
 
-use super::device::{ceilings_table, roofline_table, variants_table, workload_times_table};
+use super::device::{
+    ceilings_table, dispatch_times_table, roofline_table, variants_table, workload_times_table,
+};
 use super::tables::*;
 use super::{Block, Document, Section};
 use crate::analysis::findings::{stalls, summary};
@@ -268,6 +270,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         for t in [
             ceilings_table(a, run),
             workload_times_table(a, run),
+            dispatch_times_table(a, run),
             variants_table(a, run),
         ]
         .into_iter()

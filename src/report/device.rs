@@ -72,6 +72,7 @@ pub(super) fn ceilings_table(a: &Analysis, run: usize) -> Option<Table> {
     row("f16 matmul", &c.matmul_f16_tflops, "TFLOP/s");
     row("memory bandwidth", &c.bandwidth_gb_s, "GB/s");
     row("dispatch floor", &c.dispatch_us, "µs");
+    row("pass floor", &c.pass_floor_us, "µs");
     row(
         "GPU time between queued submissions",
         &c.submit_gpu_interval_us,
@@ -140,6 +141,45 @@ pub(super) fn workload_times_table(a: &Analysis, run: usize) -> Option<Table> {
             Cell::number(format!("{:.2}", w.tflops), w.tflops),
             w.kernels.join("; ").into(),
         ]);
+    }
+    Some(t)
+}
+
+/// Each workload op's dispatches timed on their own: where its GPU time
+/// goes, and how much of it is passes rather than kernels.
+pub(super) fn dispatch_times_table(a: &Analysis, run: usize) -> Option<Table> {
+    let c = a.runs[run].ceilings.as_ref()?;
+    if c.workloads.iter().all(|w| w.dispatches.is_empty()) {
+        return None;
+    }
+    let mut t = Table::new(
+        format!("dispatch-gpu-{}", run + 1),
+        "",
+        &[
+            "Workload",
+            "Batch",
+            "Precision",
+            "Dispatch",
+            "GPU µs alone in a pass",
+            "back to back",
+            "share of the op",
+            "Kernel",
+        ],
+    );
+    for w in &c.workloads {
+        for d in &w.dispatches {
+            let share = d.alone_us / w.checked_us * 100.0;
+            t.push(vec![
+                w.workload.clone().into(),
+                Cell::number(w.batch.to_string(), f64::from(w.batch)),
+                w.precision.to_string().into(),
+                d.label.clone().into(),
+                us(Some(d.alone_us)),
+                us(Some(d.in_stream_us)),
+                Cell::number(format!("{share:.0}%"), share),
+                d.kernel.clone().into(),
+            ]);
+        }
     }
     Some(t)
 }

@@ -194,6 +194,9 @@ pub trait Prepared: Send {
         slot: usize,
         timestamps: Option<wgpu::ComputePassTimestampWrites<'_>>,
     ) -> wgpu::Buffer;
+    /// The dispatches one op over slot `slot` records, in order (with the
+    /// pool's buffers), for timing each on its own.
+    fn dispatches(&self, slot: usize) -> &[program::Dispatch];
     /// The buffer slot `slot`'s latest output is in.
     fn output(&self, slot: usize) -> wgpu::Buffer;
     /// From now on, allocate each op's input and output buffers and bind

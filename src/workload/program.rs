@@ -73,6 +73,10 @@ pub struct Linear {
 
 /// One kernel launch with its bindings.
 pub struct Dispatch {
+    /// Its label without the slot (`transformer.qkv`), and what it runs
+    /// (`matmul 8192×256→768: …`), for per-dispatch GPU times.
+    pub label: String,
+    pub kernel: String,
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     /// What is bound at 0, 1, 2, …, to bind afresh without the pool.
@@ -195,6 +199,8 @@ impl<'a> Builder<'a> {
                 entries: &entries,
             });
         Dispatch {
+            label: label.split('[').next().unwrap_or(label).to_string(),
+            kernel: kernel.describe(),
             pipeline,
             bind_group,
             buffers: buffers.iter().map(|b| (*b).clone()).collect(),
@@ -257,17 +263,17 @@ impl<'a> Builder<'a> {
         relu: bool,
     ) -> Dispatch {
         let (m, k, n) = layer.shape;
-        self.note(format!(
-            "matmul {m}×{k}→{n}: {}",
-            layer.plan.kernel.describe()
-        ));
+        let what = format!("matmul {m}×{k}→{n}: {}", layer.plan.kernel.describe());
+        self.note(what.clone());
         let params = self.uniform(&format!("{label}.params"), &[m, k, n, u32::from(relu)]);
-        self.dispatch(
+        let mut d = self.dispatch(
             layer.plan.kernel,
             label,
             &[&params, x, &layer.w, &layer.bias, y],
             layer.plan.grid,
-        )
+        );
+        d.kernel = what;
+        d
     }
 
     /// Multi-head self-attention over `batch` sequences of `seq` tokens,
@@ -575,6 +581,10 @@ impl Prepared for Program {
         }
         fresh.lock().unwrap_or_else(|p| p.into_inner())[slot] = output.clone();
         output
+    }
+
+    fn dispatches(&self, slot: usize) -> &[Dispatch] {
+        &self.slots[slot].dispatches
     }
 
     fn output(&self, slot: usize) -> wgpu::Buffer {
