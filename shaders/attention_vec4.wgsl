@@ -3,17 +3,27 @@
 // that are a multiple of 4 (attention.wgsl serves the others).
 //
 // qkv holds each token's projected [q | k | v] (3·d_model values, heads
-// contiguous within each). A workgroup of QB invocations owns one
-// (sequence, head) and QB queries, one per invocation; keys and values
+// contiguous within each). A workgroup of QB · LANES invocations owns one
+// (sequence, head) and QB queries, LANES neighbouring invocations per
+// query, each holding HDL of the head's HD4 vec4s (interleaved, so that
+// neighbouring lanes read neighbouring vec4s); keys and values
 // stream through workgroup memory KT at a time, and each query keeps its
 // running maximum, running sum and output in registers (the online
 // softmax, one key at a time), so no score matrix is ever stored and the
-// sequence length is bounded only by time. The query and the output are
-// HD4 vec4 registers each, unrolled by `//#for` (see matmul.wgsl for why
-// no private array is indexed at run time). f32 arithmetic; `scalar`
-// storage.
+// sequence length is bounded only by time. A score is the sum of its
+// lanes' partial dot products (`lanes_sum`: subgroup shuffles where the
+// adapter has subgroups, else LANES = 1 and no sum). Splitting a query
+// over lanes gives short sequences LANES times the invocations and each
+// a LANES times shorter chain (seq 32, head 64, batch 256 on an H200:
+// one invocation per query kept 32k invocations busy for 48.6 µs). The
+// query and the output are registers unrolled by `//#for` (see
+// matmul.wgsl for why no private array is indexed at run time). Every
+// invocation runs the key loop, a query past the sequence included, so
+// that the shuffles stay in uniform control flow. f32 arithmetic;
+// `scalar` storage.
 //
-// Constants from the header: HD (head dimension), HD4 = HD / 4, KT, QB.
+// Constants from the header: HD (head dimension), HD4 = HD / 4, LANES,
+// HDL = HD4 / LANES, KT, QB, WG = QB · LANES.
 
 struct Params {
     batch: u32,     // sequences
@@ -29,7 +39,7 @@ struct Params {
 var<workgroup> k_tile: array<vec4<f32>, KT * HD4>;
 var<workgroup> v_tile: array<vec4<f32>, KT * HD4>;
 
-@compute @workgroup_size(QB, 1, 1)
+@compute @workgroup_size(WG, 1, 1)
 fn main(
     @builtin(local_invocation_index) t: u32,
     @builtin(workgroup_id) group: vec3<u32>,
@@ -44,28 +54,29 @@ fn main(
     let block = index % blocks;
     let h = (index / blocks) % params.heads;
     let b = index / (blocks * params.heads);
-    let i = block * QB + t;
+    let i = block * QB + t / LANES;
+    let part = t % LANES;   // this lane's vec4s: part, part + LANES, …
     let live = i < params.seq;
     let row4 = params.heads * HD4;   // vec4s of one token's d_model values
     let stride4 = 3u * row4;
     let row0 = b * params.seq;
 
-//#for d in 0..HD4
+//#for d in 0..HDL
     var q_{d} = vec4<f32>(0.0);
     var acc_{d} = vec4<f32>(0.0);
 //#end
     if (live) {
         let scale = 1.0 / sqrt(f32(HD));
-        let q_at = (row0 + i) * stride4 + h * HD4;
-//#for d in 0..HD4
-        q_{d} = vec4<f32>(qkv[q_at + {d}u]) * scale;
+        let q_at = (row0 + i) * stride4 + h * HD4 + part;
+//#for d in 0..HDL
+        q_{d} = vec4<f32>(qkv[q_at + {d}u * LANES]) * scale;
 //#end
     }
     var running_max = -3.0e38;
     var running_sum = 0.0;
     for (var j0 = 0u; j0 < params.seq; j0 = j0 + KT) {
         workgroupBarrier();
-        for (var e = t; e < KT * HD4; e = e + QB) {
+        for (var e = t; e < KT * HD4; e = e + QB * LANES) {
             let j = j0 + e / HD4;
             var kv = vec4<f32>(0.0);
             var vv = vec4<f32>(0.0);
@@ -78,30 +89,29 @@ fn main(
             v_tile[e] = vv;
         }
         workgroupBarrier();
-        if (live) {
-            let keys = min(KT, params.seq - j0);
-            for (var r = 0u; r < keys; r = r + 1u) {
-                let base = r * HD4;
-                var s = 0.0;
-//#for d in 0..HD4
-                s += dot(q_{d}, k_tile[base + {d}u]);
+        let keys = min(KT, params.seq - j0);
+        for (var r = 0u; r < keys; r = r + 1u) {
+            let base = r * HD4 + part;
+            var s = 0.0;
+//#for d in 0..HDL
+            s += dot(q_{d}, k_tile[base + {d}u * LANES]);
 //#end
-                let new_max = max(running_max, s);
-                let rescale = exp(running_max - new_max);
-                let p = exp(s - new_max);
-                running_sum = running_sum * rescale + p;
-//#for d in 0..HD4
-                acc_{d} = acc_{d} * rescale + p * v_tile[base + {d}u];
+            s = lanes_sum(s);
+            let new_max = max(running_max, s);
+            let rescale = exp(running_max - new_max);
+            let p = exp(s - new_max);
+            running_sum = running_sum * rescale + p;
+//#for d in 0..HDL
+            acc_{d} = acc_{d} * rescale + p * v_tile[base + {d}u * LANES];
 //#end
-                running_max = new_max;
-            }
+            running_max = new_max;
         }
     }
     if (live) {
-        let at = (row0 + i) * row4 + h * HD4;
+        let at = (row0 + i) * row4 + h * HD4 + part;
         let inv = 1.0 / running_sum;
-//#for d in 0..HD4
-        out[at + {d}u] = vec4<scalar>(acc_{d} * inv);
+//#for d in 0..HDL
+        out[at + {d}u * LANES] = vec4<scalar>(acc_{d} * inv);
 //#end
     }
 }

@@ -7,12 +7,14 @@
 // memory (row major: coopLoadT). At the end all accumulators are stored
 // at once into workgroup memory; after one barrier each lane takes four
 // neighbouring columns (their bias read once), adds the bias, applies
-// ReLU and writes four f16 values at a time. Only for m a multiple of
-// BM, n of BN and k of 16 (the host checks), so no tile reaches past a
-// buffer.
+// ReLU and writes four f16 values at a time. With SR < TI the block goes
+// through workgroup memory SR rows of tiles at a time (a barrier pair per
+// strip, SR/TI of the memory: more workgroups fit on a multiprocessor).
+// Only for m a multiple of BM, n of BN and k of 16 (the host checks), so
+// no tile reaches past a buffer.
 //
 // Constants from the header: TI, TJ (16 × 16 tiles per subgroup along m
-// and n), BM, BN, STAGE (= BM · BN).
+// and n), BM, BN, SR (rows of tiles staged at a time), STAGE (= 256 · SR · TJ).
 
 struct Params {
     m: u32,
@@ -63,26 +65,36 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     workgroupBarrier();
     // naga 30's SPIR-V writer needs coopStore's arguments bound with let.
     let stride = BN;
-//#for i in 0..TI
-//#for j in 0..TJ
-    {
-        let t = c_{i}_{j};
-        let at = &stage[{i}u * 16u * BN + {j}u * 16u];
-        coopStoreT(t, at, stride);
-    }
-//#end
-//#end
-    workgroupBarrier();
     // BN / 4 lanes cover a row; 32 / (BN / 4) rows per round.
     let quads = BN / 4u;
     let col = 4u * (lane % quads);
     let b = vec4<f32>(bias[(n0 + col) / 4u]);
-    for (var r = lane / quads; r < BM; r = r + 32u / quads) {
+//#for i in 0..TI
+//#for j in 0..TJ
+    {
+        let t = c_{i}_{j};
+        let at = &stage[({i}u % SR) * 16u * BN + {j}u * 16u];
+        coopStoreT(t, at, stride);
+    }
+//#end
+    if ({i}u % SR == SR - 1u) {
+        workgroupBarrier();
+        strip_out(m0 + ({i}u + 1u - SR) * 16u, n0, col, b, lane / quads, 32u / quads, n);
+        workgroupBarrier();
+    }
+//#end
+}
+
+// Adds the bias, applies ReLU and writes the SR · 16 staged rows (from
+// row0) four f16 values at a time; the lane's columns are `col`, its
+// first row `first`, every `step`-th row after it.
+fn strip_out(row0: u32, n0: u32, col: u32, b: vec4<f32>, first: u32, step: u32, n: u32) {
+    for (var r = first; r < SR * 16u; r = r + step) {
         let s = r * BN + col;
         var v = vec4<f32>(stage[s], stage[s + 1u], stage[s + 2u], stage[s + 3u]) + b;
         if (params.relu != 0u) {
             v = max(v, vec4<f32>(0.0));
         }
-        y[((m0 + r) * n + n0 + col) / 4u] = vec4<f16>(v);
+        y[((row0 + r) * n + n0 + col) / 4u] = vec4<f16>(v);
     }
 }

@@ -302,8 +302,10 @@ fn variants_for(
         }
     }
     if precision == Precision::F16 && caps.cooperative_matrix {
-        let tiled =
-            [(4, 4), (4, 2), (2, 4), (2, 2)].map(|(ti, tj)| Kernel::MatmulCoopTiled { ti, tj });
+        // The staged block whole (one barrier) and, for 64 × 64, in strips
+        // of 16 rows (a quarter of the workgroup memory).
+        let tiled = [(4, 4, 4), (4, 4, 1), (4, 2, 4), (2, 4, 2), (2, 2, 2)]
+            .map(|(ti, tj, strip)| Kernel::MatmulCoopTiled { ti, tj, strip });
         kernels.extend(
             std::iter::once(Kernel::MatmulCoop)
                 .chain(tiled)

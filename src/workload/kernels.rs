@@ -87,8 +87,9 @@ pub enum Kernel {
     /// f16 matrix product on cooperative matrices (tensor cores).
     MatmulCoop,
     /// The same with `ti` × `tj` tiles of 16 × 16 per subgroup and the
-    /// output staged once for a vectorised epilogue.
-    MatmulCoopTiled { ti: u32, tj: u32 },
+    /// output staged for a vectorised epilogue, `strip` rows of tiles at a
+    /// time (`strip = ti`: the whole block, one barrier).
+    MatmulCoopTiled { ti: u32, tj: u32, strip: u32 },
     /// Matrix-vector product for batches of at most `rows`, weights stored
     /// `[n][k]`; `vec4` loads when k is a multiple of 4.
     Gemv {
@@ -97,12 +98,14 @@ pub enum Kernel {
         vec4: bool,
     },
     /// Flash-style attention over any sequence length; `vec4` registers
-    /// when the head size is a multiple of 4.
+    /// when the head size is a multiple of 4; `lanes` invocations per
+    /// query (more than one only with vec4 and subgroups).
     Attention {
         head_dim: u32,
         keys: u32,
         queries: u32,
         vec4: bool,
+        lanes: u32,
     },
     /// Residual add and layer normalisation.
     LayerNorm { subgroup: bool },
@@ -135,6 +138,10 @@ fn file(name: &str) -> &'static str {
         "gemv_io_scalar.wgsl" => include_str!("../../shaders/gemv_io_scalar.wgsl"),
         "attention.wgsl" => include_str!("../../shaders/attention.wgsl"),
         "attention_vec4.wgsl" => include_str!("../../shaders/attention_vec4.wgsl"),
+        "attention_lanes_one.wgsl" => include_str!("../../shaders/attention_lanes_one.wgsl"),
+        "attention_lanes_subgroup.wgsl" => {
+            include_str!("../../shaders/attention_lanes_subgroup.wgsl")
+        }
         "layer_norm.wgsl" => include_str!("../../shaders/layer_norm.wgsl"),
         "layer_norm_subgroup.wgsl" => include_str!("../../shaders/layer_norm_subgroup.wgsl"),
         "layer_norm_workgroup.wgsl" => include_str!("../../shaders/layer_norm_workgroup.wgsl"),
@@ -165,8 +172,21 @@ impl Kernel {
             Kernel::Matmul(tile(8, 16, true)),
             Kernel::Matmul(tile(4, 16, false)),
             Kernel::MatmulCoop,
-            Kernel::MatmulCoopTiled { ti: 4, tj: 4 },
-            Kernel::MatmulCoopTiled { ti: 2, tj: 2 },
+            Kernel::MatmulCoopTiled {
+                ti: 4,
+                tj: 4,
+                strip: 4,
+            },
+            Kernel::MatmulCoopTiled {
+                ti: 4,
+                tj: 4,
+                strip: 1,
+            },
+            Kernel::MatmulCoopTiled {
+                ti: 2,
+                tj: 2,
+                strip: 2,
+            },
             Kernel::Gemv {
                 subgroup: true,
                 rows: 4,
@@ -182,12 +202,21 @@ impl Kernel {
                 keys: 32,
                 queries: 64,
                 vec4: true,
+                lanes: 1,
+            },
+            Kernel::Attention {
+                head_dim: 64,
+                keys: 32,
+                queries: 32,
+                vec4: true,
+                lanes: 4,
             },
             Kernel::Attention {
                 head_dim: 10,
                 keys: 32,
                 queries: 32,
                 vec4: false,
+                lanes: 1,
             },
             Kernel::LayerNorm { subgroup: true },
             Kernel::LayerNorm { subgroup: false },
@@ -221,7 +250,16 @@ impl Kernel {
                     "gemv_io_scalar.wgsl"
                 },
             ],
-            Kernel::Attention { vec4: true, .. } => vec!["attention_vec4.wgsl"],
+            Kernel::Attention {
+                vec4: true, lanes, ..
+            } => vec![
+                "attention_vec4.wgsl",
+                if lanes > 1 {
+                    "attention_lanes_subgroup.wgsl"
+                } else {
+                    "attention_lanes_one.wgsl"
+                },
+            ],
             Kernel::Attention { .. } => vec!["attention.wgsl"],
             Kernel::LayerNorm { subgroup } => vec![
                 "layer_norm.wgsl",
@@ -241,7 +279,7 @@ impl Kernel {
     pub fn coop_block(self) -> Option<(u32, u32)> {
         match self {
             Kernel::MatmulCoop => Some((64, 64)),
-            Kernel::MatmulCoopTiled { ti, tj } => Some((16 * ti, 16 * tj)),
+            Kernel::MatmulCoopTiled { ti, tj, .. } => Some((16 * ti, 16 * tj)),
             _ => None,
         }
     }
@@ -256,7 +294,7 @@ impl Kernel {
         matches!(
             self,
             Kernel::Gemv { subgroup: true, .. } | Kernel::LayerNorm { subgroup: true }
-        )
+        ) || matches!(self, Kernel::Attention { lanes, .. } if lanes > 1)
     }
 
     /// Whether the variant stores values in the point's precision (the
@@ -279,22 +317,27 @@ impl Kernel {
                 ("PAIRED", u32::from(t.paired)),
                 ("SINGLE", u32::from(!t.paired)),
             ],
-            Kernel::MatmulCoopTiled { ti, tj } => vec![
+            Kernel::MatmulCoopTiled { ti, tj, strip } => vec![
                 ("TI", ti),
                 ("TJ", tj),
                 ("BM", 16 * ti),
                 ("BN", 16 * tj),
-                ("STAGE", 256 * ti * tj),
+                ("SR", strip),
+                ("STAGE", 256 * strip * tj),
             ],
             Kernel::Gemv { rows, .. } => vec![("ROWS", rows)],
             Kernel::Attention {
                 head_dim,
                 keys,
                 queries,
+                lanes,
                 ..
             } => vec![
                 ("HD", head_dim),
                 ("HD4", head_dim / 4),
+                ("LANES", lanes),
+                ("HDL", head_dim / 4 / lanes.max(1)),
+                ("WG", queries * lanes),
                 ("KT", keys),
                 ("QB", queries),
             ],
@@ -320,10 +363,15 @@ impl Kernel {
                 }
             ),
             Kernel::MatmulCoop => "f16 cooperative matrices, 64×64 per subgroup".into(),
-            Kernel::MatmulCoopTiled { ti, tj } => format!(
-                "f16 cooperative matrices, {}×{} per subgroup, one-barrier epilogue",
+            Kernel::MatmulCoopTiled { ti, tj, strip } => format!(
+                "f16 cooperative matrices, {}×{} per subgroup, {}",
                 16 * ti,
-                16 * tj
+                16 * tj,
+                if strip >= ti {
+                    "one-barrier epilogue".to_string()
+                } else {
+                    format!("epilogue in strips of {} rows", 16 * strip)
+                }
             ),
             Kernel::Gemv {
                 subgroup,
@@ -339,9 +387,15 @@ impl Kernel {
                 keys,
                 queries,
                 vec4,
+                lanes,
             } => format!(
-                "flash attention, head {head_dim}, {keys} keys per tile, {queries} queries per workgroup{}",
-                if vec4 { ", vec4" } else { "" }
+                "flash attention, head {head_dim}, {keys} keys per tile, {queries} queries per workgroup{}{}",
+                if vec4 { ", vec4" } else { "" },
+                if lanes > 1 {
+                    format!(", {lanes} lanes per query")
+                } else {
+                    String::new()
+                }
             ),
             Kernel::LayerNorm { subgroup } => format!(
                 "layer norm, {} reduction",
@@ -365,7 +419,9 @@ impl Kernel {
                 if t.vec4 { "-vec4" } else { "" }
             ),
             Kernel::MatmulCoop => "matmul-coop".into(),
-            Kernel::MatmulCoopTiled { ti, tj } => format!("matmul-coop-{}x{}", 16 * ti, 16 * tj),
+            Kernel::MatmulCoopTiled { ti, tj, strip } => {
+                format!("matmul-coop-{}x{}-s{strip}", 16 * ti, 16 * tj)
+            }
             Kernel::Gemv {
                 subgroup,
                 rows,
@@ -375,8 +431,21 @@ impl Kernel {
                 if subgroup { "subgroup" } else { "workgroup" },
                 if vec4 { "-vec4" } else { "" }
             ),
-            Kernel::Attention { head_dim, vec4, .. } => {
-                format!("attention-hd{head_dim}{}", if vec4 { "-vec4" } else { "" })
+            Kernel::Attention {
+                head_dim,
+                vec4,
+                lanes,
+                ..
+            } => {
+                format!(
+                    "attention-hd{head_dim}{}{}",
+                    if vec4 { "-vec4" } else { "" },
+                    if lanes > 1 {
+                        format!("-lanes{lanes}")
+                    } else {
+                        String::new()
+                    }
+                )
             }
             Kernel::LayerNorm { subgroup } => {
                 format!(

@@ -189,8 +189,16 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
     };
     if precision == Precision::F16 && caps.cooperative_matrix {
         let workgroups = |kernel| coop_workgroups(kernel, (m, k, n));
-        let wide = Kernel::MatmulCoopTiled { ti: 2, tj: 4 };
-        let small = Kernel::MatmulCoopTiled { ti: 2, tj: 2 };
+        let wide = Kernel::MatmulCoopTiled {
+            ti: 2,
+            tj: 4,
+            strip: 2,
+        };
+        let small = Kernel::MatmulCoopTiled {
+            ti: 2,
+            tj: 2,
+            strip: 2,
+        };
         if workgroups(Kernel::MatmulCoop).is_some_and(|w| w >= COOP_WORKGROUPS) {
             return plan(Kernel::MatmulCoop);
         }
@@ -322,14 +330,29 @@ mod tests {
         // Too few 64 × 64 blocks to fill the GPU: smaller coop tiles.
         assert_eq!(
             kernel(Precision::F16, (32, 256, 768)),
-            Kernel::MatmulCoopTiled { ti: 2, tj: 2 }
+            Kernel::MatmulCoopTiled {
+                ti: 2,
+                tj: 2,
+                strip: 2,
+            }
         );
         assert_eq!(
             kernel(Precision::F16, (256, 768, 3072)),
-            Kernel::MatmulCoopTiled { ti: 2, tj: 4 }
+            Kernel::MatmulCoopTiled {
+                ti: 2,
+                tj: 4,
+                strip: 2,
+            }
         );
         let small = choose(&c, Precision::F16, (256, 512, 1024));
-        assert_eq!(small.kernel, Kernel::MatmulCoopTiled { ti: 2, tj: 2 });
+        assert_eq!(
+            small.kernel,
+            Kernel::MatmulCoopTiled {
+                ti: 2,
+                tj: 2,
+                strip: 2,
+            }
+        );
         assert_eq!(small.grid, (32, 8, 1));
         // Shapes the coop tiles do not divide: SIMT tiles or GEMV.
         assert!(matches!(

@@ -320,8 +320,11 @@ impl<'a> Builder<'a> {
 }
 
 /// The attention variant for `seq` and `head_dim`: 64 queries per
-/// workgroup (32 for short sequences), and as many keys per tile (at most
-/// 32, a power of two) as fit workgroup memory twice (keys and values).
+/// workgroup (32 for short sequences), as many keys per tile (at most
+/// 32, a power of two) as fit workgroup memory twice (keys and values),
+/// and 4 lanes per query where the adapter has subgroups of at least 4
+/// and the head splits into 4 × vec4 (a query's chain over its keys is
+/// then 4 times shorter and short sequences fill 4 times the lanes).
 pub fn attention_kernel(caps: &Caps, seq: u32, head_dim: u32) -> Kernel {
     let per_key = 2 * head_dim.max(1) * 4;
     let mut keys = 32;
@@ -333,6 +336,11 @@ pub fn attention_kernel(caps: &Caps, seq: u32, head_dim: u32) -> Kernel {
         keys,
         queries: if seq > 32 { 64 } else { 32 },
         vec4: head_dim.is_multiple_of(4),
+        lanes: if head_dim.is_multiple_of(16) && caps.subgroups.is_some_and(|(min, _)| min >= 4) {
+            4
+        } else {
+            1
+        },
     }
 }
 
