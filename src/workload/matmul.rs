@@ -8,23 +8,26 @@
 //! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices
 //!   and k is a multiple of 16: tensor cores. With m, n multiples of 64
 //!   and at least [`COOP_WORKGROUPS`] blocks of 64 × 64 (one subgroup
-//!   each), the kernel that keeps its 16 accumulators in registers to
-//!   the end: it beat every other variant at 512 blocks and more
-//!   (8192 × 2048 → 256: 142.6 µs against 248.3 for the staged 64 × 64
-//!   and 273.7 for the best SIMT tile; 1024 × 768 → 2304: 69.9 against
-//!   90.2). With fewer blocks a subgroup per 64 × 64 block leaves most
-//!   of the GPU idle and smaller coop tiles, staged once through
-//!   workgroup memory for a vec4 epilogue, win: 32 × 64 where that
-//!   gives at least [`COOP_SMALL_WORKGROUPS`] workgroups (256 × 768 →
-//!   3072, 384: 34.9 µs against 37.9 for 32 × 32, 51.5 for the 64 × 64
-//!   kernel and 62.2 for the best SIMT tile), else 32 × 32 (256 × 512 →
-//!   1024: 19.7 against 24.6 SIMT, 37.4 for 64 × 64; 256 × 256 → 128:
-//!   12.0 against 14.3). Between 192 and 512 blocks nothing was
-//!   measured; the threshold sits at the smallest measured win. One
-//!   large shape goes the other way, 8192 × 256 → 768 (1536 blocks):
-//!   75.8 µs for the staged 32 × 64 against 85.5 (2026-12-03); the rule
-//!   does not chase it. Shapes these do not divide take the SIMT tiles
-//!   below.
+//!   each), the 64 × 64 kernel whose accumulators leave through
+//!   workgroup memory one strip of 16 rows at a time, for a vec4
+//!   epilogue (4 KiB of workgroup memory): it beat every other variant
+//!   at 512 blocks and more (H200, 2026-12-03 12:53: 8192 × 256 → 2048,
+//!   144.1 µs against 167.4 for the kernel that stores its 16
+//!   accumulators one tile at a time and 208.8 for the whole block
+//!   staged at once; 8192 × 256 → 768: 72.7 against 85.0; 8192 × 2048 →
+//!   256: 135.0 against 141.2; 8192 × 256 → 256: 24.8 against 31.5;
+//!   1024 × 768 → 2304: 63.2 against 69.9; 4096³: 75.5 TFLOP/s against
+//!   74.6). Staging the whole block (16 KiB) fits fewer workgroups on a
+//!   multiprocessor and loses at these shapes. With fewer blocks a
+//!   subgroup per 64 × 64 block leaves most of the GPU idle and smaller
+//!   coop tiles, staged once for the vec4 epilogue, win: 32 × 64 where
+//!   that gives at least [`COOP_SMALL_WORKGROUPS`] workgroups (256 × 768
+//!   → 3072, 384: 34.6 µs against 37.9 for 32 × 32 and 44.5 for 64 × 64
+//!   in strips), else 32 × 32 (256 × 1024 → 1024: 32.5 against 38.4 for
+//!   32 × 64 and 51.2 for 64 × 64 in strips; 256 × 256 → 128: 12.0
+//!   against 14.3 SIMT). Between 192 and 512 blocks nothing was
+//!   measured; the threshold sits at the smallest measured win. Shapes
+//!   these do not divide take the SIMT tiles below.
 //! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
 //!   reduction where the adapter has subgroups), which spreads a layer
 //!   over one subgroup per output column: at 16 × 256 → 128 it took 9.5
@@ -59,7 +62,7 @@ pub const GEMV_ROWS: u32 = 16;
 /// Workgroups a tile must give before a larger tile is preferred.
 pub const FILL_WORKGROUPS: u64 = 128;
 
-/// Workgroups (one 64 × 64 block of the output each) the register-held
+/// Workgroups (one 64 × 64 block of the output each) the 64 × 64
 /// tensor-core kernel must give before it is preferred to smaller tiles.
 pub const COOP_WORKGROUPS: u64 = 512;
 
@@ -189,6 +192,11 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
     };
     if precision == Precision::F16 && caps.cooperative_matrix {
         let workgroups = |kernel| coop_workgroups(kernel, (m, k, n));
+        let large = Kernel::MatmulCoopTiled {
+            ti: 4,
+            tj: 4,
+            strip: 1,
+        };
         let wide = Kernel::MatmulCoopTiled {
             ti: 2,
             tj: 4,
@@ -199,8 +207,8 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
             tj: 2,
             strip: 2,
         };
-        if workgroups(Kernel::MatmulCoop).is_some_and(|w| w >= COOP_WORKGROUPS) {
-            return plan(Kernel::MatmulCoop);
+        if workgroups(large).is_some_and(|w| w >= COOP_WORKGROUPS) {
+            return plan(large);
         }
         if workgroups(wide).is_some_and(|w| w >= COOP_SMALL_WORKGROUPS) {
             return plan(wide);
@@ -321,7 +329,11 @@ mod tests {
         let kernel = |p, shape| choose(&c, p, shape).kernel;
         assert_eq!(
             kernel(Precision::F16, (4096, 4096, 4096)),
-            Kernel::MatmulCoop
+            Kernel::MatmulCoopTiled {
+                ti: 4,
+                tj: 4,
+                strip: 1,
+            }
         );
         assert_eq!(
             choose(&c, Precision::F16, (8192, 2048, 256)).grid,
