@@ -192,14 +192,16 @@ enum Command {
     /// Measure the device's ceilings through wgpu with this project's own
     /// kernels: matmul TFLOP/s (every tile variant, f32 and f16, tensor
     /// cores where the adapter has them), memory bandwidth, the dispatch
-    /// floor, submissions per second with no wait (1 to 16 threads), the
+    /// floor (a dispatch among dependent ones in one pass) and the pass
+    /// floor (one trivial dispatch in a pass of its own, timed as an op
+    /// is), submissions per second with no wait (1 to 16 threads), the
     /// host round trip per wait style, and each workload's GPU time with
-    /// and without naga's runtime checks.
+    /// and without naga's runtime checks, split into its dispatches.
     ///
     /// Without --quick, every measurement follows 0.4 s of the same work,
     /// so that the GPU's clock has left its idle state (on an H200 it falls
     /// to 345 of 1980 MHz within a second of idling); the whole run takes
-    /// about three minutes there.
+    /// about four minutes there.
     ///
     /// Writes ceilings.json into a new run directory (printed), or into an
     /// existing run with --into, where charts and the report read it.
