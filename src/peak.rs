@@ -474,10 +474,17 @@ fn bandwidth(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuErr
     ))
 }
 
-fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuError> {
+/// The one-invocation increment every floor is measured with, and the
+/// counter it increments.
+fn tick(ctx: &GpuContext) -> (Dispatch, wgpu::Buffer) {
     let mut b = Builder::new(ctx, Precision::F32);
     let counter = b.scratch("peak.counter", 4);
     let d = b.dispatch(Kernel::Tick, "peak.tick", &[&counter], (1, 1, 1));
+    (d, counter)
+}
+
+fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuError> {
+    let (d, _) = tick(ctx);
     warm(ctx, sizes.warm_s, pass_of(&[&d], sizes.dispatches))?;
     let seconds = time_passes(ctx, 5, pass_of(&[&d], sizes.dispatches))?;
     let per: Vec<f64> = seconds
@@ -496,9 +503,7 @@ fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, G
 /// One one-invocation dispatch in a pass of its own, timed as every op
 /// is: what a pass costs the GPU whatever its dispatch does.
 fn pass_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuError> {
-    let mut b = Builder::new(ctx, Precision::F32);
-    let counter = b.scratch("peak.counter", 4);
-    let d = b.dispatch(Kernel::Tick, "peak.tick", &[&counter], (1, 1, 1));
+    let (d, _) = tick(ctx);
     warm(ctx, sizes.warm_s, pass_of(&[&d], 1))?;
     let seconds = time_passes(ctx, sizes.round_trips, pass_of(&[&d], 1))?;
     let us: Vec<f64> = seconds.iter().map(|s| s * 1e6).collect();
@@ -540,9 +545,7 @@ fn submit_rate(
     submits: u32,
     dispatch: bool,
 ) -> Result<SubmitRate, GpuError> {
-    let mut b = Builder::new(ctx, Precision::F32);
-    let counter = b.scratch("peak.counter", 4);
-    let d = Arc::new(b.dispatch(Kernel::Tick, "peak.tick", &[&counter], (1, 1, 1)));
+    let d = Arc::new(tick(ctx).0);
     let start = Arc::new(Barrier::new(threads as usize + 1));
     let workers: Vec<_> = (0..threads)
         .map(|_| {
@@ -594,9 +597,7 @@ fn submit_gpu_interval(ctx: &GpuContext, submits: u32) -> Result<Option<Measured
     let Some(ts) = Timestamps::new(ctx, pairs) else {
         return Ok(None);
     };
-    let mut b = Builder::new(ctx, Precision::F32);
-    let counter = b.scratch("peak.counter", 4);
-    let d = b.dispatch(Kernel::Tick, "peak.tick", &[&counter], (1, 1, 1));
+    let (d, _) = tick(ctx);
     for k in 0..pairs {
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         {
@@ -628,9 +629,7 @@ fn round_trip(
     readback: bool,
     count: u32,
 ) -> Result<RoundTrip, GpuError> {
-    let mut b = Builder::new(ctx, Precision::F32);
-    let counter = b.scratch("peak.counter", 4);
-    let d = b.dispatch(Kernel::Tick, "peak.tick", &[&counter], (1, 1, 1));
+    let (d, counter) = tick(ctx);
     let staging = Readback::new(&ctx.device, "peak.rt.staging", 4);
     let sync = if readback {
         SyncMode::Readback

@@ -293,8 +293,10 @@ impl Kernel {
     pub fn needs_subgroups(self) -> bool {
         matches!(
             self,
-            Kernel::Gemv { subgroup: true, .. } | Kernel::LayerNorm { subgroup: true }
-        ) || matches!(self, Kernel::Attention { lanes, .. } if lanes > 1)
+            Kernel::Gemv { subgroup: true, .. }
+                | Kernel::LayerNorm { subgroup: true }
+                | Kernel::Attention { lanes: 2.., .. }
+        )
     }
 
     /// Whether the variant stores values in the point's precision (the
