@@ -14,11 +14,15 @@
 //! when the pipeline is full or no request is waiting; while a batch is
 //! in flight it takes only requests already waiting, so that waiting for
 //! company never holds up an answer.
+//!
+//! Under the `spin` wait style the owner also spins on its request
+//! channel (for up to [`OWNER_SPIN`] at a time) instead of sleeping in
+//! it, so that a request's arrival costs it no wake-up.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -49,6 +53,35 @@ pub fn buckets(max_batch: u32) -> Vec<u32> {
     sizes
 }
 
+/// Longest a spinning owner spins on its channel before it sleeps there
+/// (between trials nobody sends for a while).
+const OWNER_SPIN: Duration = Duration::from_millis(1);
+
+/// The next message, waiting until `deadline` (forever without one);
+/// under `spin` the owner spins on the channel first.
+fn receive(
+    requests: &Receiver<ToOwner>,
+    spin: bool,
+    deadline: Option<Instant>,
+) -> Result<ToOwner, RecvTimeoutError> {
+    if spin {
+        let spin_until = Instant::now() + OWNER_SPIN;
+        let spin_until = deadline.map_or(spin_until, |d| d.min(spin_until));
+        loop {
+            match requests.try_recv() {
+                Ok(message) => return Ok(message),
+                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+                Err(TryRecvError::Empty) if Instant::now() >= spin_until => break,
+                Err(TryRecvError::Empty) => std::hint::spin_loop(),
+            }
+        }
+    }
+    match deadline {
+        Some(d) => requests.recv_timeout(d.saturating_duration_since(Instant::now())),
+        None => requests.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    }
+}
+
 /// A batch submitted and not answered yet.
 struct Submitted {
     /// Its batch size's loop.
@@ -64,6 +97,8 @@ struct OwnerLoop {
     set: Arc<RequestSet>,
     max_delay: Duration,
     depth: usize,
+    /// Whether the owner spins on its channel (the `spin` wait style).
+    spin: bool,
     swap: bool,
     batch_sizes: BTreeMap<u32, u64>,
     rows: Vec<u8>,
@@ -126,7 +161,7 @@ impl OwnerLoop {
             Instant::now()
         };
         while batch.len() < self.max_batch() {
-            match requests.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match receive(requests, self.spin, Some(deadline)) {
                 Ok(ToOwner::Request(request)) => batch.push(request),
                 Ok(other) => {
                     pending = Some(other);
@@ -203,7 +238,10 @@ impl OwnerLoop {
                     continue;
                 }
             }
-            let Some(message) = pending.take().or_else(|| requests.recv().ok()) else {
+            let Some(message) = pending
+                .take()
+                .or_else(|| receive(&requests, self.spin, None).ok())
+            else {
                 return;
             };
             match message {
@@ -262,6 +300,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
     let (ready_tx, ready_rx) = channel::<Ready>();
     let clients = point.n as usize;
     let depth = point.sync.depth();
+    let wait = point.wait;
     let ctx = Arc::clone(&env.ctx);
     let spec = LoopSpec::of(point);
     let owner_stop = stop.clone();
@@ -307,6 +346,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
                         set,
                         max_delay: Duration::from_micros(max_delay_us),
                         depth,
+                        spin: wait == WaitStyle::Spin,
                         swap: std::env::var_os(SWAP_ANSWERS).is_some(),
                         batch_sizes: BTreeMap::new(),
                         rows: Vec::new(),
