@@ -709,6 +709,10 @@ pub struct PointConfig {
     /// `false` when every op allocated its buffers and bind groups.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub pool: bool,
+    /// Each op's commands recorded while the previous op ran (the
+    /// `encode_ahead` setting); `false` in files written before it existed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub encode_ahead: bool,
     /// Samples per op of each worker, for strategies that take it (hybrid, gpus).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_batch: Option<u32>,
@@ -734,6 +738,10 @@ fn yes() -> bool {
 
 fn is_true(b: &bool) -> bool {
     *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl PointConfig {
@@ -774,13 +782,16 @@ impl PointConfig {
     }
 
     /// `readback` or `wait · spin`: the sync mode, with the wait style
-    /// where it is not the default.
+    /// where it is not the default, and `encoded ahead` where it applies.
     pub fn sync_label(&self) -> String {
-        if self.wait == WaitStyle::Block {
-            self.sync.to_string()
-        } else {
-            format!("{} · {}", self.sync, self.wait)
+        let mut label = self.sync.to_string();
+        if self.wait != WaitStyle::Block {
+            label.push_str(&format!(" · {}", self.wait));
         }
+        if self.encode_ahead {
+            label.push_str(" · encoded ahead");
+        }
+        label
     }
 }
 

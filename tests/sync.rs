@@ -3,7 +3,7 @@
 //! baseline (efficiency exactly 1, as the analysis derives it from the
 //! files); GPU times come from timestamps where the adapter has them; the
 //! phases are recorded; the scaling model is fitted only where N counts
-//! workers sharing the GPU.
+//! workers sharing the GPU. The same holds with each op encoded ahead.
 
 mod common;
 
@@ -29,6 +29,23 @@ fn every_sync_mode_in_every_wait_style_under_every_strategy() {
                 expected += 2;
             }
         }
+        // Each op's commands recorded while the one before it runs, where
+        // the host waits after every op (threads and batch in every wait
+        // style, processes across their boundary).
+        if matches!(sync, "readback" | "wait" | "device") {
+            for wait in WAIT_STYLES {
+                for strategy in ["threads", "batch"] {
+                    text += &format!(
+                        "[[sweep]]\nworkload = \"linear\"\nstrategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\nwait = \"{wait}\"\nencode_ahead = true\n"
+                    );
+                    expected += 2;
+                }
+            }
+            text += &format!(
+                "[[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [1, 2]\nsync = \"{sync}\"\nencode_ahead = true\n"
+            );
+            expected += 2;
+        }
         // Workers with devices of their own, in the default (blocking) style.
         for strategy in ["devices", "processes"] {
             text += &format!(
@@ -39,6 +56,11 @@ fn every_sync_mode_in_every_wait_style_under_every_strategy() {
     }
     let (_dir, run) = common::run_experiment(common::curves(), &text, &[]);
     assert_eq!(run.points.len(), expected);
+    assert_eq!(
+        run.points.iter().filter(|p| p.config.encode_ahead).count(),
+        3 * (3 * 2 * 2 + 2),
+        "every encode_ahead sweep ran and says so"
+    );
 
     for p in &run.points {
         let c = &p.config;
@@ -80,6 +102,11 @@ fn every_sync_mode_in_every_wait_style_under_every_strategy() {
             assert_eq!(p.timing_method, TimingMethod::WallClock, "{what}");
         }
         assert!(p.latency_us.unwrap().p50 > 0.0, "{what}");
+        assert_eq!(
+            c.sync_label().ends_with("encoded ahead"),
+            c.encode_ahead,
+            "{what}"
+        );
         assert_eq!(
             p.latency_histogram.iter().map(|b| b.count).sum::<u64>(),
             p.ops_completed,

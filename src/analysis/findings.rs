@@ -359,7 +359,7 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
             "waiting for the op only (its output stays on the GPU)",
         ),
     ] {
-        if let Some((c, p50)) = a
+        let round_trips: Vec<_> = a
             .curves_of_run(run)
             .filter(|c| {
                 c.strategy() == StrategyKind::Batch
@@ -367,14 +367,41 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
                     && c.config.label.is_none()
             })
             .filter_map(|c| Some((c, c.at(1).filter(|p| p.ok())?.point.latency_us?.p50)))
-            .min_by(|x, y| x.1.total_cmp(&y.1))
-        {
+            .collect();
+        if let Some(&(c, p50)) = round_trips.iter().min_by(|x, y| x.1.total_cmp(&y.1)) {
+            // The same op and issue in the other wait styles: why this one.
+            let others: Vec<String> = round_trips
+                .iter()
+                .filter(|(o, _)| {
+                    o.config.wait != c.config.wait
+                        && o.config.encode_ahead == c.config.encode_ahead
+                        && o.config.workload_label() == c.workload_label()
+                        && o.config.precision == c.config.precision
+                })
+                .map(|(o, v)| format!("{} {v:.1}", o.config.wait))
+                .collect();
+            let why = match c.config.wait {
+                WaitStyle::Spin => {
+                    " (a thread that spins on poll notices the completion first, at the cost of a core)"
+                }
+                _ => "",
+            };
             out.push(format!(
-                "The shortest round trip of one op at batch 1 {what}: {} {} with {} waits, p50 {:.1} µs.",
+                "The shortest round trip of one op at batch 1 {what}: {} {} with {} waits{}, p50 {:.1} µs{}{why}.",
                 c.workload_label(),
                 c.config.precision,
                 c.config.wait,
-                p50
+                if c.config.encode_ahead {
+                    ", each op encoded while the one before it ran"
+                } else {
+                    ""
+                },
+                p50,
+                if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(" against {} µs", others.join(", "))
+                }
             ));
         }
     }

@@ -15,6 +15,7 @@ pub fn config(strategy: StrategyKind, sync: SyncMode) -> PointConfig {
         precision: Precision::F32,
         label: None,
         pool: true,
+        encode_ahead: false,
         worker_batch: None,
         max_batch: None,
         max_delay_us: None,

@@ -42,6 +42,17 @@ pub struct WarmUp {
     pub budget_s: Option<f64>,
 }
 
+/// An op whose commands were recorded ahead, while the op before it ran.
+struct Encoded {
+    /// The op's index in its trial.
+    index: u64,
+    commands: wgpu::CommandBuffer,
+    signal: Option<Arc<Completion>>,
+    /// Which staging buffer its output is copied into (`readback`).
+    staging: usize,
+    encode_ns: u64,
+}
+
 /// A submitted op not waited for yet (`pipeline`, `end`).
 struct InFlight {
     submission: wgpu::SubmissionIndex,
@@ -68,6 +79,14 @@ impl Trial {
             .then_some(self.gpu_sampled)
     }
 
+    /// The timestamp pair of the op after the next, if the next one (with
+    /// `gpu_index` from [`Self::gpu_index`]) runs.
+    fn gpu_index_after(&self, gpu_index: Option<u32>) -> Option<u32> {
+        let sampled = self.gpu_sampled + u32::from(gpu_index.is_some());
+        ((self.next + 1).is_multiple_of(self.gpu_stride) && sampled < GPU_SAMPLES)
+            .then_some(sampled)
+    }
+
     /// Moves past an op that ran, with `gpu_index` from [`Self::gpu_index`].
     pub fn advance(&mut self, gpu_index: Option<u32>) {
         self.gpu_sampled += u32::from(gpu_index.is_some());
@@ -88,7 +107,13 @@ pub struct OpLoop {
     ctx: Arc<GpuContext>,
     prepared: Box<dyn Prepared>,
     waiter: Waiter,
-    readback: Readback,
+    /// Staging buffers for outputs read back: one, or two taken in turn
+    /// when ops are encoded ahead (the next op's mapping is armed while
+    /// this op's is pending).
+    readbacks: Vec<Readback>,
+    /// The next op, recorded while this one runs (`encode_ahead`).
+    ahead: Option<Encoded>,
+    encode_ahead: bool,
     timestamps: Option<Timestamps>,
     /// Where unchecked outputs land (the host copy `readback` asks for), as
     /// raw bytes in the point's precision.
@@ -121,7 +146,11 @@ impl OpLoop {
         let started = Instant::now();
         let prepared = workload.prepare(&ctx, batch, precision, seed);
         let out_bytes = prepared.output_bytes();
-        let readback = Readback::new(&ctx.device, "op.readback.staging", out_bytes as u64);
+        let readbacks = vec![Readback::new(
+            &ctx.device,
+            "op.readback.staging",
+            out_bytes as u64,
+        )];
         let timestamps = Timestamps::new(&ctx, GPU_SAMPLES);
         let waiter = Waiter::new(&ctx, sync, wait);
         let adapter = ctx.info.index;
@@ -129,7 +158,9 @@ impl OpLoop {
             ctx,
             prepared,
             waiter,
-            readback,
+            readbacks,
+            ahead: None,
+            encode_ahead: false,
             timestamps,
             host_out: vec![0; out_bytes],
             kept: Vec::new(),
@@ -150,6 +181,22 @@ impl OpLoop {
     /// `pool = false` setting), instead of reusing the prepared ones.
     pub fn allocate_per_op(&mut self) {
         self.prepared.allocate_per_op();
+    }
+
+    /// Records each op's command buffer while the previous op runs (the
+    /// `encode_ahead` setting), so that encoding leaves the round trip.
+    /// Only for sync modes that wait after every op; the plan refuses it
+    /// elsewhere.
+    pub fn encode_ahead(&mut self) {
+        if self.readbacks.len() < 2 {
+            let bytes = self.prepared.output_bytes() as u64;
+            let second = Readback::new(&self.ctx.device, "op.readback.staging", bytes);
+            self.readbacks.push(second);
+        }
+        self.encode_ahead = matches!(
+            self.waiter.sync,
+            SyncMode::Readback | SyncMode::Wait | SyncMode::Device
+        );
     }
 
     pub fn ctx(&self) -> &Arc<GpuContext> {
@@ -212,6 +259,7 @@ impl OpLoop {
         self.kept_slots.clear();
         self.kept_slots.reserve(checks as usize);
         self.in_flight.clear();
+        self.discard_ahead();
         let room = ops.min(PREALLOCATED_OPS) as usize;
         self.in_flight.reserve(match self.waiter.sync {
             SyncMode::End => room,
@@ -286,6 +334,7 @@ impl OpLoop {
             record.error = Some(e.to_string());
         }
         record.end_unix_ns = unix_ns();
+        self.discard_ahead();
         if record.error.is_none()
             && let Some(e) = self.ctx.take_error()
         {
@@ -333,20 +382,16 @@ impl OpLoop {
         self.spare.pop().unwrap_or_default()
     }
 
-    /// One op: encode, submit, wait as the mode says.
-    fn op(
-        &mut self,
-        slot: usize,
-        keep: bool,
-        gpu_index: Option<u32>,
-        trial: &mut Trial,
-    ) -> Result<(), GpuError> {
-        let sync = self.waiter.sync;
+    /// Records op `index` of the trial (over `slot`, with timestamp pair
+    /// `gpu_index`) and what its sync mode waits on: the output's copy and
+    /// mapping (`readback`), or a completion signal.
+    fn record(&mut self, index: u64, slot: usize, gpu_index: Option<u32>) -> Encoded {
         let t0 = Instant::now();
         let (mut encoder, output) = self.encode(slot, gpu_index);
-        let signal = if sync == SyncMode::Readback {
-            self.readback.record_copy(&mut encoder, &output);
-            self.readback.map_on_submit(&encoder);
+        let staging = (index % self.readbacks.len() as u64) as usize;
+        let signal = if self.waiter.sync == SyncMode::Readback {
+            self.readbacks[staging].record_copy(&mut encoder, &output);
+            self.readbacks[staging].map_on_submit(&encoder);
             None
         } else if self.waiter.needs_signal() {
             let s = self.signal();
@@ -356,6 +401,48 @@ impl OpLoop {
             None
         };
         let commands = encoder.finish();
+        Encoded {
+            index,
+            commands,
+            signal,
+            staging,
+            encode_ns: ns(t0, Instant::now()),
+        }
+    }
+
+    /// Drops an op recorded ahead that will not run (the trial ended).
+    fn discard_ahead(&mut self) {
+        if let Some(signal) = self.ahead.take().and_then(|e| e.signal) {
+            self.spare.push(signal);
+        }
+    }
+
+    /// One op: encode (unless it was encoded ahead), submit, wait as the
+    /// mode says.
+    fn op(
+        &mut self,
+        slot: usize,
+        keep: bool,
+        gpu_index: Option<u32>,
+        trial: &mut Trial,
+    ) -> Result<(), GpuError> {
+        let sync = self.waiter.sync;
+        let t0 = Instant::now();
+        let op = match self.ahead.take() {
+            Some(ahead) if ahead.index == trial.next => ahead,
+            stale => {
+                self.ahead = stale;
+                self.discard_ahead();
+                self.record(trial.next, slot, gpu_index)
+            }
+        };
+        let Encoded {
+            commands,
+            signal,
+            staging,
+            encode_ns,
+            ..
+        } = op;
         let t1 = Instant::now();
         // A full pipeline waits for its oldest op before taking another.
         if let SyncMode::Pipeline(depth) = sync
@@ -366,11 +453,23 @@ impl OpLoop {
         let t2 = Instant::now();
         let submission = self.ctx.queue.submit([commands]);
         let t3 = Instant::now();
+        // The next op is recorded while this one runs on the GPU.
+        let mut ahead_ns = 0;
+        if self.encode_ahead {
+            let next = trial.next + 1;
+            let ahead = self.record(
+                next,
+                (next % SLOTS as u64) as usize,
+                trial.gpu_index_after(gpu_index),
+            );
+            ahead_ns = ahead.encode_ns;
+            self.ahead = Some(ahead);
+        }
         match sync {
             SyncMode::Readback => self.waiter.wait_for(
                 &self.ctx,
                 submission,
-                Some(self.readback.mapped()),
+                Some(self.readbacks[staging].mapped()),
                 &trial.stop,
             )?,
             SyncMode::Wait => {
@@ -399,12 +498,18 @@ impl OpLoop {
             } else {
                 &mut self.host_out[..]
             };
-            self.readback.copy_out(out)?;
+            self.readbacks[staging].copy_out(out)?;
             t5 = Instant::now();
         }
         let record = &mut trial.record;
-        record.phases.encode_ns.push(ns(t0, t1));
-        record.phases.wait_ns.push(ns(t1, t2) + ns(t3, t4));
+        // An op encoded ahead spent its encoding inside the previous op's
+        // wait, which therefore leaves it out: the phases still add up to
+        // the latencies.
+        record.phases.encode_ns.push(encode_ns);
+        record
+            .phases
+            .wait_ns
+            .push((ns(t1, t2) + ns(t3, t4)).saturating_sub(ahead_ns));
         record.phases.submit_ns.push(ns(t2, t3));
         record.phases.readback_ns.push(ns(t4, t5));
         if !matches!(sync, SyncMode::Pipeline(_) | SyncMode::End) {
@@ -473,10 +578,9 @@ impl OpLoop {
         // Each slot's buffer holds its last op's output, or zeros if none ran.
         for slot in 0..SLOTS.min(ops as usize) {
             let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
-            self.readback
-                .record_copy(&mut encoder, &self.prepared.output(slot));
+            self.readbacks[0].record_copy(&mut encoder, &self.prepared.output(slot));
             let submission = self.ctx.queue.submit([encoder.finish()]);
-            self.readback.read_into(
+            self.readbacks[0].read_into(
                 &self.ctx.device,
                 submission,
                 &mut self.host_out,

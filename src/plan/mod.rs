@@ -84,6 +84,12 @@ pub struct Settings {
     /// Reuse each worker's buffers and bind groups (a pool, the default);
     /// `false` allocates them for every op, as an eager framework does.
     pub pool: bool,
+    /// Record each op's command buffer while the previous op runs on the
+    /// GPU (as a serving engine would, since an op's commands do not depend
+    /// on its data), so that encoding leaves the round trip; only where the
+    /// host waits after every op (`readback`, `wait`, `device`).
+    #[serde(default)]
+    pub encode_ahead: bool,
     /// For slow adapters: fewer ops per trial, so that a trial lasts about
     /// this many seconds (at least 1 op, never more than `ops`), and
     /// warm-up stops after this long (or `warmup_s`, whichever is longer).
@@ -103,6 +109,7 @@ impl Default for Settings {
             timeout_s: 300.0,
             seed: 1,
             pool: true,
+            encode_ahead: false,
             trial_s: None,
         }
     }
@@ -122,6 +129,7 @@ struct SettingsFile {
     timeout_s: Option<f64>,
     seed: Option<u64>,
     pool: Option<bool>,
+    encode_ahead: Option<bool>,
     trial_s: Option<f64>,
 }
 
@@ -149,6 +157,7 @@ impl SettingsFile {
             timeout_s: self.timeout_s.unwrap_or(base.timeout_s),
             seed: self.seed.unwrap_or(base.seed),
             pool: self.pool.unwrap_or(base.pool),
+            encode_ahead: self.encode_ahead.unwrap_or(base.encode_ahead),
             trial_s: self.trial_s.or(base.trial_s),
         }
     }
@@ -235,6 +244,7 @@ struct SweepFile {
     timeout_s: Option<f64>,
     seed: Option<u64>,
     pool: Option<bool>,
+    encode_ahead: Option<bool>,
     trial_s: Option<f64>,
 }
 
@@ -252,6 +262,7 @@ impl SweepFile {
             timeout_s: self.timeout_s,
             seed: self.seed,
             pool: self.pool,
+            encode_ahead: self.encode_ahead,
             trial_s: self.trial_s,
         }
     }
@@ -319,6 +330,7 @@ impl PointSpec {
             precision: self.precision,
             label: self.label.clone(),
             pool: self.settings.pool,
+            encode_ahead: self.settings.encode_ahead,
             worker_batch: self.worker_batch,
             max_batch: self.server.map(|s| s.0),
             max_delay_us: self.server.map(|s| s.1),
@@ -654,6 +666,30 @@ impl Experiment {
                         sweep.strategy
                     ),
                 ));
+            }
+            if settings.encode_ahead {
+                let key = if sweep.encode_ahead.is_some() {
+                    "encode_ahead"
+                } else {
+                    "sync"
+                };
+                if info.answers_requests {
+                    return Err(err(
+                        key,
+                        format!(
+                            "encode_ahead is for workers that run their own ops; {} forms each batch from the requests that arrive, so its next op cannot be recorded before they do",
+                            sweep.strategy
+                        ),
+                    ));
+                }
+                if !matches!(sync, SyncMode::Readback | SyncMode::Wait | SyncMode::Device) {
+                    return Err(err(
+                        key,
+                        format!(
+                            "encode_ahead records the next op while the host waits for this one, so it needs a sync mode that waits after every op (readback, wait, device), not {sync}: under pipeline and end encoding already overlaps the GPU"
+                        ),
+                    ));
+                }
             }
             if sweep.strategy != StrategyKind::Gpus
                 && (sweep.launch.is_some() || sweep.adapters.is_some())

@@ -141,6 +141,43 @@ fn worker_batch_is_only_for_hybrid_and_gpus() {
 }
 
 #[test]
+fn encode_ahead_needs_a_wait_after_every_op_and_workers_of_their_own() {
+    let ahead = |strategy: &str, sync: &str| {
+        parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            &format!(
+                "strategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\nencode_ahead = true"
+            ),
+        ))
+    };
+    for sync in ["readback", "wait", "device"] {
+        let e = ahead("threads", sync).unwrap();
+        assert!(e.points[0].settings.encode_ahead && e.points[0].config(Vec::new()).encode_ahead);
+        assert!(
+            !e.points[2].settings.encode_ahead,
+            "only the sweep that asks"
+        );
+    }
+    for sync in ["pipeline:2", "end"] {
+        let e = ahead("batch", sync).unwrap_err();
+        assert!(
+            e.contains("line 12") && e.contains("waits after every op"),
+            "{e}"
+        );
+    }
+    let e = ahead("server", "readback").unwrap_err();
+    assert!(e.contains("line 12") && e.contains("server"), "{e}");
+    // Set for the whole file, it is refused at the sweep that cannot take it.
+    let e = parse(
+        &GOOD
+            .replace("ops = 5\n", "ops = 5\nencode_ahead = true\n")
+            .replace("n = [4]", "n = [4]\nsync = \"end\""),
+    )
+    .unwrap_err();
+    assert!(e.contains("line 18") && e.contains("end"), "{e}");
+}
+
+#[test]
 fn queue_refuses_sync_modes_that_answer_before_the_op_is_done() {
     let e = parse(&GOOD.replace(
         "strategy = \"threads\"\nn = [1, 2]",
@@ -340,6 +377,7 @@ mod property {
             "trial_s",
             "adapters",
             "launch",
+            "encode_ahead",
         ])
     }
 

@@ -134,6 +134,9 @@ pub fn prepare_loop(
     if !spec.settings.pool {
         op_loop.allocate_per_op();
     }
+    if spec.settings.encode_ahead {
+        op_loop.encode_ahead();
+    }
     op_loop.warm_up(warm_up_of(&spec.settings), stop)?;
     Ok(op_loop)
 }
