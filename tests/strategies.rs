@@ -302,7 +302,8 @@ fn server_never_mixes_up_requests() {
                 [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [3]\nmax_batch = 4\nmax_delay_us = 2000\narrival_rate_per_s = 3000\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"wait\"\nwait = \"spin\"\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [4]\nsync = \"pipeline:4\"\n\
-                [[sweep]]\nworkload = \"transformer\"\ndims = [32, 2, 5, 48]\nstrategy = \"server\"\nn = [6]\nmax_batch = 2\nmax_delay_us = 5000\nsync = \"pipeline:3\"\n";
+                [[sweep]]\nworkload = \"transformer\"\ndims = [32, 2, 5, 48]\nstrategy = \"server\"\nn = [6]\nmax_batch = 2\nmax_delay_us = 5000\nsync = \"pipeline:3\"\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [8]\nmax_batch = 4\nmax_delay_us = 2000\nsync = \"pipeline:2\"\nwait = \"spin\"\n";
     let in_shared_batches = |p: &curves::schema::Point| -> u64 {
         p.batch_sizes
             .iter()
@@ -322,6 +323,12 @@ fn server_never_mixes_up_requests() {
         assert_eq!(p.ops_wrong, 0, "{what}");
     }
     assert!(in_shared_batches(&run.points[0]) > 0);
+    // A spinning owner fills the next batch while one is in flight.
+    assert!(
+        in_shared_batches(&run.points[5]) > 0,
+        "{:?}",
+        run.points[5].batch_sizes
+    );
 
     let mut cmd = common::curves();
     cmd.env(curves::strategy::owner::SWAP_ANSWERS, "1");

@@ -369,12 +369,23 @@ impl OpLoop {
             .ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+        let output = self.encode_into(&mut encoder, slot, gpu_index);
+        (encoder, output)
+    }
+
+    /// Records op `slot` into `encoder` (after what it holds already, such
+    /// as the upload of the op's input); returns the output buffer.
+    pub fn encode_into(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        slot: usize,
+        gpu_index: Option<u32>,
+    ) -> wgpu::Buffer {
         let writes = match (&self.timestamps, gpu_index) {
             (Some(ts), Some(k)) => Some(ts.writes(k)),
             _ => None,
         };
-        let output = self.prepared.encode(&mut encoder, slot, writes);
-        (encoder, output)
+        self.prepared.encode(encoder, slot, writes)
     }
 
     /// A completion signal for an op in flight (from the spares).

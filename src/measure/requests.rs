@@ -3,9 +3,14 @@
 //! input, its whole output is read back whatever the sync mode (a request
 //! must be answered), and the owner splits it among the requests, whose
 //! senders check their own rows. Under `pipeline:D` up to D ops are in
-//! flight, each with its own staging buffer, answered oldest first.
+//! flight, each with its own staging buffer, answered oldest first. The
+//! rows are uploaded in the op's own command buffer from a staging belt
+//! (mapped chunks reused once the GPU is done with them), not with
+//! `queue.write_buffer`, which allocates a staging buffer per write and
+//! submits one more command buffer.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::op_loop::{OpLoop, Trial, ns};
@@ -29,6 +34,7 @@ pub struct RequestLoop {
     in_flight: VecDeque<Answering>,
     next: usize,
     host_out: Vec<u8>,
+    belt: wgpu::util::StagingBelt,
 }
 
 impl RequestLoop {
@@ -39,12 +45,20 @@ impl RequestLoop {
         let answers = (0..depth)
             .map(|_| Readback::new(&op.ctx().device, "op.answer.staging", bytes as u64))
             .collect();
+        // A chunk holds a whole batch's rows (the slot's input at most).
+        let rows =
+            op.prepared().batch() * op.prepared().sample_len() * op.prepared().precision().bytes();
+        let belt = wgpu::util::StagingBelt::new(
+            op.ctx().device.clone(),
+            (rows as u64).next_multiple_of(4).max(256),
+        );
         Self {
             op,
             answers,
             in_flight: VecDeque::with_capacity(depth),
             next: 0,
             host_out: vec![0; bytes],
+            belt,
         }
     }
 
@@ -55,6 +69,16 @@ impl RequestLoop {
     /// Ops submitted and not answered yet.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
+    }
+
+    /// Whether the oldest op in flight is done (its output mapped, or
+    /// failed), polling the device without blocking; `true` with none.
+    pub fn oldest_done(&self) -> bool {
+        let Some(op) = self.in_flight.front() else {
+            return true;
+        };
+        let _ = self.op.ctx().device.poll(wgpu::PollType::Poll);
+        self.answers[op.staging].mapped().state().is_some()
     }
 
     /// Readies a trial of at most `ops` ops; requests are checked by their
@@ -81,17 +105,25 @@ impl RequestLoop {
         trial.stop.check()?;
         let slot = trial.slot();
         let t0 = Instant::now();
-        let queue = self.op.ctx().queue.clone();
-        self.op.prepared_mut().write_input(&queue, slot, rows);
+        let ctx = Arc::clone(self.op.ctx());
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+        self.op
+            .prepared_mut()
+            .write_input(&mut encoder, &mut self.belt, slot, rows);
         let gpu_index = trial.gpu_index();
-        let (mut encoder, output) = self.op.encode(slot, gpu_index);
+        let output = self.op.encode_into(&mut encoder, slot, gpu_index);
         let staging = self.next;
         self.next = (staging + 1) % self.answers.len();
         self.answers[staging].record_copy(&mut encoder, &output);
         self.answers[staging].map_on_submit(&encoder);
+        self.belt.finish();
         let commands = encoder.finish();
         let t1 = Instant::now();
-        let submission = queue.submit([commands]);
+        let submission = ctx.queue.submit([commands]);
+        // The belt's chunks are mapped again once this op is done.
+        self.belt.recall();
         let t2 = Instant::now();
         let phases = &mut trial.record.phases;
         phases.encode_ns.push(ns(t0, t1));

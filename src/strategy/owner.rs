@@ -11,13 +11,16 @@
 //!
 //! Under `pipeline:D` the owner keeps up to D batches on the GPU: it
 //! submits the next batch while earlier ones run, and answers the oldest
-//! when the pipeline is full or no request is waiting; while a batch is
-//! in flight it takes only requests already waiting, so that waiting for
-//! company never holds up an answer.
+//! when the pipeline is full or no request is waiting. While a batch is
+//! in flight, a blocking owner takes only requests already waiting, so
+//! that waiting for company never holds up an answer.
 //!
-//! Under the `spin` wait style the owner also spins on its request
-//! channel (for up to [`OWNER_SPIN`] at a time) instead of sleeping in
-//! it, so that a request's arrival costs it no wake-up.
+//! Under the `spin` wait style the owner spins on its request channel
+//! (for up to [`OWNER_SPIN`] at a time) instead of sleeping in it, so
+//! that a request's arrival costs it no wake-up; and while a batch is in
+//! flight it keeps filling the next one (up to `max_batch` and
+//! `max_delay_us`) until the batch in flight is done, watching both, so
+//! that collecting overlaps the GPU instead of sending it scraps.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -147,27 +150,41 @@ impl OwnerLoop {
     /// Collects a batch after `first` (up to `max_batch`, until the
     /// deadline), submits it, and returns it with any message that ended
     /// the collecting early.
+    /// `in_flight` is the bucket of the oldest batch on the GPU, if any.
     fn collect_and_submit(
         &mut self,
         first: Pending,
         requests: &Receiver<ToOwner>,
-        idle: bool,
+        in_flight: Option<usize>,
     ) -> (Submitted, bool, Option<ToOwner>) {
         let mut batch = vec![first];
         let mut pending = None;
-        let deadline = if idle {
+        // A spinning owner fills the batch while one is in flight, looking
+        // between requests at whether that one is done; a blocking one
+        // cannot watch both, so it takes only the requests waiting.
+        let deadline = if in_flight.is_none() || self.spin {
             Instant::now() + self.max_delay
         } else {
             Instant::now()
         };
         while batch.len() < self.max_batch() {
-            match receive(requests, self.spin, Some(deadline)) {
+            let until = match in_flight {
+                Some(_) if self.spin => Instant::now(),
+                _ => deadline,
+            };
+            match receive(requests, self.spin, Some(until)) {
                 Ok(ToOwner::Request(request)) => batch.push(request),
                 Ok(other) => {
                     pending = Some(other);
                     break;
                 }
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    let in_flight_done = in_flight.is_some_and(|b| self.loops[b].1.oldest_done());
+                    if Instant::now() >= deadline || in_flight_done {
+                        break;
+                    }
+                }
             }
         }
         let k = self
@@ -252,8 +269,9 @@ impl OwnerLoop {
                     }
                 }
                 ToOwner::Request(first) => {
-                    let idle = in_flight.is_empty();
-                    let (batch, submitted, next) = self.collect_and_submit(first, &requests, idle);
+                    let oldest = in_flight.front().map(|b| b.bucket);
+                    let (batch, submitted, next) =
+                        self.collect_and_submit(first, &requests, oldest);
                     pending = next;
                     if submitted {
                         in_flight.push_back(batch);

@@ -223,8 +223,16 @@ pub trait Prepared: Send {
     fn reference(&self, sample: &[f32]) -> Vec<f32>;
     /// Replaces the first samples of slot `slot`'s input with `rows`
     /// (whole samples in the storage format), for ops that serve requests:
-    /// the slot's own reference no longer holds after this.
-    fn write_input(&mut self, queue: &wgpu::Queue, slot: usize, rows: &[u8]);
+    /// the slot's own reference no longer holds after this. The upload is
+    /// recorded into `encoder` (the op's own, ahead of its dispatches)
+    /// from `belt`'s mapped staging chunks.
+    fn write_input(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        belt: &mut wgpu::util::StagingBelt,
+        slot: usize,
+        rows: &[u8],
+    );
     /// The kernel variants an op runs, with the shapes they were chosen for.
     fn kernels(&self) -> Vec<String>;
 }

@@ -639,13 +639,22 @@ impl Prepared for Program {
         (self.reference)(sample)
     }
 
-    fn write_input(&mut self, queue: &wgpu::Queue, slot: usize, rows: &[u8]) {
+    fn write_input(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        belt: &mut wgpu::util::StagingBelt,
+        slot: usize,
+        rows: &[u8],
+    ) {
         let this = &mut self.slots[slot];
         this.input_bytes[..rows.len()].copy_from_slice(rows);
         // Without the pool the next op uploads `input_bytes` itself.
-        if self.fresh.is_none() {
-            let written = rows.len().next_multiple_of(4);
-            queue.write_buffer(&this.input, 0, &this.input_bytes[..written]);
+        let written = rows.len().next_multiple_of(4);
+        if self.fresh.is_none()
+            && let Some(size) = wgpu::BufferSize::new(written as u64)
+        {
+            belt.write_buffer(encoder, &this.input, 0, size)
+                .copy_from_slice(&this.input_bytes[..written]);
         }
     }
 }
