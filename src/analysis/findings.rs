@@ -152,6 +152,7 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
                     .filter(|o| {
                         o.config.sync == c.config.sync
                             && o.config.wait != c.config.wait
+                            && o.config.encode_ahead == c.config.encode_ahead
                             && o.workload_label() == c.workload_label()
                     })
                     .filter_map(|o| {

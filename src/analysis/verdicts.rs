@@ -92,6 +92,7 @@ pub(super) fn seeds_curve<'b, 'a>(
             && c.config.precision == Precision::F32
             && c.config.label.is_none()
             && c.config.pool
+            && !c.config.encode_ahead
     })
 }
 
@@ -392,6 +393,7 @@ fn hybrid(a: &Analysis, run: usize) -> Verdict {
             && c.config.sync == SyncMode::Readback
             && c.config.wait == WaitStyle::Block
             && c.config.label.is_none()
+            && !c.config.encode_ahead
     });
     let (Some(h), Some(b)) = (h, seeds_curve(a, run, LINEAR, StrategyKind::Batch)) else {
         return claim.not_measured("hybrid ×64 and batch curves of linear 256→128 under readback");

@@ -448,6 +448,7 @@ fn server(a: &Analysis, run: usize) -> Option<LineChart> {
     for b in a.curves_of_run(run).filter(|c| {
         c.strategy() == StrategyKind::Batch
             && c.config.label.is_none()
+            && !c.config.encode_ahead
             && owners.iter().any(|o| {
                 o.workload_label() == c.workload_label()
                     && o.config.sync == c.config.sync
