@@ -431,6 +431,9 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
             v.lo * 100.0,
             v.hi * 100.0
         ));
+        if let Some(line) = server_time(&best) {
+            out.push(line);
+        }
     }
     let stalls = stalls(a, run);
     if !stalls.is_empty() {
@@ -440,6 +443,42 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
         ));
     }
     out
+}
+
+/// Where the best server's time goes, against its baseline's round trip:
+/// its service per batch, its phases beside the thread's, the requests'
+/// queueing, and the most its clients could get through that service
+/// with no hand-off at all (batches in flight × mean batch / service).
+fn server_time(best: &super::ServerRow) -> Option<String> {
+    let p = best.point;
+    let b = best.batch16?;
+    let service = p.service_us?.p50;
+    let queued = p.queue_us?.p50;
+    let round_trip = b.latency_us?.p50;
+    let (own, base) = (p.phases_us?, b.phases_us?);
+    let mean_batch = best.mean_batch?;
+    let b_rate = b.samples_per_s?;
+    if service <= 0.0 || b_rate <= 0.0 {
+        return None;
+    }
+    let bound = p.config.sync.depth() as f64 * mean_batch / (service * 1e-6);
+    Some(format!(
+        "Where that server's time goes: a batch's service takes {service:.0} µs (p50) against {round_trip:.0} µs for the thread's whole round trip at batch 16 \
+         (per op, owner against thread: encode {:.1} against {:.1} µs, submit {:.1} against {:.1}, wait {:.1} against {:.1}), and requests queue {queued:.0} µs for company; \
+         at {mean_batch:.1} requests a batch and {} in flight, that service alone caps the server at {} samples/s ({:.0}% of batch 16) even with no hand-off.",
+        own.encode.median,
+        base.encode.median,
+        own.submit.median,
+        base.submit.median,
+        own.wait.median,
+        base.wait.median,
+        match p.config.sync.depth() {
+            1 => "one batch".to_string(),
+            d => format!("{d} batches"),
+        },
+        fmt_rate(bound),
+        100.0 * bound / b_rate
+    ))
 }
 
 #[cfg(test)]
@@ -496,5 +535,51 @@ mod tests {
             },
         ];
         assert!((share_at_least(&p, 5000.0) - 0.02).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_server_line_caps_it_by_its_service_and_names_the_phases() {
+        use crate::analysis::testing::{config, point, run};
+        use crate::schema::Latency;
+        let mut server = config(StrategyKind::Server, SyncMode::Readback);
+        server.max_batch = Some(16);
+        server.max_delay_us = Some(50);
+        let mut s = point(server, 16, &[100_000.0, 100_000.0, 100_000.0]);
+        let lat = |p50: f64| Latency {
+            avg: p50,
+            p50,
+            p90: None,
+            p95: None,
+            p99: p50,
+            max: p50,
+        };
+        s.service_us = Some(lat(80.0));
+        s.queue_us = Some(lat(20.0));
+        s.batch_sizes = [(16, 3), (8, 2)].into_iter().collect();
+        let b = point(
+            config(StrategyKind::Batch, SyncMode::Readback),
+            16,
+            &[400_000.0, 400_000.0, 400_000.0],
+        );
+        let runs = [run("x", vec![s, b])];
+        let a = Analysis::of(&runs);
+        let best = crate::analysis::server_search(&a, 0).remove(0);
+        let line = server_time(&best).expect("every figure is there");
+        // 12.8 requests a batch over 80 µs: 160k samples/s, 40% of 400k.
+        assert!(
+            line.contains("service takes 80 µs")
+                && line.contains("queue 20 µs")
+                && line.contains("at 12.8 requests a batch and one batch in flight")
+                && line.contains("160k samples/s (40% of batch 16)"),
+            "{line}"
+        );
+        // Without the service time there is nothing to say.
+        let mut no_service = best.point.clone();
+        no_service.service_us = None;
+        let row = crate::analysis::ServerRow {
+            point: &no_service,
+            ..best
+        };
+        assert_eq!(server_time(&row), None);
     }
 }

@@ -270,6 +270,8 @@ pub fn server_capacity<'a>(a: &Analysis<'a>, run: usize) -> Vec<(String, f64, Op
 #[derive(Clone, Debug)]
 pub struct ServerRow<'a> {
     pub point: &'a Point,
+    /// One thread batching 16 under the same sync and wait: the baseline.
+    pub batch16: Option<&'a Point>,
     /// samples/s over batch 16's, as an interval from both points' trials.
     pub vs_batch16: Option<Interval>,
     /// Requests per batch the owner formed, on average.
@@ -321,6 +323,7 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
                 });
             ServerRow {
                 point: p.point,
+                batch16: batch16.map(|b| b.point),
                 vs_batch16,
                 mean_batch: (count > 0).then(|| sum as f64 / count as f64),
             }
