@@ -438,6 +438,8 @@ fn export_writes_every_point_as_csv_and_json() {
     let rows: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), lines);
     assert!(rows[0]["samples_per_s"].is_number() && rows[0]["efficiency"].is_number());
+    // Points that differ only in how they issue ops stay apart.
+    assert_eq!(rows[0]["encode_ahead"], "no");
     let dir = tempfile::tempdir().unwrap();
     common::curves()
         .args([
