@@ -185,8 +185,10 @@ impl OpLoop {
 
     /// Records each op's command buffer while the previous op runs (the
     /// `encode_ahead` setting), so that encoding leaves the round trip.
-    /// Only for sync modes that wait after every op; the plan refuses it
-    /// elsewhere.
+    /// Only for sync modes that wait after every op, and with the pool
+    /// (without it, recording an op allocates its output, so a last op
+    /// recorded and never run would stand for its slot); the plan refuses
+    /// it elsewhere.
     pub fn encode_ahead(&mut self) {
         if self.readbacks.len() < 2 {
             let bytes = self.prepared.output_bytes() as u64;

@@ -87,7 +87,8 @@ pub struct Settings {
     /// Record each op's command buffer while the previous op runs on the
     /// GPU (as a serving engine would, since an op's commands do not depend
     /// on its data), so that encoding leaves the round trip; only where the
-    /// host waits after every op (`readback`, `wait`, `device`).
+    /// host waits after every op (`readback`, `wait`, `device`), with the
+    /// pool, by workers that run their own ops.
     #[serde(default)]
     pub encode_ahead: bool,
     /// For slow adapters: fewer ops per trial, so that a trial lasts about
@@ -680,6 +681,12 @@ impl Experiment {
                             "encode_ahead is for workers that run their own ops; {} forms each batch from the requests that arrive, so its next op cannot be recorded before they do",
                             sweep.strategy
                         ),
+                    ));
+                }
+                if !settings.pool {
+                    return Err(err(
+                        key,
+                        "encode_ahead records each op before it runs, and without the pool (pool = false) an op's buffers are allocated when it is recorded, so the last op recorded ahead (never run) would take the place of its slot's output; use encode_ahead with the pool".into(),
                     ));
                 }
                 if !matches!(sync, SyncMode::Readback | SyncMode::Wait | SyncMode::Device) {

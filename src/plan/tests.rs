@@ -165,6 +165,12 @@ fn encode_ahead_needs_a_wait_after_every_op_and_workers_of_their_own() {
             "{e}"
         );
     }
+    let e = parse(&GOOD.replace(
+        "strategy = \"threads\"\nn = [1, 2]",
+        "strategy = \"threads\"\nn = [1, 2]\npool = false\nencode_ahead = true",
+    ))
+    .unwrap_err();
+    assert!(e.contains("line 12") && e.contains("pool"), "{e}");
     let e = ahead("server", "readback").unwrap_err();
     assert!(e.contains("line 12") && e.contains("server"), "{e}");
     // Set for the whole file, it is refused at the sweep that cannot take it.
