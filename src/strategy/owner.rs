@@ -162,15 +162,17 @@ impl OwnerLoop {
         // A spinning owner fills the batch while one is in flight, looking
         // between requests at whether that one is done; a blocking one
         // cannot watch both, so it takes only the requests waiting.
+        let watched = in_flight.filter(|_| self.spin);
         let deadline = if in_flight.is_none() || self.spin {
             Instant::now() + self.max_delay
         } else {
             Instant::now()
         };
         while batch.len() < self.max_batch() {
-            let until = match in_flight {
-                Some(_) if self.spin => Instant::now(),
-                _ => deadline,
+            let until = if watched.is_some() {
+                Instant::now()
+            } else {
+                deadline
             };
             match receive(requests, self.spin, Some(until)) {
                 Ok(ToOwner::Request(request)) => batch.push(request),
@@ -180,8 +182,9 @@ impl OwnerLoop {
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
-                    let in_flight_done = in_flight.is_some_and(|b| self.loops[b].1.oldest_done());
-                    if Instant::now() >= deadline || in_flight_done {
+                    if Instant::now() >= deadline
+                        || watched.is_some_and(|b| self.loops[b].1.oldest_done())
+                    {
                         break;
                     }
                 }
