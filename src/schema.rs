@@ -323,6 +323,12 @@ impl SyncMode {
         matches!(self, SyncMode::Readback | SyncMode::Wait)
     }
 
+    /// Whether the host waits after every op (`readback`, `wait`,
+    /// `device`): the modes whose per-op latency means what a caller waits.
+    pub fn waits_per_op(self) -> bool {
+        !matches!(self, SyncMode::End | SyncMode::Pipeline(_))
+    }
+
     /// Ops one worker may have in flight.
     pub fn depth(self) -> usize {
         match self {

@@ -106,7 +106,7 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
         .curves_of_run(run)
         .filter(|c| {
             c.strategy() == StrategyKind::Threads
-                && super::waits_per_op(c.config.sync)
+                && c.config.sync.waits_per_op()
                 && c.config.label.is_none()
         })
         .collect();

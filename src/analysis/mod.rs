@@ -15,7 +15,7 @@ mod tests;
 pub mod usl;
 pub mod verdicts;
 
-use crate::schema::{Point, Status, StrategyKind, SyncMode};
+use crate::schema::{Point, Status, StrategyKind};
 use crate::store::Run;
 pub use curve::{Baseline, Curve, CurvePoint, Interval, Noise};
 
@@ -418,9 +418,4 @@ pub fn steady(p: &CurvePoint) -> bool {
 /// Points of a run that did not produce a figure.
 pub fn bad_points(run: &Run) -> impl Iterator<Item = &Point> {
     run.points.iter().filter(|p| p.status != Status::Ok)
-}
-
-/// Whether `sync` waits per op (the modes whose per-op latency means what a caller waits).
-pub fn waits_per_op(sync: SyncMode) -> bool {
-    !matches!(sync, SyncMode::End | SyncMode::Pipeline(_))
 }

@@ -195,10 +195,7 @@ impl OpLoop {
             let second = Readback::new(&self.ctx.device, "op.readback.staging", bytes);
             self.readbacks.push(second);
         }
-        self.encode_ahead = matches!(
-            self.waiter.sync,
-            SyncMode::Readback | SyncMode::Wait | SyncMode::Device
-        );
+        self.encode_ahead = self.waiter.sync.waits_per_op();
     }
 
     pub fn ctx(&self) -> &Arc<GpuContext> {
@@ -525,7 +522,7 @@ impl OpLoop {
             .push((ns(t1, t2) + ns(t3, t4)).saturating_sub(ahead_ns));
         record.phases.submit_ns.push(ns(t2, t3));
         record.phases.readback_ns.push(ns(t4, t5));
-        if !matches!(sync, SyncMode::Pipeline(_) | SyncMode::End) {
+        if sync.waits_per_op() {
             record.latencies_ns.push(ns(t0, t5));
             record.ops_completed += 1;
         }

@@ -689,7 +689,7 @@ impl Experiment {
                         "encode_ahead records each op before it runs, and without the pool (pool = false) an op's buffers are allocated when it is recorded, so the last op recorded ahead (never run) would take the place of its slot's output; use encode_ahead with the pool".into(),
                     ));
                 }
-                if !matches!(sync, SyncMode::Readback | SyncMode::Wait | SyncMode::Device) {
+                if !sync.waits_per_op() {
                     return Err(err(
                         key,
                         format!(

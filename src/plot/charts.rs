@@ -241,7 +241,7 @@ fn efficiency(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<LineCha
 fn latency(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<LineChart> {
     let waiting: Vec<&Curve> = over_n(curves)
         .into_iter()
-        .filter(|c| crate::analysis::waits_per_op(c.config.sync))
+        .filter(|c| c.config.sync.waits_per_op())
         .collect();
     if waiting.is_empty() {
         return None;
@@ -311,7 +311,7 @@ fn phases(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<BarChart> {
     let mut left_out = 0;
     for c in over_n(curves)
         .into_iter()
-        .filter(|c| crate::analysis::waits_per_op(c.config.sync))
+        .filter(|c| c.config.sync.waits_per_op())
     {
         for p in c.good() {
             let Some(ph) = p.point.phases_us else {
