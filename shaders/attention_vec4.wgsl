@@ -9,8 +9,12 @@
 // neighbouring lanes read neighbouring vec4s); keys and values
 // stream through workgroup memory KT at a time, and each query keeps its
 // running maximum, running sum and output in registers (the online
-// softmax, one key at a time), so no score matrix is ever stored and the
-// sequence length is bounded only by time. A score is the sum of its
+// softmax, KB keys at a time: their scores are computed independently,
+// then the running values are rescaled once per KB keys, so the chain
+// from one key to the next is an add, not a max, two exps and a rescale;
+// KB rather than the whole tile keeps the unrolled body small enough for
+// CPU drivers to compile in seconds), so no score matrix is ever stored and the sequence length is
+// bounded only by time. A score is the sum of its
 // lanes' partial dot products (`lanes_sum`: subgroup shuffles where the
 // adapter has subgroups, else LANES = 1 and no sum). Splitting a query
 // over lanes gives short sequences LANES times the invocations and each
@@ -23,7 +27,8 @@
 // `scalar` storage.
 //
 // Constants from the header: HD (head dimension), HD4 = HD / 4, LANES,
-// HDL = HD4 / LANES, KT, QB, WG = QB · LANES.
+// HDL = HD4 / LANES, KT, KB (keys per block: divides KT), QB,
+// WG = QB · LANES.
 
 struct Params {
     batch: u32,     // sequences
@@ -90,21 +95,34 @@ fn main(
         }
         workgroupBarrier();
         let keys = min(KT, params.seq - j0);
-        for (var r = 0u; r < keys; r = r + 1u) {
-            let base = r * HD4 + part;
-            var s = 0.0;
+        // KB keys at a time: their scores first, independent of one
+        // another (keys past the sequence score against the zeros loaded
+        // for them and are masked out), then one rescale for the block.
+        for (var g = 0u; g < keys; g = g + KB) {
+//#for r in 0..KB
+            var s_{r} = 0.0;
 //#for d in 0..HDL
-            s += dot(q_{d}, k_tile[base + {d}u * LANES]);
+            s_{r} += dot(q_{d}, k_tile[(g + {r}u) * HD4 + part + {d}u * LANES]);
 //#end
-            s = lanes_sum(s);
-            let new_max = max(running_max, s);
-            let rescale = exp(running_max - new_max);
-            let p = exp(s - new_max);
-            running_sum = running_sum * rescale + p;
+            s_{r} = select(-3.0e38, lanes_sum(s_{r}), g + {r}u < keys);
+//#end
+            var block_max = running_max;
+//#for r in 0..KB
+            block_max = max(block_max, s_{r});
+//#end
+            let rescale = exp(running_max - block_max);
+            running_max = block_max;
+            running_sum = running_sum * rescale;
 //#for d in 0..HDL
-            acc_{d} = acc_{d} * rescale + p * v_tile[base + {d}u * LANES];
+            acc_{d} = acc_{d} * rescale;
 //#end
-            running_max = new_max;
+//#for r in 0..KB
+            let p_{r} = exp(s_{r} - block_max);
+            running_sum += p_{r};
+//#for d in 0..HDL
+            acc_{d} += p_{r} * v_tile[(g + {r}u) * HD4 + part + {d}u * LANES];
+//#end
+//#end
         }
     }
     if (live) {

@@ -232,6 +232,11 @@ enum Command {
             conflicts_with = "into"
         )]
         shapes: Vec<(u32, u32, u32)>,
+        /// Only the workloads' GPU time per op, each dispatch's beside it,
+        /// and none of the other ceilings: a kernel change's effect on the
+        /// layers in a minute. Like --shapes, a partial ceilings.json.
+        #[arg(long, conflicts_with_all = ["into", "shapes"])]
+        workloads: bool,
     },
     /// Validate every WGSL kernel variant with naga and translate it to
     /// SPIR-V (Vulkan), MSL (Metal), HLSL (DX12) and GLSL (GL).
@@ -452,10 +457,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             into,
             shapes,
+            workloads,
         } => {
             let options = curves::peak::PeakOptions {
                 quick,
                 shapes: (!shapes.is_empty()).then_some(shapes),
+                workloads_only: workloads,
             };
             let dir = peak(&adapter.selection()?, &options, &out, into.as_deref())?;
             say(dir.display());
@@ -676,6 +683,7 @@ fn peak(
                             .collect();
                         format!("shapes {}", shapes.join(","))
                     }),
+                    options.workloads_only.then(|| "workloads".to_string()),
                 ]
                 .into_iter()
                 .flatten()

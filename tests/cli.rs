@@ -361,3 +361,36 @@ fn peak_shapes_measures_only_those_products() {
         .code(2)
         .stderr(predicate::str::contains("cannot be used with"));
 }
+
+/// `curves peak --workloads` times the workloads and their dispatches and
+/// nothing else; it cannot go into a run either.
+#[test]
+fn peak_workloads_measures_only_the_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::curves()
+        .args(["peak", "--quick", "--workloads", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("Only the workloads"))
+        .stderr(predicate::str::contains("Matrix products").not())
+        .get_output()
+        .stdout
+        .clone();
+    let run = std::path::PathBuf::from(String::from_utf8(out).unwrap().trim());
+    let c = ceilings(&run);
+    assert!(c.variants.is_empty() && c.bandwidth_gb_s.is_none() && c.round_trip_us.is_empty());
+    assert!(!c.workloads.is_empty());
+    for w in &c.workloads {
+        assert!(
+            w.checked_us > 0.0 && !w.dispatches.is_empty(),
+            "{}: {w:?}",
+            w.workload
+        );
+    }
+    common::curves()
+        .args(["peak", "--quick", "--workloads", "--shapes", "8x8x8"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}

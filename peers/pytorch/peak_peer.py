@@ -4,9 +4,9 @@ TF32 off, and f16) and each workload's GPU time per op at the batches `curves pe
 
     python3 peers/pytorch/peak_peer.py [--out torch-peak.json] [--reps 20]
 
-GPU time per op is the median of CUDA-event pairs around single ops issued back to back (the
-events bracket the kernels, not the launch from Python), as curves' timestamps bracket one op's
-compute pass. Workloads are built as curves_peer.py builds them (nn.Linear with ReLU between,
+GPU time per op is the median of CUDA-event pairs around single ops issued back to back behind
+a sleep kernel (so the events bracket the kernels, not the launch from Python), as curves'
+timestamps bracket one op's compute pass. Workloads are built as curves_peer.py builds them (nn.Linear with ReLU between,
 nn.TransformerEncoderLayer), in eval mode with no autograd.
 """
 import argparse
@@ -34,11 +34,18 @@ CASES = [
 
 
 def gpu_seconds(fn, reps):
-    """Median seconds of `fn` on the GPU, after a warm-up."""
+    """Median seconds of `fn` on the GPU, after a warm-up.
+
+    A sleep kernel is queued first, long enough for Python to launch every rep behind it, so the
+    GPU then runs the reps back to back: an event pair brackets the op's kernels, never the GPU
+    idling while the next launch is issued (in f16 a transformer layer's launches take longer
+    than its kernels, and without the sleep its figure was the launch time: 384 µs in one lease,
+    188 and 193 in two others, for ~190 µs of GPU work)."""
     for _ in range(3):
         fn()
     torch.cuda.synchronize()
     pairs = []
+    torch.cuda._sleep(200_000_000)  # ~0.1 s at the H200's 1.98 GHz
     for _ in range(reps):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()

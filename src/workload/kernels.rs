@@ -90,6 +90,16 @@ pub enum Kernel {
     /// output staged for a vectorised epilogue, `strip` rows of tiles at a
     /// time (`strip = ti`: the whole block, one barrier).
     MatmulCoopTiled { ti: u32, tj: u32, strip: u32 },
+    /// A workgroup of `sgm` × `sgn` subgroups, each with `ti` × `tj`
+    /// tiles of 16 × 16, fed from x and w tiles `bk` deep staged in
+    /// workgroup memory and double buffered.
+    MatmulCoopShared {
+        sgm: u32,
+        sgn: u32,
+        ti: u32,
+        tj: u32,
+        bk: u32,
+    },
     /// Matrix-vector product for batches of at most `rows`, weights stored
     /// `[n][k]`; `vec4` loads when k is a multiple of 4.
     Gemv {
@@ -109,11 +119,31 @@ pub enum Kernel {
     },
     /// Residual add and layer normalisation.
     LayerNorm { subgroup: bool },
+    /// The same with one subgroup per row, `rows` rows per workgroup, and
+    /// `per_lane` of a row's values held by each lane.
+    LayerNormRows { per_lane: u32, rows: u32 },
     /// Buffer copy (memory bandwidth).
     Copy,
     /// One-invocation increment (dispatch and round-trip floors).
     Tick,
 }
+
+/// Keys whose scores the vec4 attention computes before one rescale: up
+/// to 8, a power of two that divides the tile's `keys`, and at most 32
+/// unrolled dot products of `per_lane` vec4s each. More keys per block
+/// give the GPU more independent work per step; the bound keeps the
+/// unrolled body near the size of the one-key loop it replaced (CPU
+/// drivers compile a block of 8 × 16 dots in minutes, not seconds).
+fn attention_key_block(keys: u32, per_lane: u32) -> u32 {
+    let mut block = 8.min(keys.max(1));
+    while block > 1 && (block * per_lane.max(1) > 32 || !keys.is_multiple_of(block)) {
+        block /= 2;
+    }
+    block
+}
+
+/// Invocations per workgroup of the row-per-subgroup layer norm.
+pub const LAYER_NORM_WG: u32 = 128;
 
 /// Which runtime checks a pipeline's module keeps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -132,6 +162,7 @@ fn file(name: &str) -> &'static str {
         "matmul_io_scalar.wgsl" => include_str!("../../shaders/matmul_io_scalar.wgsl"),
         "matmul_coop.wgsl" => include_str!("../../shaders/matmul_coop.wgsl"),
         "matmul_coop_tiled.wgsl" => include_str!("../../shaders/matmul_coop_tiled.wgsl"),
+        "matmul_coop_shared.wgsl" => include_str!("../../shaders/matmul_coop_shared.wgsl"),
         "gemv_subgroup.wgsl" => include_str!("../../shaders/gemv_subgroup.wgsl"),
         "gemv_workgroup.wgsl" => include_str!("../../shaders/gemv_workgroup.wgsl"),
         "gemv_io_vec4.wgsl" => include_str!("../../shaders/gemv_io_vec4.wgsl"),
@@ -145,6 +176,7 @@ fn file(name: &str) -> &'static str {
         "layer_norm.wgsl" => include_str!("../../shaders/layer_norm.wgsl"),
         "layer_norm_subgroup.wgsl" => include_str!("../../shaders/layer_norm_subgroup.wgsl"),
         "layer_norm_workgroup.wgsl" => include_str!("../../shaders/layer_norm_workgroup.wgsl"),
+        "layer_norm_rows.wgsl" => include_str!("../../shaders/layer_norm_rows.wgsl"),
         "copy.wgsl" => include_str!("../../shaders/copy.wgsl"),
         "tick.wgsl" => include_str!("../../shaders/tick.wgsl"),
         other => unreachable!("no shader file {other}"),
@@ -187,6 +219,13 @@ impl Kernel {
                 tj: 2,
                 strip: 2,
             },
+            Kernel::MatmulCoopShared {
+                sgm: 2,
+                sgn: 2,
+                ti: 4,
+                tj: 4,
+                bk: 32,
+            },
             Kernel::Gemv {
                 subgroup: true,
                 rows: 4,
@@ -220,6 +259,10 @@ impl Kernel {
             },
             Kernel::LayerNorm { subgroup: true },
             Kernel::LayerNorm { subgroup: false },
+            Kernel::LayerNormRows {
+                per_lane: 8,
+                rows: 4,
+            },
             Kernel::Copy,
             Kernel::Tick,
         ]
@@ -238,6 +281,7 @@ impl Kernel {
             ],
             Kernel::MatmulCoop => vec!["matmul_coop.wgsl"],
             Kernel::MatmulCoopTiled { .. } => vec!["matmul_coop_tiled.wgsl"],
+            Kernel::MatmulCoopShared { .. } => vec!["matmul_coop_shared.wgsl"],
             Kernel::Gemv { subgroup, vec4, .. } => vec![
                 if subgroup {
                     "gemv_subgroup.wgsl"
@@ -269,6 +313,7 @@ impl Kernel {
                     "layer_norm_workgroup.wgsl"
                 },
             ],
+            Kernel::LayerNormRows { .. } => vec!["layer_norm_rows.wgsl"],
             Kernel::Copy => vec!["copy.wgsl"],
             Kernel::Tick => vec!["tick.wgsl"],
         }
@@ -280,7 +325,47 @@ impl Kernel {
         match self {
             Kernel::MatmulCoop => Some((64, 64)),
             Kernel::MatmulCoopTiled { ti, tj, .. } => Some((16 * ti, 16 * tj)),
+            Kernel::MatmulCoopShared {
+                sgm, sgn, ti, tj, ..
+            } => Some((16 * ti * sgm, 16 * tj * sgn)),
             _ => None,
+        }
+    }
+
+    /// The multiple of k a cooperative-matrix variant needs: the depth it
+    /// steps along k. `None` for every other variant.
+    pub fn coop_k_step(self) -> Option<u32> {
+        match self {
+            Kernel::MatmulCoopShared { bk, .. } => Some(bk),
+            _ => self.is_coop().then_some(16),
+        }
+    }
+
+    /// Workgroup memory a cooperative-matrix variant declares, in bytes
+    /// (0 for every other variant: the SIMT tiles have their own count).
+    pub fn coop_workgroup_bytes(self) -> u32 {
+        match self {
+            Kernel::MatmulCoop => 256 * 4,
+            Kernel::MatmulCoopTiled { tj, strip, .. } => 256 * strip * tj * 4,
+            Kernel::MatmulCoopShared {
+                sgm,
+                sgn,
+                ti,
+                tj,
+                bk,
+            } => {
+                let (bm, bn) = (16 * ti * sgm, 16 * tj * sgn);
+                2 * (bm * (bk + 8) + bk * (bn + 8)) * 2 + 256 * sgm * sgn * 4
+            }
+            _ => 0,
+        }
+    }
+
+    /// Invocations per workgroup of a cooperative-matrix variant.
+    pub fn coop_invocations(self) -> u32 {
+        match self {
+            Kernel::MatmulCoopShared { sgm, sgn, .. } => 32 * sgm * sgn,
+            _ => 32,
         }
     }
 
@@ -295,6 +380,7 @@ impl Kernel {
             self,
             Kernel::Gemv { subgroup: true, .. }
                 | Kernel::LayerNorm { subgroup: true }
+                | Kernel::LayerNormRows { .. }
                 | Kernel::Attention { lanes: 2.., .. }
         )
     }
@@ -327,7 +413,35 @@ impl Kernel {
                 ("SR", strip),
                 ("STAGE", 256 * strip * tj),
             ],
+            Kernel::MatmulCoopShared {
+                sgm,
+                sgn,
+                ti,
+                tj,
+                bk,
+            } => {
+                let (bm, bn, wg) = (16 * ti * sgm, 16 * tj * sgn, 32 * sgm * sgn);
+                vec![
+                    ("SGM", sgm),
+                    ("SGN", sgn),
+                    ("TI", ti),
+                    ("TJ", tj),
+                    ("BM", bm),
+                    ("BN", bn),
+                    ("BK", bk),
+                    ("KK", bk / 16),
+                    ("AS", bk + 8),
+                    ("BS", bn + 8),
+                    ("A_LOADS", bm * bk / 4 / wg),
+                    ("B_LOADS", bk * bn / 4 / wg),
+                    ("WG", wg),
+                    ("SG", sgm * sgn),
+                ]
+            }
             Kernel::Gemv { rows, .. } => vec![("ROWS", rows)],
+            Kernel::LayerNormRows { per_lane, rows } => {
+                vec![("WG", LAYER_NORM_WG), ("RPW", rows), ("PER", per_lane)]
+            }
             Kernel::Attention {
                 head_dim,
                 keys,
@@ -341,6 +455,7 @@ impl Kernel {
                 ("HDL", head_dim / 4 / lanes.max(1)),
                 ("WG", queries * lanes),
                 ("KT", keys),
+                ("KB", attention_key_block(keys, head_dim / 4 / lanes.max(1))),
                 ("QB", queries),
             ],
             _ => Vec::new(),
@@ -375,6 +490,19 @@ impl Kernel {
                     format!("epilogue in strips of {} rows", 16 * strip)
                 }
             ),
+            Kernel::MatmulCoopShared {
+                sgm,
+                sgn,
+                ti,
+                tj,
+                bk,
+            } => format!(
+                "f16 cooperative matrices, {}×{} per workgroup of {}×{} subgroups, k {bk} staged",
+                16 * ti * sgm,
+                16 * tj * sgn,
+                sgm,
+                sgn
+            ),
             Kernel::Gemv {
                 subgroup,
                 rows,
@@ -403,6 +531,9 @@ impl Kernel {
                 "layer norm, {} reduction",
                 if subgroup { "subgroup" } else { "workgroup" }
             ),
+            Kernel::LayerNormRows { per_lane, .. } => {
+                format!("layer norm, a row per subgroup, {per_lane} values per lane")
+            }
             Kernel::Copy => "vec4 copy".into(),
             Kernel::Tick => "one-invocation tick".into(),
         }
@@ -424,6 +555,17 @@ impl Kernel {
             Kernel::MatmulCoopTiled { ti, tj, strip } => {
                 format!("matmul-coop-{}x{}-s{strip}", 16 * ti, 16 * tj)
             }
+            Kernel::MatmulCoopShared {
+                sgm,
+                sgn,
+                ti,
+                tj,
+                bk,
+            } => format!(
+                "matmul-coop-shared-{}x{}x{bk}-{sgm}x{sgn}",
+                16 * ti * sgm,
+                16 * tj * sgn
+            ),
             Kernel::Gemv {
                 subgroup,
                 rows,
@@ -455,6 +597,7 @@ impl Kernel {
                     if subgroup { "subgroup" } else { "workgroup" }
                 )
             }
+            Kernel::LayerNormRows { per_lane, .. } => format!("layer-norm-rows-p{per_lane}"),
             Kernel::Copy => "copy".into(),
             Kernel::Tick => "tick".into(),
         }

@@ -6,28 +6,41 @@
 //! table is committed with the H200 ceilings under `results/`):
 //!
 //! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices
-//!   and k is a multiple of 16: tensor cores. With m, n multiples of 64
-//!   and at least [`COOP_WORKGROUPS`] blocks of 64 × 64 (one subgroup
-//!   each), the 64 × 64 kernel whose accumulators leave through
-//!   workgroup memory one strip of 16 rows at a time, for a vec4
-//!   epilogue (4 KiB of workgroup memory): it beat every other variant
-//!   at 512 blocks and more (H200, 2026-12-03 12:53: 8192 × 256 → 2048,
-//!   144.1 µs against 167.4 for the kernel that stores its 16
-//!   accumulators one tile at a time and 208.8 for the whole block
-//!   staged at once; 8192 × 256 → 768: 72.7 against 85.0; 8192 × 2048 →
-//!   256: 135.0 against 141.2; 8192 × 256 → 256: 24.8 against 31.5;
-//!   1024 × 768 → 2304: 63.2 against 69.9; 4096³: 75.5 TFLOP/s against
-//!   74.6). Staging the whole block (16 KiB) fits fewer workgroups on a
-//!   multiprocessor and loses at these shapes. With fewer blocks a
-//!   subgroup per 64 × 64 block leaves most of the GPU idle and smaller
-//!   coop tiles, staged once for the vec4 epilogue, win: 32 × 64 where
-//!   that gives at least [`COOP_SMALL_WORKGROUPS`] workgroups (256 × 768
-//!   → 3072, 384: 34.6 µs against 37.9 for 32 × 32 and 44.5 for 64 × 64
-//!   in strips), else 32 × 32 (256 × 1024 → 1024: 32.5 against 38.4 for
-//!   32 × 64 and 51.2 for 64 × 64 in strips; 256 × 256 → 128: 12.0
-//!   against 14.3 SIMT). Between 192 and 512 blocks nothing was
-//!   measured; the threshold sits at the smallest measured win. Shapes
-//!   these do not divide take the SIMT tiles below.
+//!   and k is a multiple of 16: tensor cores. First the kernels that
+//!   stage x and w in workgroup memory, double buffered, so that each
+//!   fetched value feeds several subgroups and the next step's fetch
+//!   overlaps this step's products (shaders/matmul_coop_shared.wgsl).
+//!   128 × 128 blocks of 4 × 4 subgroups (32 × 32 each), k 16 deep, where
+//!   m, n are multiples of 128 and that gives at least
+//!   [`FILL_WORKGROUPS`] workgroups: it beat every other variant at
+//!   every such shape measured (H200, 2026-12-03 17:49: 4096³ 91.3
+//!   TFLOP/s against 75.5 for one subgroup per 64 × 64 block; 8192 × 256
+//!   → 768: 38.9 µs against 72.4; 8192 × 256 → 2048: 105.0 against
+//!   142.8; 8192 × 2048 → 256: 89.9 against 134.4; 8192 × 256 → 256:
+//!   16.1 against 24.8; 2048 × 256 → 1024: 16.0 against 24.8; 1024 × 768
+//!   → 2304: 58.4 against 62.7). With fewer such blocks, 64 × 64 blocks
+//!   of 2 × 2 subgroups, k 32 deep, where m, n are multiples of 64 and k
+//!   of 32 (256 × 768 → 3072: 26.4 µs against 34.3 for the best
+//!   one-subgroup tile; 256 × 1024 → 1024: 26.6 against 32.5; 256 × 512
+//!   → 1024: 17.7 against 19.7; 1024 × 3072 → 768: 81.4 against 122.2;
+//!   64 × 128 blocks of 2 × 4 subgroups were within 7% of it, either
+//!   way, at these shapes). The first table of these kernels (16:54)
+//!   found k 32 slower than k 16 for 128 × 128 of 2 × 2 subgroups (64 ×
+//!   64 each: the registers that hold the fetch and the accumulators
+//!   crowd each other) and 64 × 128 of 1 × 2 subgroups 3 to 4 times
+//!   slower than any other. Where m, n are multiples of 64 but k is not
+//!   of 32, the one-subgroup kernels: with at least [`COOP_WORKGROUPS`]
+//!   blocks of 64 × 64 (one subgroup each), the 64 × 64 kernel whose
+//!   accumulators leave through workgroup memory one strip of 16 rows at
+//!   a time, for a vec4 epilogue (4 KiB of workgroup memory), which beat
+//!   the other one-subgroup variants at 512 blocks and more (12:53:
+//!   8192 × 256 → 2048, 144.1 µs against 167.4 for the kernel that
+//!   stores its 16 accumulators one tile at a time and 208.8 for the
+//!   whole block staged at once). With fewer blocks, smaller coop tiles,
+//!   staged once for the vec4 epilogue: 32 × 64 where that gives at
+//!   least [`COOP_SMALL_WORKGROUPS`] workgroups, else 32 × 32 (which also
+//!   serve m or n multiples of 32 only). Shapes these do not divide take
+//!   the SIMT tiles below.
 //! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
 //!   reduction where the adapter has subgroups), which spreads a layer
 //!   over one subgroup per output column: at 16 × 256 → 128 it took 9.5
@@ -162,7 +175,30 @@ pub struct Plan {
 /// they do not or the kernel is not one.
 pub fn coop_workgroups(kernel: Kernel, (m, k, n): (u32, u32, u32)) -> Option<u64> {
     let (bm, bn) = kernel.coop_block()?;
-    (m % bm == 0 && n % bn == 0 && k % 16 == 0).then(|| u64::from(m / bm) * u64::from(n / bn))
+    let bk = kernel.coop_k_step()?;
+    (m % bm == 0 && n % bn == 0 && k % bk == 0).then(|| u64::from(m / bm) * u64::from(n / bn))
+}
+
+/// Whether a cooperative-matrix `kernel` fits the device's workgroup
+/// memory and invocations.
+pub fn coop_fits(kernel: Kernel, caps: &Caps) -> bool {
+    // Every invocation of a staged variant fetches whole vec4s of both tiles.
+    let whole_loads = match kernel {
+        Kernel::MatmulCoopShared {
+            sgm,
+            sgn,
+            ti,
+            tj,
+            bk,
+        } => {
+            let wg = 32 * sgm * sgn;
+            bk % 16 == 0 && (16 * ti * sgm * bk / 4) % wg == 0 && (bk * 16 * tj * sgn / 4) % wg == 0
+        }
+        _ => true,
+    };
+    whole_loads
+        && kernel.coop_workgroup_bytes() <= caps.workgroup_bytes
+        && kernel.coop_invocations() <= caps.invocations
 }
 
 /// The grid of `kernel` for an `m × k → n` product.
@@ -207,6 +243,27 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
             tj: 2,
             strip: 2,
         };
+        let staged_large = Kernel::MatmulCoopShared {
+            sgm: 4,
+            sgn: 4,
+            ti: 2,
+            tj: 2,
+            bk: 16,
+        };
+        let staged = Kernel::MatmulCoopShared {
+            sgm: 2,
+            sgn: 2,
+            ti: 2,
+            tj: 2,
+            bk: 32,
+        };
+        let fits = |kernel| coop_fits(kernel, caps);
+        if fits(staged_large) && workgroups(staged_large).is_some_and(|w| w >= FILL_WORKGROUPS) {
+            return plan(staged_large);
+        }
+        if fits(staged) && workgroups(staged).is_some() {
+            return plan(staged);
+        }
         if workgroups(large).is_some_and(|w| w >= COOP_WORKGROUPS) {
             return plan(large);
         }
@@ -327,19 +384,51 @@ mod tests {
     fn f16_uses_tensor_cores_only_where_the_shape_allows() {
         let c = caps(true, true);
         let kernel = |p, shape| choose(&c, p, shape).kernel;
+        let staged_large = Kernel::MatmulCoopShared {
+            sgm: 4,
+            sgn: 4,
+            ti: 2,
+            tj: 2,
+            bk: 16,
+        };
+        let staged = Kernel::MatmulCoopShared {
+            sgm: 2,
+            sgn: 2,
+            ti: 2,
+            tj: 2,
+            bk: 32,
+        };
+        assert_eq!(kernel(Precision::F16, (4096, 4096, 4096)), staged_large);
         assert_eq!(
-            kernel(Precision::F16, (4096, 4096, 4096)),
+            choose(&c, Precision::F16, (8192, 2048, 256)).grid,
+            (2, 64, 1)
+        );
+        // Fewer than 128 blocks of 128 × 128: 64 × 64 blocks.
+        let small = choose(&c, Precision::F16, (256, 512, 1024));
+        assert_eq!(small.kernel, staged);
+        assert_eq!(small.grid, (16, 4, 1));
+        assert_eq!(kernel(Precision::F16, (256, 768, 3072)), staged);
+        // Without the workgroup memory for the staged kernels: one
+        // subgroup per block.
+        let mut lean = c;
+        lean.workgroup_bytes = 16 * 1024;
+        assert_eq!(
+            choose(&lean, Precision::F16, (4096, 4096, 4096)).kernel,
             Kernel::MatmulCoopTiled {
                 ti: 4,
                 tj: 4,
                 strip: 1,
             }
         );
+        // m not a multiple of 128 and k not of 32: one subgroup per block.
         assert_eq!(
-            choose(&c, Precision::F16, (8192, 2048, 256)).grid,
-            (4, 128, 1)
+            kernel(Precision::F16, (4160, 272, 256)),
+            Kernel::MatmulCoopTiled {
+                ti: 2,
+                tj: 4,
+                strip: 2,
+            }
         );
-        // Too few 64 × 64 blocks to fill the GPU: smaller coop tiles.
         assert_eq!(
             kernel(Precision::F16, (32, 256, 768)),
             Kernel::MatmulCoopTiled {
@@ -348,24 +437,6 @@ mod tests {
                 strip: 2,
             }
         );
-        assert_eq!(
-            kernel(Precision::F16, (256, 768, 3072)),
-            Kernel::MatmulCoopTiled {
-                ti: 2,
-                tj: 4,
-                strip: 2,
-            }
-        );
-        let small = choose(&c, Precision::F16, (256, 512, 1024));
-        assert_eq!(
-            small.kernel,
-            Kernel::MatmulCoopTiled {
-                ti: 2,
-                tj: 2,
-                strip: 2,
-            }
-        );
-        assert_eq!(small.grid, (32, 8, 1));
         // Shapes the coop tiles do not divide: SIMT tiles or GEMV.
         assert!(matches!(
             kernel(Precision::F16, (300, 256, 768)),

@@ -310,12 +310,40 @@ impl<'a> Builder<'a> {
         dim: u32,
         eps: f32,
     ) -> Dispatch {
-        let kernel = Kernel::LayerNorm {
-            subgroup: self.caps.subgroups.is_some(),
-        };
+        let kernel = layer_norm_kernel(&self.caps, dim);
         self.note(kernel.describe());
         let params = self.uniform(&format!("{label}.params"), &[rows, dim, eps.to_bits(), 0]);
-        self.dispatch(kernel, label, &[&params, a, b, gamma, beta, y], grid(rows))
+        let workgroups = match kernel {
+            Kernel::LayerNormRows { rows: per, .. } => rows.div_ceil(per),
+            _ => rows,
+        };
+        self.dispatch(
+            kernel,
+            label,
+            &[&params, a, b, gamma, beta, y],
+            grid(workgroups),
+        )
+    }
+}
+
+/// Values per lane up to which a row's layer norm stays in registers.
+const LAYER_NORM_PER_LANE: u32 = 32;
+
+/// The layer-norm variant for rows of `dim`: a row per subgroup, held in
+/// registers, where the adapter has subgroups and a row fits
+/// [`LAYER_NORM_PER_LANE`] values per lane at its smallest subgroup size;
+/// else a workgroup per row that reads the row three times.
+pub fn layer_norm_kernel(caps: &Caps, dim: u32) -> Kernel {
+    match caps.subgroups {
+        Some((min, max)) if dim.div_ceil(min.max(1)) <= LAYER_NORM_PER_LANE => {
+            Kernel::LayerNormRows {
+                per_lane: dim.div_ceil(min.max(1)).max(1),
+                rows: (super::kernels::LAYER_NORM_WG / max.max(1)).max(1),
+            }
+        }
+        _ => Kernel::LayerNorm {
+            subgroup: caps.subgroups.is_some(),
+        },
     }
 }
 
@@ -662,6 +690,40 @@ impl Prepared for Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layer_norm_holds_a_row_per_subgroup_where_it_fits() {
+        let caps = |subgroups| Caps {
+            workgroup_bytes: 48 * 1024,
+            invocations: 1024,
+            subgroups,
+            cooperative_matrix: false,
+            max_workgroups_per_dim: 65535,
+        };
+        assert_eq!(
+            layer_norm_kernel(&caps(Some((32, 32))), 256),
+            Kernel::LayerNormRows {
+                per_lane: 8,
+                rows: 4
+            }
+        );
+        // Sized for the smallest subgroup, spread over the largest.
+        assert_eq!(
+            layer_norm_kernel(&caps(Some((8, 64))), 100),
+            Kernel::LayerNormRows {
+                per_lane: 13,
+                rows: 2
+            }
+        );
+        assert_eq!(
+            layer_norm_kernel(&caps(Some((32, 32))), 1025),
+            Kernel::LayerNorm { subgroup: true }
+        );
+        assert_eq!(
+            layer_norm_kernel(&caps(None), 256),
+            Kernel::LayerNorm { subgroup: false }
+        );
+    }
 
     #[test]
     fn values_round_trip_through_both_storage_formats() {
