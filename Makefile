@@ -51,13 +51,13 @@ lint: toolchain
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # The merged reports committed beside each run's own: a set of runs each.
-H200       := results/20261203-145924-seeds-nvidia-h200-vulkan results/20261203-150551-sync-nvidia-h200-vulkan \
-              results/20261203-150454-server-nvidia-h200-vulkan results/20261203-150746-host-nvidia-h200-vulkan \
-              results/20261203-093518-size-nvidia-h200-vulkan results/20261203-093529-stack-nvidia-h200-vulkan \
-              results/20261203-134130-pool-nvidia-h200-vulkan results/20261203-093549-quick-nvidia-h200-vulkan \
-              results/20261203-134150-seeds-pytorch-cuda-nvidia-h200
-WITH_TORCH := results/20261203-145924-seeds-nvidia-h200-vulkan results/20261203-134150-seeds-pytorch-cuda-nvidia-h200
-ADAPTERS   := results/20261203-145924-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
+H200       := results/20261203-175514-seeds-nvidia-h200-vulkan results/20261203-181625-sync-nvidia-h200-vulkan \
+              results/20261203-181531-server-nvidia-h200-vulkan results/20261203-150746-host-nvidia-h200-vulkan \
+              results/20261203-180146-size-nvidia-h200-vulkan results/20261203-180156-stack-nvidia-h200-vulkan \
+              results/20261203-180218-pool-nvidia-h200-vulkan results/20261203-180200-quick-nvidia-h200-vulkan \
+              results/20261203-181819-seeds-pytorch-cuda-nvidia-h200
+WITH_TORCH := results/20261203-175514-seeds-nvidia-h200-vulkan results/20261203-181819-seeds-pytorch-cuda-nvidia-h200
+ADAPTERS   := results/20261203-175514-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
               results/20261121-075316-seeds-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261121-081425-seeds-llvmpipe-llvm-15-0-6-256-bits-gl
 CPU_QUICK  := results/20261203-091628-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261203-091031-quick-llvmpipe-llvm-15-0-6-256-bits-gl
 
