@@ -341,6 +341,20 @@ impl Kernel {
         }
     }
 
+    /// The vec4s of the x and w tiles each invocation of the staged
+    /// variant fetches per k step, where every invocation fetches a whole
+    /// number of them and k steps by whole 16 × 16 tiles; `None` where
+    /// not, or for any other variant.
+    pub fn staged_loads(self) -> Option<(u32, u32)> {
+        let Kernel::MatmulCoopShared { sgn, sgm, bk, .. } = self else {
+            return None;
+        };
+        let (bm, bn) = self.coop_block()?;
+        let wg = 32 * sgm * sgn;
+        let (a, b) = (bm * bk / 4, bk * bn / 4);
+        (bk % 16 == 0 && a % wg == 0 && b % wg == 0).then_some((a / wg, b / wg))
+    }
+
     /// Workgroup memory a cooperative-matrix variant declares, in bytes
     /// (0 for every other variant: the SIMT tiles have their own count).
     pub fn coop_workgroup_bytes(self) -> u32 {
@@ -421,6 +435,7 @@ impl Kernel {
                 bk,
             } => {
                 let (bm, bn, wg) = (16 * ti * sgm, 16 * tj * sgn, 32 * sgm * sgn);
+                let (a_loads, b_loads) = self.staged_loads().unwrap_or((0, 0));
                 vec![
                     ("SGM", sgm),
                     ("SGN", sgn),
@@ -432,8 +447,8 @@ impl Kernel {
                     ("KK", bk / 16),
                     ("AS", bk + 8),
                     ("BS", bn + 8),
-                    ("A_LOADS", bm * bk / 4 / wg),
-                    ("B_LOADS", bk * bn / 4 / wg),
+                    ("A_LOADS", a_loads),
+                    ("B_LOADS", b_loads),
                     ("WG", wg),
                     ("SG", sgm * sgn),
                 ]
@@ -984,6 +999,29 @@ mod tests {
                 .contains("without `//#end`")
         );
         assert!(unroll("x\n//#end\n", &[]).unwrap_err().contains("line 2"));
+    }
+
+    #[test]
+    fn staged_loads_are_whole_vec4s_per_invocation() {
+        let staged = |sgm, sgn, ti, tj, bk| Kernel::MatmulCoopShared {
+            sgm,
+            sgn,
+            ti,
+            tj,
+            bk,
+        };
+        // 128 × 16 halves of x over 512 invocations: one vec4 each.
+        assert_eq!(staged(4, 4, 2, 2, 16).staged_loads(), Some((1, 1)));
+        assert_eq!(staged(2, 2, 2, 2, 32).staged_loads(), Some((4, 4)));
+        assert_eq!(staged(1, 2, 4, 4, 32).staged_loads(), Some((8, 16)));
+        // k steps that are not whole tiles, and fetches that do not divide.
+        assert_eq!(staged(2, 2, 2, 2, 8).staged_loads(), None);
+        assert_eq!(staged(4, 4, 1, 1, 16).staged_loads(), None);
+        assert_eq!(Kernel::MatmulCoop.staged_loads(), None);
+        let src = staged(2, 2, 2, 2, 32).source(Precision::F16);
+        assert!(
+            src.contains("const A_LOADS: u32 = 4u;") && src.contains("const B_LOADS: u32 = 4u;")
+        );
     }
 
     #[test]

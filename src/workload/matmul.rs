@@ -183,19 +183,8 @@ pub fn coop_workgroups(kernel: Kernel, (m, k, n): (u32, u32, u32)) -> Option<u64
 /// memory and invocations.
 pub fn coop_fits(kernel: Kernel, caps: &Caps) -> bool {
     // Every invocation of a staged variant fetches whole vec4s of both tiles.
-    let whole_loads = match kernel {
-        Kernel::MatmulCoopShared {
-            sgm,
-            sgn,
-            ti,
-            tj,
-            bk,
-        } => {
-            let wg = 32 * sgm * sgn;
-            bk % 16 == 0 && (16 * ti * sgm * bk / 4) % wg == 0 && (bk * 16 * tj * sgn / 4) % wg == 0
-        }
-        _ => true,
-    };
+    let whole_loads =
+        !matches!(kernel, Kernel::MatmulCoopShared { .. }) || kernel.staged_loads().is_some();
     whole_loads
         && kernel.coop_workgroup_bytes() <= caps.workgroup_bytes
         && kernel.coop_invocations() <= caps.invocations
