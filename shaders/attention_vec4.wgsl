@@ -13,9 +13,9 @@
 // then the running values are rescaled once per KB keys, so the chain
 // from one key to the next is an add, not a max, two exps and a rescale;
 // KB rather than the whole tile keeps the unrolled body small enough for
-// CPU drivers to compile in seconds), so no score matrix is ever stored and the sequence length is
-// bounded only by time. A score is the sum of its
-// lanes' partial dot products (`lanes_sum`: subgroup shuffles where the
+// CPU drivers to compile in seconds), so no score matrix is ever stored
+// and the sequence length is bounded only by time. A score is the sum of
+// its lanes' partial dot products (`lanes_sum`: subgroup shuffles where the
 // adapter has subgroups, else LANES = 1 and no sum). Splitting a query
 // over lanes gives short sequences LANES times the invocations and each
 // a LANES times shorter chain (seq 32, head 64, batch 256 on an H200:

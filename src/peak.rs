@@ -708,6 +708,7 @@ fn round_trip(
 /// names, checked and unchecked.
 fn workloads(ctx: &GpuContext, sizes: &Sizes, log: &mut dyn FnMut(String), out: &mut Ceilings) {
     use WorkloadKind::*;
+    log("Workloads, GPU time per op (naga runtime checks on / off):".into());
     let mut cases: Vec<(WorkloadKind, Vec<u32>, u32, Precision)> = if ctx_is_quick(sizes) {
         vec![
             (Linear, vec![256, 128], 1, Precision::F32),
@@ -822,7 +823,6 @@ pub fn peak(ctx: &Arc<GpuContext>, options: &PeakOptions, log: &mut dyn FnMut(St
         if options.quick { ", quick shapes" } else { "" }
     ));
     if options.workloads_only {
-        log("Workloads, GPU time per op (naga runtime checks on / off):".into());
         workloads(ctx, &sizes, log, &mut out);
         log("Only the workloads: the other ceilings are not measured.".into());
         return out;
@@ -912,7 +912,6 @@ pub fn peak(ctx: &Arc<GpuContext>, options: &PeakOptions, log: &mut dyn FnMut(St
             }
         }
     }
-    log("Workloads, GPU time per op (naga runtime checks on / off):".into());
     workloads(ctx, &sizes, log, &mut out);
     out
 }

@@ -6,8 +6,8 @@ TF32 off, and f16) and each workload's GPU time per op at the batches `curves pe
 
 GPU time per op is the median of CUDA-event pairs around single ops issued back to back behind
 a sleep kernel (so the events bracket the kernels, not the launch from Python), as curves'
-timestamps bracket one op's compute pass. Workloads are built as curves_peer.py builds them (nn.Linear with ReLU between,
-nn.TransformerEncoderLayer), in eval mode with no autograd.
+timestamps bracket one op's compute pass. Workloads are built as curves_peer.py builds them
+(nn.Linear with ReLU between, nn.TransformerEncoderLayer), in eval mode with no autograd.
 """
 import argparse
 import json

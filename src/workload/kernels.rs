@@ -346,11 +346,11 @@ impl Kernel {
     /// number of them and k steps by whole 16 × 16 tiles; `None` where
     /// not, or for any other variant.
     pub fn staged_loads(self) -> Option<(u32, u32)> {
-        let Kernel::MatmulCoopShared { sgn, sgm, bk, .. } = self else {
+        let Kernel::MatmulCoopShared { bk, .. } = self else {
             return None;
         };
         let (bm, bn) = self.coop_block()?;
-        let wg = 32 * sgm * sgn;
+        let wg = self.coop_invocations();
         let (a, b) = (bm * bk / 4, bk * bn / 4);
         (bk % 16 == 0 && a % wg == 0 && b % wg == 0).then_some((a / wg, b / wg))
     }
@@ -361,14 +361,8 @@ impl Kernel {
         match self {
             Kernel::MatmulCoop => 256 * 4,
             Kernel::MatmulCoopTiled { tj, strip, .. } => 256 * strip * tj * 4,
-            Kernel::MatmulCoopShared {
-                sgm,
-                sgn,
-                ti,
-                tj,
-                bk,
-            } => {
-                let (bm, bn) = (16 * ti * sgm, 16 * tj * sgn);
+            Kernel::MatmulCoopShared { sgm, sgn, bk, .. } => {
+                let (bm, bn) = self.coop_block().unwrap_or_default();
                 2 * (bm * (bk + 8) + bk * (bn + 8)) * 2 + 256 * sgm * sgn * 4
             }
             _ => 0,
@@ -434,8 +428,8 @@ impl Kernel {
                 tj,
                 bk,
             } => {
-                let (bm, bn, wg) = (16 * ti * sgm, 16 * tj * sgn, 32 * sgm * sgn);
-                let (a_loads, b_loads) = self.staged_loads().unwrap_or((0, 0));
+                let (bm, bn) = self.coop_block().unwrap_or_default();
+                let (a_loads, b_loads) = self.staged_loads().unwrap_or_default();
                 vec![
                     ("SGM", sgm),
                     ("SGN", sgn),
@@ -449,7 +443,7 @@ impl Kernel {
                     ("BS", bn + 8),
                     ("A_LOADS", a_loads),
                     ("B_LOADS", b_loads),
-                    ("WG", wg),
+                    ("WG", self.coop_invocations()),
                     ("SG", sgm * sgn),
                 ]
             }

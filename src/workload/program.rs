@@ -334,16 +334,17 @@ const LAYER_NORM_PER_LANE: u32 = 32;
 /// [`LAYER_NORM_PER_LANE`] values per lane at its smallest subgroup size;
 /// else a workgroup per row that reads the row three times.
 pub fn layer_norm_kernel(caps: &Caps, dim: u32) -> Kernel {
-    match caps.subgroups {
-        Some((min, max)) if dim.div_ceil(min.max(1)) <= LAYER_NORM_PER_LANE => {
-            Kernel::LayerNormRows {
-                per_lane: dim.div_ceil(min.max(1)).max(1),
+    if let Some((min, max)) = caps.subgroups {
+        let per_lane = dim.div_ceil(min.max(1)).max(1);
+        if per_lane <= LAYER_NORM_PER_LANE {
+            return Kernel::LayerNormRows {
+                per_lane,
                 rows: (super::kernels::LAYER_NORM_WG / max.max(1)).max(1),
-            }
+            };
         }
-        _ => Kernel::LayerNorm {
-            subgroup: caps.subgroups.is_some(),
-        },
+    }
+    Kernel::LayerNorm {
+        subgroup: caps.subgroups.is_some(),
     }
 }
 
