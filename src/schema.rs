@@ -954,16 +954,28 @@ pub struct WorkloadGpuTime {
     pub workload: String,
     pub batch: u32,
     pub precision: Precision,
-    /// Median GPU µs per op, checked modules (what every point runs).
+    /// Median GPU µs per op as every point runs it: checked modules but
+    /// for the dispatches the host proves in bounds. Absent in ceilings
+    /// from before those ran unchecked, when every point ran `checked_us`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_run_us: Option<f64>,
+    /// The same with every module checked.
     pub checked_us: f64,
     /// The same without runtime checks.
     pub unchecked_us: f64,
-    /// TFLOP/s of the checked op.
+    /// TFLOP/s of the op as run.
     pub tflops: f64,
     pub kernels: Vec<String>,
-    /// Each of the op's dispatches timed on its own (checked modules).
+    /// Each of the op's dispatches timed on its own, as run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dispatches: Vec<DispatchGpuTime>,
+}
+
+impl WorkloadGpuTime {
+    /// GPU µs per op as every point runs it.
+    pub fn as_run(&self) -> f64 {
+        self.as_run_us.unwrap_or(self.checked_us)
+    }
 }
 
 /// One dispatch of a workload's op, timed on its own.

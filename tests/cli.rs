@@ -383,7 +383,10 @@ fn peak_workloads_measures_only_the_layers() {
     assert!(!c.workloads.is_empty());
     for w in &c.workloads {
         assert!(
-            w.checked_us > 0.0 && !w.dispatches.is_empty(),
+            w.as_run_us.is_some_and(|t| t > 0.0)
+                && w.checked_us > 0.0
+                && w.unchecked_us > 0.0
+                && !w.dispatches.is_empty(),
             "{}: {w:?}",
             w.workload
         );

@@ -179,6 +179,34 @@ pub fn coop_workgroups(kernel: Kernel, (m, k, n): (u32, u32, u32)) -> Option<u64
     (m % bm == 0 && n % bn == 0 && k % bk == 0).then(|| u64::from(m / bm) * u64::from(n / bn))
 }
 
+/// Whether every index a dispatch of `plan` for an `m × k → n` product
+/// reaches lies in its buffers (`bytes`: x, w, bias, y; `scalar` bytes a
+/// value), so that its module may run without naga's runtime checks.
+/// True only for the tensor-core kernels, whose sources index nothing
+/// but whole BM × BK tiles of x, BK × BN of w, BN of the bias and BM × BN
+/// of y at the workgroup's block, and workgroup arrays at offsets fixed
+/// by their constants (for subgroups of 32 lanes, which [`Caps`] requires
+/// of them). So they stay in bounds when m, n and k are multiples of the
+/// block, the grid is exactly the blocks of y, and each buffer holds its
+/// matrix. The SIMT matmuls guard ragged edges by hand and stay checked.
+pub fn proven_in_bounds(
+    plan: Plan,
+    (m, k, n): (u32, u32, u32),
+    [x, w, bias, y]: [u64; 4],
+    scalar: usize,
+) -> bool {
+    let Some((bm, bn)) = plan.kernel.coop_block() else {
+        return false;
+    };
+    let values = |rows: u32, cols: u32| u64::from(rows) * u64::from(cols) * scalar as u64;
+    coop_workgroups(plan.kernel, (m, k, n)).is_some()
+        && plan.grid == (n / bn, m / bm, 1)
+        && x >= values(m, k)
+        && w >= values(k, n)
+        && bias >= values(1, n)
+        && y >= values(m, n)
+}
+
 /// Whether a cooperative-matrix `kernel` fits the device's workgroup
 /// memory and invocations.
 pub fn coop_fits(kernel: Kernel, caps: &Caps) -> bool {
@@ -445,5 +473,33 @@ mod tests {
                 .kernel
                 .is_coop()
         );
+    }
+
+    #[test]
+    fn only_tensor_core_products_that_fill_their_buffers_are_proven_in_bounds() {
+        let c = caps(true, true);
+        let (m, k, n) = (256, 768, 3072);
+        let plan = choose(&c, Precision::F16, (m, k, n));
+        let f16 = |rows: u64, cols: u64| rows * cols * 2;
+        let sizes = [f16(256, 768), f16(768, 3072), f16(1, 3072), f16(256, 3072)];
+        assert!(proven_in_bounds(plan, (m, k, n), sizes, 2));
+        // Any buffer a value short, or a grid past y's blocks: not proven.
+        for short in 0..4 {
+            let mut s = sizes;
+            s[short] -= 2;
+            assert!(!proven_in_bounds(plan, (m, k, n), s, 2), "buffer {short}");
+        }
+        let wide = Plan {
+            grid: (plan.grid.0 + 1, plan.grid.1, 1),
+            ..plan
+        };
+        assert!(!proven_in_bounds(wide, (m, k, n), sizes, 2));
+        // A shape the block does not divide (the kernel would read past x).
+        assert!(!proven_in_bounds(plan, (m, k + 16, n), sizes, 2));
+        // SIMT kernels guard their edges by hand: never proven.
+        let simt = choose(&caps(true, false), Precision::F32, (m, k, n));
+        assert!(matches!(simt.kernel, Kernel::Matmul(_)));
+        let f32 = sizes.map(|b| b * 2);
+        assert!(!proven_in_bounds(simt, (m, k, n), f32, 4));
     }
 }

@@ -160,11 +160,11 @@ impl Workload {
         precision: Precision,
         seed: u64,
     ) -> Box<dyn Prepared> {
-        self.prepare_with_checks(ctx, batch, precision, seed, Checks::On)
+        self.prepare_with_checks(ctx, batch, precision, seed, Checks::default())
     }
 
-    /// [`Self::prepare`] with naga's runtime checks on or off: `curves
-    /// peak` measures what they cost; every measured point runs them on.
+    /// [`Self::prepare`] with other runtime checks than every point's
+    /// ([`Checks::ExceptProven`]): `curves peak` measures what they cost.
     pub fn prepare_with_checks(
         &self,
         ctx: &GpuContext,

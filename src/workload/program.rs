@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use wgpu::util::DeviceExt;
 
 use super::kernels::{Checks, Kernel};
-use super::matmul::{Caps, Plan, WeightLayout, choose};
+use super::matmul::{Caps, Plan, WeightLayout, choose, proven_in_bounds};
 use super::{Prepared, SLOTS, random_values};
 use crate::gpu::GpuContext;
 use crate::schema::Precision;
@@ -100,7 +100,8 @@ pub struct Builder<'a> {
     pub precision: Precision,
     pub caps: Caps,
     pub checks: Checks,
-    pipelines: HashMap<Kernel, wgpu::ComputePipeline>,
+    /// Built once per variant and checks kept.
+    pipelines: HashMap<(Kernel, bool), wgpu::ComputePipeline>,
     /// The variants chosen, once each: `matmul 32×256→768: tile …`.
     pub kernels: Vec<String>,
 }
@@ -111,7 +112,7 @@ impl<'a> Builder<'a> {
             ctx,
             precision,
             caps: Caps::of(ctx),
-            checks: Checks::On,
+            checks: Checks::default(),
             pipelines: HashMap::new(),
             kernels: Vec::new(),
         }
@@ -168,7 +169,8 @@ impl<'a> Builder<'a> {
             })
     }
 
-    /// A dispatch of `kernel` with `buffers` bound at 0, 1, 2, … in order.
+    /// A dispatch of `kernel` with `buffers` bound at 0, 1, 2, … in order,
+    /// its module checked unless the builder's checks are off.
     pub fn dispatch(
         &mut self,
         kernel: Kernel,
@@ -176,11 +178,26 @@ impl<'a> Builder<'a> {
         buffers: &[&wgpu::Buffer],
         workgroups: (u32, u32, u32),
     ) -> Dispatch {
-        let (device, precision, checks) = (&self.ctx.device, self.precision, self.checks);
+        self.dispatch_as(kernel, label, buffers, workgroups, false)
+    }
+
+    /// [`Self::dispatch`], `proven` when the caller has proven every index
+    /// the dispatch reaches in bounds of its buffers (its module may then
+    /// run without naga's checks, as [`Checks::keeps`] says).
+    fn dispatch_as(
+        &mut self,
+        kernel: Kernel,
+        label: &str,
+        buffers: &[&wgpu::Buffer],
+        workgroups: (u32, u32, u32),
+        proven: bool,
+    ) -> Dispatch {
+        let (device, precision) = (&self.ctx.device, self.precision);
+        let checked = self.checks.keeps(proven);
         let pipeline = self
             .pipelines
-            .entry(kernel)
-            .or_insert_with(|| kernel.pipeline(device, precision, checks))
+            .entry((kernel, checked))
+            .or_insert_with(|| kernel.pipeline(device, precision, checked))
             .clone();
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
@@ -263,14 +280,20 @@ impl<'a> Builder<'a> {
         relu: bool,
     ) -> Dispatch {
         let (m, k, n) = layer.shape;
-        let what = format!("matmul {m}×{k}→{n}: {}", layer.plan.kernel.describe());
+        let sizes = [x.size(), layer.w.size(), layer.bias.size(), y.size()];
+        let proven = proven_in_bounds(layer.plan, layer.shape, sizes, self.precision.bytes());
+        let mut what = format!("matmul {m}×{k}→{n}: {}", layer.plan.kernel.describe());
+        if !self.checks.keeps(proven) {
+            what.push_str(", unchecked");
+        }
         self.note(what.clone());
         let params = self.uniform(&format!("{label}.params"), &[m, k, n, u32::from(relu)]);
-        let mut d = self.dispatch(
+        let mut d = self.dispatch_as(
             layer.plan.kernel,
             label,
             &[&params, x, &layer.w, &layer.bias, y],
             layer.plan.grid,
+            proven,
         );
         d.kernel = what;
         d
