@@ -309,12 +309,24 @@ fn variants_for(
         // of 16 rows (a quarter of the workgroup memory).
         let tiled = [(4, 4, 4), (4, 4, 1), (4, 2, 4), (2, 4, 2), (2, 2, 2)]
             .map(|(ti, tj, strip)| Kernel::MatmulCoopTiled { ti, tj, strip });
-        // Staged in workgroup memory, blocks of 4, 8 or 16 subgroups,
-        // k 16 or 32 deep. Left out after one table (H200, 2026-12-03
-        // 16:54): 128 × 128 at k 32 and 64 × 128 of 2 × 2 at k 32 (both
-        // slower than at k 16 everywhere) and 64 × 128 of 1 × 2
-        // subgroups (3 to 4 times slower than any other).
+        // Staged in workgroup memory, blocks of 2, 4, 8 or 16 subgroups,
+        // k 16, 32 or 64 deep; the small blocks (32 × 32, 32 × 64) and k 64
+        // for the layers at batch 256, whose 64 × 64 blocks give few
+        // workgroups that each wait on many short steps. Left out after
+        // one table (H200, 2026-12-03 16:54): 128 × 128 at k 32 and 64 ×
+        // 128 of 2 × 2 at k 32 (both slower than at k 16 everywhere) and
+        // 64 × 128 of 1 × 2 subgroups (3 to 4 times slower than any other).
         let shared = [
+            (4, 4, 1, 1, 32),
+            (4, 4, 1, 2, 32),
+            (4, 4, 2, 1, 32),
+            (2, 4, 1, 1, 32),
+            (4, 2, 1, 1, 32),
+            (2, 2, 1, 1, 64),
+            (2, 2, 2, 2, 64),
+            (1, 2, 2, 2, 32),
+            (2, 2, 1, 2, 32),
+            (2, 2, 1, 1, 32),
             (2, 2, 4, 4, 16),
             (2, 2, 2, 2, 32),
             (2, 2, 2, 2, 16),
