@@ -19,14 +19,20 @@
 //
 // The accumulators leave one 16 × 16 tile at a time through the
 // subgroup's own 256 f32 of `stage`; each lane then takes two vec4s of
-// the tile, adds the bias, applies ReLU and stores f16.
-// Only for m a multiple of BM, n of BN and k of BK (the host checks), so
-// no tile reaches past a buffer; the subgroup size must be 32.
+// the tile and hands them to the output file's `store_out`, with the
+// bias from its `tile_bias`: matmul_coop_out_act.wgsl adds the bias,
+// applies ReLU and stores f16; matmul_coop_out_partial.wgsl stores f32
+// partial sums. With SPLIT > 1 the product is split along k: workgroup z
+// of the grid's SPLIT sums k from z·k/SPLIT, for more workgroups where
+// the output's blocks alone would leave multiprocessors idle, and
+// matmul_split_reduce.wgsl adds the parts.
+// Only for m a multiple of BM, n of BN and k of BK·SPLIT (the host
+// checks), so no tile reaches past a buffer; the subgroup size must be 32.
 //
 // Constants from the header: SGM, SGN, TI, TJ, BM = 16·TI·SGM,
 // BN = 16·TJ·SGN, BK (a multiple of 16), KK = BK / 16, AS = BK + 8 and
 // BS = BN + 8 (row strides in halves), A_LOADS = BM·BK / 4 / WG,
-// B_LOADS = BK·BN / 4 / WG, WG = 32·SGM·SGN, SG = SGM·SGN.
+// B_LOADS = BK·BN / 4 / WG, WG = 32·SGM·SGN, SG = SGM·SGN, SPLIT.
 
 struct Params {
     m: u32,
@@ -38,8 +44,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f16>>;       // [m][k / 4]
 @group(0) @binding(2) var<storage, read> w: array<vec4<f16>>;       // [k][n / 4]
-@group(0) @binding(3) var<storage, read> bias: array<vec4<f16>>;    // [n / 4]
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f16>>; // [m][n / 4]
 
 var<workgroup> a_tile: array<f16, 2 * BM * AS>;
 var<workgroup> b_tile: array<f16, 2 * BK * BS>;
@@ -54,6 +58,8 @@ fn main(
 ) {
     let m0 = group.y * BM;
     let n0 = group.x * BN;
+    // This workgroup's part of k.
+    let kz = group.z * (params.k / SPLIT);
     let k4 = params.k / 4u;
     let n4 = params.n / 4u;
     // This subgroup's rows and columns within the block.
@@ -67,12 +73,12 @@ fn main(
 //#for l in 0..A_LOADS
     let ar_{l} = (t + {l}u * WG) / (BK / 4u);
     let ac_{l} = ((t + {l}u * WG) % (BK / 4u)) * 4u;
-    var ra_{l} = x[(m0 + ar_{l}) * k4 + ac_{l} / 4u];
+    var ra_{l} = x[(m0 + ar_{l}) * k4 + (kz + ac_{l}) / 4u];
 //#end
 //#for l in 0..B_LOADS
     let br_{l} = (t + {l}u * WG) / (BN / 4u);
     let bc_{l} = ((t + {l}u * WG) % (BN / 4u)) * 4u;
-    var rb_{l} = w[br_{l} * n4 + (n0 + bc_{l}) / 4u];
+    var rb_{l} = w[(kz + br_{l}) * n4 + (n0 + bc_{l}) / 4u];
 //#end
 //#for l in 0..A_LOADS
     a_tile[ar_{l} * AS + ac_{l}] = ra_{l}.x;
@@ -94,12 +100,12 @@ fn main(
     var c_{i}_{j} = coopLoadT<coop_mat16x16<f32, C>>(zero_at, zero_stride);
 //#end
 //#end
-    let steps = params.k / BK;
+    let steps = params.k / SPLIT / BK;
     for (var s = 0u; s < steps; s = s + 1u) {
         let here = s % 2u;
         let more = s + 1u < steps;
         if (more) {
-            let k0 = (s + 1u) * BK;
+            let k0 = kz + (s + 1u) * BK;
 //#for l in 0..A_LOADS
             ra_{l} = x[(m0 + ar_{l}) * k4 + (k0 + ac_{l}) / 4u];
 //#end
@@ -152,14 +158,12 @@ fn main(
         let tile = c_{i}_{j};
         coopStoreT(tile, at, stride);
         workgroupBarrier();
-        let b = vec4<f32>(bias[(n0 + sn0 + {j}u * 16u + col) / 4u]);
+        let c = n0 + sn0 + {j}u * 16u + col;
+        let b = tile_bias(c);
         for (var r = row; r < 16u; r = r + 8u) {
             let e = mine + r * 16u + col;
-            var v = vec4<f32>(stage[e], stage[e + 1u], stage[e + 2u], stage[e + 3u]) + b;
-            if (params.relu != 0u) {
-                v = max(v, vec4<f32>(0.0));
-            }
-            y[((m0 + sm0 + {i}u * 16u + r) * params.n + n0 + sn0 + {j}u * 16u + col) / 4u] = vec4<f16>(v);
+            let v = vec4<f32>(stage[e], stage[e + 1u], stage[e + 2u], stage[e + 3u]) + b;
+            store_out(group.z, m0 + sm0 + {i}u * 16u + r, c, v);
         }
         workgroupBarrier();
     }

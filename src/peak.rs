@@ -239,10 +239,11 @@ fn matmul_variant(
     let layer = b.linear_with("peak.matmul", plan, &ops.w, &ops.bias, (m, k, n));
     let x = b.upload("peak.x", &ops.x);
     let y = b.scratch("peak.y", (m * n) as usize);
-    let d = b.matmul("peak.matmul", &layer, &x, &y, false);
+    let dispatches = b.matmul("peak.matmul", &layer, &x, &y, false);
+    let d: Vec<&Dispatch> = dispatches.iter().collect();
     // Warm up (the driver compiles lazily, the clock rises), then time.
-    warm(ctx, warm_s, pass_of(&[&d], 1))?;
-    let seconds = time_passes(ctx, reps, pass_of(&[&d], 1))?;
+    warm(ctx, warm_s, pass_of(&d, 1))?;
+    let seconds = time_passes(ctx, reps, pass_of(&d, 1))?;
     let median = stats::median(&seconds).unwrap_or(f64::NAN);
     // Check sampled rows of the output.
     let encoder = ctx.device.create_command_encoder(&Default::default());
@@ -342,11 +343,37 @@ fn variants_for(
             ti,
             tj,
             bk,
+            split: 1,
+        });
+        // k split in 2 to 4 parts, where the output's blocks alone give
+        // fewer than two workgroups per multiprocessor of an H200.
+        let split = [
+            (2, 2, 2, 2, 32),
+            (2, 2, 1, 1, 64),
+            (2, 2, 1, 1, 32),
+            (4, 4, 1, 2, 32),
+            (1, 2, 2, 2, 32),
+        ]
+        .into_iter()
+        .flat_map(|(sgm, sgn, ti, tj, bk)| {
+            (2..=4).map(move |split| Kernel::MatmulCoopShared {
+                sgm,
+                sgn,
+                ti,
+                tj,
+                bk,
+                split,
+            })
+        })
+        .filter(|&kernel| {
+            let (bm, bn) = kernel.coop_block().unwrap_or((1, 1));
+            u64::from(m / bm) * u64::from(n / bn) < 256
         });
         kernels.extend(
             std::iter::once(Kernel::MatmulCoop)
                 .chain(tiled)
                 .chain(shared)
+                .chain(split)
                 .filter(|&kernel| {
                     matmul::coop_workgroups(kernel, (m, k, n)).is_some()
                         && matmul::coop_fits(kernel, caps)

@@ -97,14 +97,19 @@ pub enum Kernel {
     MatmulCoopTiled { ti: u32, tj: u32, strip: u32 },
     /// A workgroup of `sgm` × `sgn` subgroups, each with `ti` × `tj`
     /// tiles of 16 × 16, fed from x and w tiles `bk` deep staged in
-    /// workgroup memory and double buffered.
+    /// workgroup memory and double buffered. With `split` > 1, k is split
+    /// in that many parts, one workgroup each, whose f32 sums a
+    /// [`Kernel::SplitReduce`] dispatch adds.
     MatmulCoopShared {
         sgm: u32,
         sgn: u32,
         ti: u32,
         tj: u32,
         bk: u32,
+        split: u32,
     },
+    /// The sum of a split product's `split` parts, with bias and ReLU.
+    SplitReduce { split: u32 },
     /// Matrix-vector product for batches of at most `rows`, weights stored
     /// `[n][k]`; `vec4` loads when k is a multiple of 4.
     Gemv {
@@ -188,6 +193,11 @@ fn file(name: &str) -> &'static str {
         "matmul_coop.wgsl" => include_str!("../../shaders/matmul_coop.wgsl"),
         "matmul_coop_tiled.wgsl" => include_str!("../../shaders/matmul_coop_tiled.wgsl"),
         "matmul_coop_shared.wgsl" => include_str!("../../shaders/matmul_coop_shared.wgsl"),
+        "matmul_coop_out_act.wgsl" => include_str!("../../shaders/matmul_coop_out_act.wgsl"),
+        "matmul_coop_out_partial.wgsl" => {
+            include_str!("../../shaders/matmul_coop_out_partial.wgsl")
+        }
+        "matmul_split_reduce.wgsl" => include_str!("../../shaders/matmul_split_reduce.wgsl"),
         "gemv_subgroup.wgsl" => include_str!("../../shaders/gemv_subgroup.wgsl"),
         "gemv_workgroup.wgsl" => include_str!("../../shaders/gemv_workgroup.wgsl"),
         "gemv_io_vec4.wgsl" => include_str!("../../shaders/gemv_io_vec4.wgsl"),
@@ -250,7 +260,17 @@ impl Kernel {
                 ti: 4,
                 tj: 4,
                 bk: 32,
+                split: 1,
             },
+            Kernel::MatmulCoopShared {
+                sgm: 2,
+                sgn: 2,
+                ti: 1,
+                tj: 1,
+                bk: 64,
+                split: 2,
+            },
+            Kernel::SplitReduce { split: 2 },
             Kernel::Gemv {
                 subgroup: true,
                 rows: 4,
@@ -306,7 +326,15 @@ impl Kernel {
             ],
             Kernel::MatmulCoop => vec!["matmul_coop.wgsl"],
             Kernel::MatmulCoopTiled { .. } => vec!["matmul_coop_tiled.wgsl"],
-            Kernel::MatmulCoopShared { .. } => vec!["matmul_coop_shared.wgsl"],
+            Kernel::MatmulCoopShared { split, .. } => vec![
+                "matmul_coop_shared.wgsl",
+                if split > 1 {
+                    "matmul_coop_out_partial.wgsl"
+                } else {
+                    "matmul_coop_out_act.wgsl"
+                },
+            ],
+            Kernel::SplitReduce { .. } => vec!["matmul_split_reduce.wgsl"],
             Kernel::Gemv { subgroup, vec4, .. } => vec![
                 if subgroup {
                     "gemv_subgroup.wgsl"
@@ -357,11 +385,20 @@ impl Kernel {
         }
     }
 
+    /// How many parts a product's k is split in (1 but for a split
+    /// staged variant).
+    pub fn split(self) -> u32 {
+        match self {
+            Kernel::MatmulCoopShared { split, .. } => split.max(1),
+            _ => 1,
+        }
+    }
+
     /// The multiple of k a cooperative-matrix variant needs: the depth it
     /// steps along k. `None` for every other variant.
     pub fn coop_k_step(self) -> Option<u32> {
         match self {
-            Kernel::MatmulCoopShared { bk, .. } => Some(bk),
+            Kernel::MatmulCoopShared { bk, split, .. } => Some(bk * split),
             _ => self.is_coop().then_some(16),
         }
     }
@@ -452,6 +489,7 @@ impl Kernel {
                 ti,
                 tj,
                 bk,
+                split,
             } => {
                 let (bm, bn) = self.coop_block().unwrap_or_default();
                 let (a_loads, b_loads) = self.staged_loads().unwrap_or_default();
@@ -470,8 +508,10 @@ impl Kernel {
                     ("B_LOADS", b_loads),
                     ("WG", self.coop_invocations()),
                     ("SG", sgm * sgn),
+                    ("SPLIT", split),
                 ]
             }
+            Kernel::SplitReduce { split } => vec![("SPLIT", split)],
             Kernel::Gemv { rows, .. } => vec![("ROWS", rows)],
             Kernel::LayerNormRows { per_lane, rows } => {
                 vec![("WG", LAYER_NORM_WG), ("RPW", rows), ("PER", per_lane)]
@@ -530,13 +570,22 @@ impl Kernel {
                 ti,
                 tj,
                 bk,
+                split,
             } => format!(
-                "f16 cooperative matrices, {}×{} per workgroup of {}×{} subgroups, k {bk} staged",
+                "f16 cooperative matrices, {}×{} per workgroup of {}×{} subgroups, k {bk} staged{}",
                 16 * ti * sgm,
                 16 * tj * sgn,
                 sgm,
-                sgn
+                sgn,
+                if split > 1 {
+                    format!(", k split in {split}")
+                } else {
+                    String::new()
+                }
             ),
+            Kernel::SplitReduce { split } => {
+                format!("sum of {split} parts of k, bias and activation")
+            }
             Kernel::Gemv {
                 subgroup,
                 rows,
@@ -595,11 +644,18 @@ impl Kernel {
                 ti,
                 tj,
                 bk,
+                split,
             } => format!(
-                "matmul-coop-shared-{}x{}x{bk}-{sgm}x{sgn}",
+                "matmul-coop-shared-{}x{}x{bk}-{sgm}x{sgn}{}",
                 16 * ti * sgm,
-                16 * tj * sgn
+                16 * tj * sgn,
+                if split > 1 {
+                    format!("-k{split}")
+                } else {
+                    String::new()
+                }
             ),
+            Kernel::SplitReduce { split } => format!("split-reduce-{split}"),
             Kernel::Gemv {
                 subgroup,
                 rows,
@@ -1033,6 +1089,7 @@ mod tests {
             ti,
             tj,
             bk,
+            split: 1,
         };
         // 128 × 16 halves of x over 512 invocations: one vec4 each.
         assert_eq!(staged(4, 4, 2, 2, 16).staged_loads(), Some((1, 1)));

@@ -14,17 +14,25 @@
 //!   m, n are multiples of 128 and that gives at least
 //!   [`FILL_WORKGROUPS`] workgroups: it beat every other variant at
 //!   every such shape measured (H200, 2026-12-03 17:49: 4096³ 91.3
-//!   TFLOP/s against 75.5 for one subgroup per 64 × 64 block; 8192 × 256
-//!   → 768: 38.9 µs against 72.4; 8192 × 256 → 2048: 105.0 against
-//!   142.8; 8192 × 2048 → 256: 89.9 against 134.4; 8192 × 256 → 256:
-//!   16.1 against 24.8; 2048 × 256 → 1024: 16.0 against 24.8; 1024 × 768
-//!   → 2304: 58.4 against 62.7). With fewer such blocks, 64 × 64 blocks
-//!   of 2 × 2 subgroups, k 32 deep, where m, n are multiples of 64 and k
-//!   of 32 (256 × 768 → 3072: 26.4 µs against 34.3 for the best
-//!   one-subgroup tile; 256 × 1024 → 1024: 26.6 against 32.5; 256 × 512
-//!   → 1024: 17.7 against 19.7; 1024 × 3072 → 768: 81.4 against 122.2;
-//!   64 × 128 blocks of 2 × 4 subgroups were within 7% of it, either
-//!   way, at these shapes). The first table of these kernels (16:54)
+//!   TFLOP/s against 75.5 for one subgroup per 64 × 64 block;
+//!   8192 × 256 → 768: 38.9 µs against 72.4; 8192 × 256 → 2048: 105.0
+//!   against 142.8; 8192 × 2048 → 256: 89.9 against 134.4; 8192 × 256
+//!   → 256: 16.1 against 24.8; 2048 × 256 → 1024: 16.0 against 24.8;
+//!   1024 × 768 → 2304: 58.4 against 62.7). With fewer such blocks,
+//!   64 × 64 blocks of 2 × 2 subgroups, k 32 deep, where m, n are
+//!   multiples of 64, k of 32 and that too gives at least
+//!   [`FILL_WORKGROUPS`] workgroups (256 × 768 → 3072: 26.4 µs against
+//!   34.3 for the best one-subgroup tile; 1024 × 3072 → 768: 81.4
+//!   against 122.2; 64 × 128 blocks of 2 × 4 subgroups were within 7%
+//!   of it, either way). Fewer still (the layers of an MLP at batch
+//!   256): 32 × 32 blocks of 2 × 2 subgroups of one tile each, k 64
+//!   deep, where k is a multiple of 64, whose four times as many
+//!   workgroups keep more multiprocessors busy (2026-12-04 19:13, as
+//!   every point runs them, unchecked: 256 × 512 → 1024: 9.5 µs
+//!   against 12.5 for the 64 × 64 blocks; 256 × 1024 → 1024: 13.6
+//!   against 19.2; 256 × 1024 → 512: 12.0 against 18.9; at 256 × 768 →
+//!   3072, with 192 blocks of 64 × 64, they lose: 25.1 against 18.4),
+//!   else the 64 × 64 blocks. The first table of these kernels (16:54)
 //!   found k 32 slower than k 16 for 128 × 128 of 2 × 2 subgroups (64 ×
 //!   64 each: the registers that hold the fetch and the accumulators
 //!   crowd each other) and 64 × 128 of 1 × 2 subgroups 3 to 4 times
@@ -46,22 +54,18 @@
 //!   over one subgroup per output column: at 16 × 256 → 128 it took 9.5
 //!   µs against the best tile's 14.1; at 32 rows they tie (14.3 vs 14.1).
 //! * otherwise the first tile, in [`tiles`]' order (largest first), that
-//!   gives at least [`FILL_WORKGROUPS`] workgroups (about one per
-//!   multiprocessor of a large GPU: 132 on an H200), else the one that
-//!   gives the most. First comes the 128 × 128 tile with k steps of 8
-//!   taken two per loop iteration (so that naga's clamps leave the inner
-//!   loop): at 4096³ 3601 µs, 38.2 TFLOP/s, against 4105 for its
-//!   one-step form, and faster than that form at every shape measured.
-//!   At 256 rows the 32 × 32 tile's many workgroups beat the large
-//!   tiles' few (256 × 768 → 3072: 61.7 µs against 105.5 with 48). The
-//!   threshold of 128 rests on one reading taken while the GPU's clock
-//!   sagged between measurements (8192 × 2048 → 256: 373 µs for the
-//!   paired tile's 128 workgroups against 707 for the 128 × 64 tile's
-//!   256); the warmed table committed with the reference runs
-//!   (2026-12-02 15:17) reverses it (355 against 315) and says 256
-//!   would pick better at four shapes, by 6 to 12% (256 × 768 → 3072:
-//!   61.7 against 69.9 µs; 1024 × 3072 → 768: 227 against 251). The
-//!   rule stays as the reference runs measured it until they are redone.
+//!   gives at least [`TILE_WORKGROUPS`] workgroups (about two per
+//!   multiprocessor of an H200), else the one that gives the most. First
+//!   comes the 128 × 128 tile with k steps of 8 taken two per loop
+//!   iteration (so that naga's clamps leave the inner loop): at 4096³
+//!   3601 µs, 38.2 TFLOP/s, against 4105 for its one-step form, and
+//!   faster than that form at every shape measured. The threshold was
+//!   128 until the table of 2026-12-04 19:13 (as the warmed table of
+//!   2026-12-02 had said): at 256 the rule picks better where the two
+//!   differ, and the same elsewhere (256 × 768 → 3072: the 32 × 32
+//!   tile's 768 workgroups 62.0 µs against 69.8 for 64 × 64 with 192;
+//!   8192 × 2048 → 256: the 128 × 64 tile's 256 workgroups 318.2
+//!   against 360.7 for the paired tile's 128).
 //!   Tiles whose workgroup memory or invocations exceed the device's
 //!   limits are never chosen.
 
@@ -72,8 +76,13 @@ use crate::schema::Precision;
 /// Rows up to which a layer runs as a matrix-vector product.
 pub const GEMV_ROWS: u32 = 16;
 
-/// Workgroups a tile must give before a larger tile is preferred.
+/// Workgroups a staged tensor-core block must give before a larger
+/// block is preferred (about one per multiprocessor of an H200).
 pub const FILL_WORKGROUPS: u64 = 128;
+
+/// Workgroups a register-blocked tile must give before a larger tile
+/// is preferred (about two per multiprocessor of an H200).
+pub const TILE_WORKGROUPS: u64 = 256;
 
 /// Workgroups (one 64 × 64 block of the output each) the 64 × 64
 /// tensor-core kernel must give before it is preferred to smaller tiles.
@@ -170,18 +179,28 @@ pub struct Plan {
 }
 
 /// The workgroups a cooperative-matrix `kernel` gives for an
-/// `m × k → n` product, where its blocks divide the output and k is a
-/// multiple of 16 (the kernels load whole 16 × 16 tiles); `None` where
-/// they do not or the kernel is not one.
+/// `m × k → n` product (one per block of the output and part of k),
+/// where its blocks divide the output and its k step (times its parts)
+/// divides k; `None` where they do not or the kernel is not one.
 pub fn coop_workgroups(kernel: Kernel, (m, k, n): (u32, u32, u32)) -> Option<u64> {
     let (bm, bn) = kernel.coop_block()?;
     let bk = kernel.coop_k_step()?;
-    (m % bm == 0 && n % bn == 0 && k % bk == 0).then(|| u64::from(m / bm) * u64::from(n / bn))
+    (m % bm == 0 && n % bn == 0 && k % bk == 0)
+        .then(|| u64::from(m / bm) * u64::from(n / bn) * u64::from(kernel.split()))
+}
+
+/// Bytes of the f32 parts a product split along k sums (0 unsplit).
+pub fn split_bytes(kernel: Kernel, (m, _, n): (u32, u32, u32)) -> u64 {
+    match kernel.split() {
+        1 => 0,
+        parts => u64::from(parts) * u64::from(m) * u64::from(n) * 4,
+    }
 }
 
 /// Whether every index a dispatch of `plan` for an `m × k → n` product
-/// reaches lies in its buffers (`bytes`: x, w, bias, y; `scalar` bytes a
-/// value), so that its module may run without naga's runtime checks.
+/// reaches lies in its buffers (`bytes`: x, w, bias, y, where y is the
+/// f32 parts of a product split along k; `scalar` bytes a value), so
+/// that its module may run without naga's runtime checks.
 /// True only for the tensor-core kernels, whose sources index nothing
 /// but whole BM × BK tiles of x, BK × BN of w, BN of the bias and BM × BN
 /// of y at the workgroup's block, and workgroup arrays at offsets fixed
@@ -199,12 +218,16 @@ pub fn proven_in_bounds(
         return false;
     };
     let values = |rows: u32, cols: u32| u64::from(rows) * u64::from(cols) * scalar as u64;
+    let out = match plan.kernel.split() {
+        1 => values(m, n),
+        _ => split_bytes(plan.kernel, (m, k, n)),
+    };
     coop_workgroups(plan.kernel, (m, k, n)).is_some()
-        && plan.grid == (n / bn, m / bm, 1)
+        && plan.grid == (n / bn, m / bm, plan.kernel.split())
         && x >= values(m, k)
         && w >= values(k, n)
         && bias >= values(1, n)
-        && y >= values(m, n)
+        && y >= out
 }
 
 /// Whether a cooperative-matrix `kernel` fits the device's workgroup
@@ -221,7 +244,7 @@ pub fn coop_fits(kernel: Kernel, caps: &Caps) -> bool {
 /// The grid of `kernel` for an `m × k → n` product.
 pub fn grid(kernel: Kernel, caps: &Caps, m: u32, n: u32) -> (u32, u32, u32) {
     if let Some((bm, bn)) = kernel.coop_block() {
-        return (n / bn, m / bm, 1);
+        return (n / bn, m / bm, kernel.split());
     }
     match kernel {
         Kernel::Matmul(t) => (n.div_ceil(t.bn()), m.div_ceil(t.bm()), 1),
@@ -266,6 +289,7 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
             ti: 2,
             tj: 2,
             bk: 16,
+            split: 1,
         };
         let staged = Kernel::MatmulCoopShared {
             sgm: 2,
@@ -273,10 +297,25 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
             ti: 2,
             tj: 2,
             bk: 32,
+            split: 1,
+        };
+        let narrow = Kernel::MatmulCoopShared {
+            sgm: 2,
+            sgn: 2,
+            ti: 1,
+            tj: 1,
+            bk: 64,
+            split: 1,
         };
         let fits = |kernel| coop_fits(kernel, caps);
         if fits(staged_large) && workgroups(staged_large).is_some_and(|w| w >= FILL_WORKGROUPS) {
             return plan(staged_large);
+        }
+        if fits(staged) && workgroups(staged).is_some_and(|w| w >= FILL_WORKGROUPS) {
+            return plan(staged);
+        }
+        if fits(narrow) && workgroups(narrow).is_some() {
+            return plan(narrow);
         }
         if fits(staged) && workgroups(staged).is_some() {
             return plan(staged);
@@ -303,7 +342,7 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
     let workgroups = |t: &Tile| u64::from(m.div_ceil(t.bm())) * u64::from(n.div_ceil(t.bn()));
     let tile = tiles
         .iter()
-        .find(|t| workgroups(t) >= FILL_WORKGROUPS)
+        .find(|t| workgroups(t) >= TILE_WORKGROUPS)
         .or_else(|| tiles.iter().max_by_key(|t| workgroups(t)))
         .copied()
         .unwrap_or(Tile {
@@ -378,6 +417,12 @@ mod tests {
             panic!("{small:?}")
         };
         assert_eq!((t.bm(), t.bn()), (32, 32));
+        // Fewer than 256 workgroups of 64 × 64 at 256 × 768 → 3072.
+        let wide = choose(&caps(true, false), Precision::F32, (256, 768, 3072));
+        let Kernel::Matmul(t) = wide.kernel else {
+            panic!("{wide:?}")
+        };
+        assert_eq!((t.bm(), t.bn()), (32, 32));
         let odd = choose(&caps(true, false), Precision::F32, (300, 33, 70));
         let Kernel::Matmul(t) = odd.kernel else {
             panic!("{odd:?}")
@@ -407,6 +452,7 @@ mod tests {
             ti: 2,
             tj: 2,
             bk: 16,
+            split: 1,
         };
         let staged = Kernel::MatmulCoopShared {
             sgm: 2,
@@ -414,17 +460,32 @@ mod tests {
             ti: 2,
             tj: 2,
             bk: 32,
+            split: 1,
         };
         assert_eq!(kernel(Precision::F16, (4096, 4096, 4096)), staged_large);
         assert_eq!(
             choose(&c, Precision::F16, (8192, 2048, 256)).grid,
             (2, 64, 1)
         );
-        // Fewer than 128 blocks of 128 × 128: 64 × 64 blocks.
-        let small = choose(&c, Precision::F16, (256, 512, 1024));
-        assert_eq!(small.kernel, staged);
-        assert_eq!(small.grid, (16, 4, 1));
+        let narrow = Kernel::MatmulCoopShared {
+            sgm: 2,
+            sgn: 2,
+            ti: 1,
+            tj: 1,
+            bk: 64,
+            split: 1,
+        };
+        // Fewer than 128 blocks of 128 × 128 but as many of 64 × 64:
+        // 64 × 64 blocks.
         assert_eq!(kernel(Precision::F16, (256, 768, 3072)), staged);
+        // Fewer of 64 × 64 too: 32 × 32 blocks, k 64 deep.
+        let small = choose(&c, Precision::F16, (256, 512, 1024));
+        assert_eq!(small.kernel, narrow);
+        assert_eq!(small.grid, (32, 8, 1));
+        assert_eq!(kernel(Precision::F16, (256, 1024, 512)), narrow);
+        assert_eq!(kernel(Precision::F16, (32, 256, 768)), narrow);
+        // k not a multiple of 64: 64 × 64 blocks however few.
+        assert_eq!(kernel(Precision::F16, (256, 544, 1024)), staged);
         // Without the workgroup memory for the staged kernels: one
         // subgroup per block.
         let mut lean = c;
@@ -447,7 +508,7 @@ mod tests {
             }
         );
         assert_eq!(
-            kernel(Precision::F16, (32, 256, 768)),
+            kernel(Precision::F16, (32, 272, 768)),
             Kernel::MatmulCoopTiled {
                 ti: 2,
                 tj: 2,

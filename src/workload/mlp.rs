@@ -137,7 +137,7 @@ impl Mlp {
                 let input = b.input(&format!("mlp.x[{slot}]"), &input_data);
                 let output = b.scratch(&format!("mlp.y[{slot}]"), (batch * out_width) as usize);
                 let dispatches = (0..n_layers)
-                    .map(|i| {
+                    .flat_map(|i| {
                         let x = if i == 0 { &input } else { &hidden[i - 1] };
                         let y = if i + 1 == n_layers {
                             &output

@@ -233,6 +233,19 @@ pub trait Prepared: Send {
         slot: usize,
         rows: &[u8],
     );
+    /// Records into `encoder` the upload of slot `slot`'s whole input from
+    /// `belt`, before the rows that will fill it are known, and returns
+    /// the mapped range it reads (holding the slot's last input until the
+    /// caller writes there): a GPU owner that records its next batch
+    /// ahead writes the requests' rows into its first samples once they
+    /// arrive, then submits. `None` without the pool, where an op's input
+    /// is allocated when it is recorded.
+    fn input_ahead(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        belt: &mut wgpu::util::StagingBelt,
+        slot: usize,
+    ) -> Option<wgpu::BufferViewMut>;
     /// The kernel variants an op runs, with the shapes they were chosen for.
     fn kernels(&self) -> Vec<String>;
 }

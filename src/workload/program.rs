@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use wgpu::util::DeviceExt;
 
 use super::kernels::{Checks, Kernel};
-use super::matmul::{Caps, Plan, WeightLayout, choose, proven_in_bounds};
+use super::matmul::{Caps, Plan, WeightLayout, choose, proven_in_bounds, split_bytes};
 use super::{Prepared, SLOTS, random_values};
 use crate::gpu::GpuContext;
 use crate::schema::Precision;
@@ -270,7 +270,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// `y = act(x · w + bias)` of `layer` from `x` into `y`.
+    /// `y = act(x · w + bias)` of `layer` from `x` into `y`: one
+    /// dispatch, or two where the kernel splits k (the parts into a
+    /// buffer of their own, then their sum into y).
     pub fn matmul(
         &mut self,
         label: &str,
@@ -278,25 +280,51 @@ impl<'a> Builder<'a> {
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         relu: bool,
-    ) -> Dispatch {
+    ) -> Vec<Dispatch> {
         let (m, k, n) = layer.shape;
-        let sizes = [x.size(), layer.w.size(), layer.bias.size(), y.size()];
+        let kernel = layer.plan.kernel;
+        let parts = (kernel.split() > 1).then(|| {
+            self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(&format!("{label}.parts")),
+                size: split_bytes(kernel, layer.shape),
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            })
+        });
+        let out = parts.as_ref().unwrap_or(y);
+        let sizes = [x.size(), layer.w.size(), layer.bias.size(), out.size()];
         let proven = proven_in_bounds(layer.plan, layer.shape, sizes, self.precision.bytes());
-        let mut what = format!("matmul {m}×{k}→{n}: {}", layer.plan.kernel.describe());
+        let mut what = format!("matmul {m}×{k}→{n}: {}", kernel.describe());
         if !self.checks.keeps(proven) {
             what.push_str(", unchecked");
         }
         self.note(what.clone());
         let params = self.uniform(&format!("{label}.params"), &[m, k, n, u32::from(relu)]);
-        let mut d = self.dispatch_as(
-            layer.plan.kernel,
-            label,
-            &[&params, x, &layer.w, &layer.bias, y],
-            layer.plan.grid,
-            proven,
-        );
+        let buffers: Vec<&wgpu::Buffer> = match &parts {
+            Some(parts) => vec![&params, x, &layer.w, parts],
+            None => vec![&params, x, &layer.w, &layer.bias, y],
+        };
+        let mut d = self.dispatch_as(kernel, label, &buffers, layer.plan.grid, proven);
         d.kernel = what;
-        d
+        let Some(parts) = parts else {
+            return vec![d];
+        };
+        // The sum of the parts: a vec4 of y per invocation, 256 a workgroup.
+        let reduce = Kernel::SplitReduce {
+            split: kernel.split(),
+        };
+        let what = format!("matmul {m}×{k}→{n}: {}", reduce.describe());
+        self.note(what.clone());
+        let (base, slot) = label.split_at(label.find('[').unwrap_or(label.len()));
+        let items = (m * n / 4).div_ceil(256);
+        let mut sum = self.dispatch(
+            reduce,
+            &format!("{base}.sum{slot}"),
+            &[&params, &parts, &layer.bias, y],
+            grid(items),
+        );
+        sum.kernel = what;
+        vec![d, sum]
     }
 
     /// Multi-head self-attention over `batch` sequences of `seq` tokens,
@@ -428,11 +456,13 @@ pub fn matmul_once(
     let layer = b.linear_with("matmul_once", plan, w, bias, (m, k, n));
     let xb = b.upload("x", x);
     let y = b.scratch("y", (m * n) as usize);
-    let d = b.matmul("matmul_once", &layer, &xb, &y, relu);
+    let dispatches = b.matmul("matmul_once", &layer, &xb, &y, relu);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     {
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        d.record(&mut pass);
+        for d in &dispatches {
+            d.record(&mut pass);
+        }
     }
     let mut values = read_values(ctx, encoder, &y, precision)?;
     if let Some(e) = ctx.take_error() {
@@ -708,6 +738,22 @@ impl Prepared for Program {
             belt.write_buffer(encoder, &this.input, 0, size)
                 .copy_from_slice(&this.input_bytes[..written]);
         }
+    }
+
+    fn input_ahead(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        belt: &mut wgpu::util::StagingBelt,
+        slot: usize,
+    ) -> Option<wgpu::BufferViewMut> {
+        let this = &self.slots[slot];
+        let size = wgpu::BufferSize::new(this.input_bytes.len() as u64)?;
+        if self.fresh.is_some() {
+            return None;
+        }
+        let mut view = belt.write_buffer(encoder, &this.input, 0, size);
+        view.copy_from_slice(&this.input_bytes);
+        Some(view)
     }
 }
 

@@ -210,15 +210,30 @@ impl Transformer {
                 let x = b.input(&format!("transformer.x[{slot}]"), &x_data);
                 let y = b.scratch(&format!("transformer.y[{slot}]"), (rows * d) as usize);
                 let l = |name: &str| format!("transformer.{name}[{slot}]");
-                let dispatches = vec![
-                    b.matmul(&l("qkv"), &qkv_l, &x, &qkv, false),
-                    b.attention(&l("attention"), &qkv, &attn, (batch, seq, heads, d / heads)),
-                    b.matmul(&l("out"), &out_l, &attn, &proj, false),
-                    b.layer_norm(&l("norm1"), (&x, &proj, &ln1_g, &ln1_b, &h), rows, d, EPS),
-                    b.matmul(&l("ff1"), &ff1_l, &h, &f1, true),
-                    b.matmul(&l("ff2"), &ff2_l, &f1, &f2, false),
-                    b.layer_norm(&l("norm2"), (&h, &f2, &ln2_g, &ln2_b, &y), rows, d, EPS),
-                ];
+                let mut dispatches = b.matmul(&l("qkv"), &qkv_l, &x, &qkv, false);
+                dispatches.push(b.attention(
+                    &l("attention"),
+                    &qkv,
+                    &attn,
+                    (batch, seq, heads, d / heads),
+                ));
+                dispatches.extend(b.matmul(&l("out"), &out_l, &attn, &proj, false));
+                dispatches.push(b.layer_norm(
+                    &l("norm1"),
+                    (&x, &proj, &ln1_g, &ln1_b, &h),
+                    rows,
+                    d,
+                    EPS,
+                ));
+                dispatches.extend(b.matmul(&l("ff1"), &ff1_l, &h, &f1, true));
+                dispatches.extend(b.matmul(&l("ff2"), &ff2_l, &f1, &f2, false));
+                dispatches.push(b.layer_norm(
+                    &l("norm2"),
+                    (&h, &f2, &ln2_g, &ln2_b, &y),
+                    rows,
+                    d,
+                    EPS,
+                ));
                 ProgramSlot {
                     dispatches,
                     input_bytes: input_bytes(&x_data, precision),
