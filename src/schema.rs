@@ -787,6 +787,14 @@ impl PointConfig {
         label
     }
 
+    /// Whether the one thread batching that a GPU owner's curve is read
+    /// against records its ops ahead too: when the owner does and the
+    /// sync mode waits after every op (under `pipeline` a worker's
+    /// encoding overlaps the GPU already, and it records nothing ahead).
+    pub fn baseline_encodes_ahead(&self) -> bool {
+        self.encode_ahead && self.sync.waits_per_op()
+    }
+
     /// `readback` or `wait · spin`: the sync mode, with the wait style
     /// where it is not the default, and `encoded ahead` where it applies.
     pub fn sync_label(&self) -> String {

@@ -303,7 +303,10 @@ fn server_never_mixes_up_requests() {
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"wait\"\nwait = \"spin\"\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [4]\nsync = \"pipeline:4\"\n\
                 [[sweep]]\nworkload = \"transformer\"\ndims = [32, 2, 5, 48]\nstrategy = \"server\"\nn = [6]\nmax_batch = 2\nmax_delay_us = 5000\nsync = \"pipeline:3\"\n\
-                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [8]\nmax_batch = 4\nmax_delay_us = 2000\nsync = \"pipeline:2\"\nwait = \"spin\"\n";
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [8]\nmax_batch = 4\nmax_delay_us = 2000\nsync = \"pipeline:2\"\nwait = \"spin\"\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [4]\nmax_batch = 4\nmax_delay_us = 100000\nencode_ahead = true\n\
+                [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [5]\nmax_batch = 4\nmax_delay_us = 2000\nsync = \"pipeline:2\"\nwait = \"spin\"\nencode_ahead = true\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"wait\"\nencode_ahead = true\n";
     let in_shared_batches = |p: &curves::schema::Point| -> u64 {
         p.batch_sizes
             .iter()
@@ -329,6 +332,10 @@ fn server_never_mixes_up_requests() {
         "{:?}",
         run.points[5].batch_sizes
     );
+    // An owner that records its batches ahead forms them as one that
+    // does not, and says so in its points.
+    assert!(in_shared_batches(&run.points[6]) > 0);
+    assert!(run.points[6..].iter().all(|p| p.config.encode_ahead));
 
     let mut cmd = common::curves();
     cmd.env(curves::strategy::owner::SWAP_ANSWERS, "1");

@@ -323,6 +323,7 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
 /// config without what makes the owner's clients clients.
 fn peer_key(c: &PointConfig) -> String {
     let mut c = c.clone();
+    c.encode_ahead = c.baseline_encodes_ahead();
     c.strategy = StrategyKind::Server;
     c.max_batch = None;
     c.max_delay_us = None;

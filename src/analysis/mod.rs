@@ -296,8 +296,7 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
                         && b.config.wait == c.config.wait
                         && b.config.precision == c.config.precision
                         && b.config.pool == c.config.pool
-                        // The owner records each batch after it forms.
-                        && !b.config.encode_ahead
+                        && b.config.encode_ahead == c.config.baseline_encodes_ahead()
                 })
                 .and_then(|b| b.at(16).filter(|q| q.ok()));
             let range = |p: &Point| {

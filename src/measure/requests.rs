@@ -8,6 +8,14 @@
 //! (mapped chunks reused once the GPU is done with them), not with
 //! `queue.write_buffer`, which allocates a staging buffer per write and
 //! submits one more command buffer.
+//!
+//! With `encode_ahead` the loop records its next op while this one runs
+//! (as [`OpLoop`] does for a worker of its own), before the requests it
+//! will answer have arrived: the upload of the whole input is recorded
+//! from a staging chunk that stays mapped, and the rows are written there
+//! when the batch is formed, just before the submit. The op runs at its
+//! size whatever the batch (as it does without), so nothing recorded
+//! depends on the requests.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -19,6 +27,18 @@ use super::stop::Stop;
 use crate::gpu::GpuError;
 use crate::gpu::readback::Readback;
 use crate::schema::SyncMode;
+
+/// An op recorded before its requests arrived (`encode_ahead`).
+struct Recorded {
+    /// The op's index in its trial.
+    index: u64,
+    commands: wgpu::CommandBuffer,
+    /// Where the batch's rows go before the submit.
+    rows: wgpu::BufferViewMut,
+    staging: usize,
+    gpu_index: Option<u32>,
+    encode_ns: u64,
+}
 
 /// A submitted op whose output answers requests.
 struct Answering {
@@ -35,12 +55,18 @@ pub struct RequestLoop {
     next: usize,
     host_out: Vec<u8>,
     belt: wgpu::util::StagingBelt,
+    /// The next op, recorded while this one runs (`encode_ahead`).
+    ahead: Option<Recorded>,
+    encode_ahead: bool,
 }
 
 impl RequestLoop {
-    pub fn new(mut op: OpLoop) -> Self {
+    /// The loop of `op`, recording each op ahead when `encode_ahead`.
+    pub fn new(mut op: OpLoop, encode_ahead: bool) -> Self {
         op.check_slots = false;
-        let depth = op.waiter().sync.depth().max(1);
+        // An op recorded ahead takes the staging buffer after those of the
+        // ops in flight.
+        let depth = op.waiter().sync.depth().max(1) + usize::from(encode_ahead);
         let bytes = op.prepared().output_bytes();
         let answers = (0..depth)
             .map(|_| Readback::new(&op.ctx().device, "op.answer.staging", bytes as u64))
@@ -59,6 +85,8 @@ impl RequestLoop {
             next: 0,
             host_out: vec![0; bytes],
             belt,
+            ahead: None,
+            encode_ahead,
         }
     }
 
@@ -85,7 +113,62 @@ impl RequestLoop {
     /// senders, so the loop checks none itself.
     pub fn begin_trial(&mut self, ops: u64, stop: Stop) -> Trial {
         self.in_flight.clear();
+        self.ahead = None;
         self.op.begin_trial(ops, 0, stop)
+    }
+
+    /// Records the trial's next op ahead of its requests (`encode_ahead`),
+    /// unless it is recorded already: for the owner to call while an op
+    /// runs. Nothing without `encode_ahead` or the pool.
+    pub fn record_ahead(&mut self, trial: &Trial) {
+        if !self.encode_ahead || self.ahead.as_ref().is_some_and(|a| a.index == trial.next) {
+            return;
+        }
+        let t0 = Instant::now();
+        let ctx = Arc::clone(self.op.ctx());
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+        let slot = trial.slot();
+        let Some(rows) = self
+            .op
+            .prepared_mut()
+            .input_ahead(&mut encoder, &mut self.belt, slot)
+        else {
+            return;
+        };
+        let gpu_index = trial.gpu_index();
+        let staging = self.take_staging();
+        self.record_op(&mut encoder, slot, gpu_index, staging);
+        self.ahead = Some(Recorded {
+            index: trial.next,
+            commands: encoder.finish(),
+            rows,
+            staging,
+            gpu_index,
+            encode_ns: ns(t0, Instant::now()),
+        });
+    }
+
+    /// The next staging buffer, in turn.
+    fn take_staging(&mut self) -> usize {
+        let staging = self.next;
+        self.next = (staging + 1) % self.answers.len();
+        staging
+    }
+
+    /// Records op `slot` after its input's upload: its dispatches, the
+    /// copy of its output into staging buffer `staging` and the mapping.
+    fn record_op(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        slot: usize,
+        gpu_index: Option<u32>,
+        staging: usize,
+    ) {
+        let output = self.op.encode_into(encoder, slot, gpu_index);
+        self.answers[staging].record_copy(encoder, &output);
+        self.answers[staging].map_on_submit(encoder);
     }
 
     /// Submits the trial's next op on `rows` (whole samples in the storage
@@ -103,30 +186,44 @@ impl RequestLoop {
 
     fn try_submit(&mut self, trial: &mut Trial, rows: &[u8]) -> Result<(), GpuError> {
         trial.stop.check()?;
-        let slot = trial.slot();
         let t0 = Instant::now();
-        let ctx = Arc::clone(self.op.ctx());
-        let mut encoder = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
-        self.op
-            .prepared_mut()
-            .write_input(&mut encoder, &mut self.belt, slot, rows);
-        let gpu_index = trial.gpu_index();
-        let output = self.op.encode_into(&mut encoder, slot, gpu_index);
-        let staging = self.next;
-        self.next = (staging + 1) % self.answers.len();
-        self.answers[staging].record_copy(&mut encoder, &output);
-        self.answers[staging].map_on_submit(&encoder);
+        let (commands, staging, gpu_index, ahead_ns) = match self.ahead.take() {
+            Some(mut ahead) if ahead.index == trial.next => {
+                ahead.rows.slice(..rows.len()).copy_from_slice(rows);
+                drop(ahead.rows);
+                (
+                    ahead.commands,
+                    ahead.staging,
+                    ahead.gpu_index,
+                    ahead.encode_ns,
+                )
+            }
+            _ => {
+                let slot = trial.slot();
+                let ctx = Arc::clone(self.op.ctx());
+                let mut encoder = ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+                self.op
+                    .prepared_mut()
+                    .write_input(&mut encoder, &mut self.belt, slot, rows);
+                let gpu_index = trial.gpu_index();
+                let staging = self.take_staging();
+                self.record_op(&mut encoder, slot, gpu_index, staging);
+                (encoder.finish(), staging, gpu_index, 0)
+            }
+        };
         self.belt.finish();
-        let commands = encoder.finish();
         let t1 = Instant::now();
+        let ctx = Arc::clone(self.op.ctx());
         let submission = ctx.queue.submit([commands]);
         // The belt's chunks are mapped again once this op is done.
         self.belt.recall();
         let t2 = Instant::now();
         let phases = &mut trial.record.phases;
-        phases.encode_ns.push(ns(t0, t1));
+        // An op recorded ahead counts its recording (done while the op
+        // before it ran) and the writing of its rows.
+        phases.encode_ns.push(ahead_ns + ns(t0, t1));
         phases.submit_ns.push(ns(t1, t2));
         phases.wait_ns.push(0);
         phases.readback_ns.push(0);
@@ -176,6 +273,7 @@ impl RequestLoop {
 
     /// Stops the trial's clock and reads its GPU times.
     pub fn end_trial(&mut self, trial: Trial) -> TrialRecord {
+        self.ahead = None;
         self.op.end_trial(trial)
     }
 }

@@ -674,22 +674,15 @@ impl Experiment {
                 } else {
                     "sync"
                 };
-                if info.answers_requests {
-                    return Err(err(
-                        key,
-                        format!(
-                            "encode_ahead is for workers that run their own ops; {} forms each batch from the requests that arrive, so its next op cannot be recorded before they do",
-                            sweep.strategy
-                        ),
-                    ));
-                }
                 if !settings.pool {
                     return Err(err(
                         key,
                         "encode_ahead records each op before it runs, and without the pool (pool = false) an op's buffers are allocated when it is recorded, so the last op recorded ahead (never run) would take the place of its slot's output; use encode_ahead with the pool".into(),
                     ));
                 }
-                if !sync.waits_per_op() {
+                // A GPU owner waits for every batch it answers, pipelined
+                // or not.
+                if !info.answers_requests && !sync.waits_per_op() {
                     return Err(err(
                         key,
                         format!(

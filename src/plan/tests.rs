@@ -141,7 +141,7 @@ fn worker_batch_is_only_for_hybrid_and_gpus() {
 }
 
 #[test]
-fn encode_ahead_needs_a_wait_after_every_op_and_workers_of_their_own() {
+fn encode_ahead_needs_a_wait_after_every_op_and_the_pool() {
     let ahead = |strategy: &str, sync: &str| {
         parse(&GOOD.replace(
             "strategy = \"threads\"\nn = [1, 2]",
@@ -171,8 +171,15 @@ fn encode_ahead_needs_a_wait_after_every_op_and_workers_of_their_own() {
     ))
     .unwrap_err();
     assert!(e.contains("line 12") && e.contains("pool"), "{e}");
-    let e = ahead("server", "readback").unwrap_err();
-    assert!(e.contains("line 12") && e.contains("server"), "{e}");
+    // A GPU owner records its next batch ahead under any of its modes.
+    for (strategy, sync) in [
+        ("server", "readback"),
+        ("server", "pipeline:2"),
+        ("queue", "wait"),
+    ] {
+        let e = ahead(strategy, sync).unwrap();
+        assert!(e.points[0].settings.encode_ahead, "{strategy} {sync}");
+    }
     // Set for the whole file, it is refused at the sweep that cannot take it.
     let e = parse(
         &GOOD

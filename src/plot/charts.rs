@@ -448,11 +448,11 @@ fn server(a: &Analysis, run: usize) -> Option<LineChart> {
     for b in a.curves_of_run(run).filter(|c| {
         c.strategy() == StrategyKind::Batch
             && c.config.label.is_none()
-            && !c.config.encode_ahead
             && owners.iter().any(|o| {
                 o.workload_label() == c.workload_label()
                     && o.config.sync == c.config.sync
                     && o.config.wait == c.config.wait
+                    && o.config.baseline_encodes_ahead() == c.config.encode_ahead
             })
     }) {
         let shape = shapes.of(b);

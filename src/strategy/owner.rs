@@ -15,6 +15,10 @@
 //! in flight, a blocking owner takes only requests already waiting, so
 //! that waiting for company never holds up an answer.
 //!
+//! With `encode_ahead` the owner records the next batch of a size while
+//! one of that size runs, so that forming a batch and submitting it is
+//! all that is left between the last request's arrival and the GPU.
+//!
 //! Under the `spin` wait style the owner spins on its request channel
 //! (for up to [`OWNER_SPIN`] at a time) instead of sleeping in it, so
 //! that a request's arrival costs it no wake-up; and while a batch is in
@@ -203,7 +207,13 @@ impl OwnerLoop {
         *self.batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
         let submitted = match self.trials[k].as_mut() {
             Some(trial) if trial.record.error.is_none() => {
-                self.loops[k].1.submit(trial, &self.rows)
+                let submitted = self.loops[k].1.submit(trial, &self.rows);
+                // The next batch of this size is recorded while this one
+                // runs (`encode_ahead`).
+                if submitted {
+                    self.loops[k].1.record_ahead(trial);
+                }
+                submitted
             }
             _ => false,
         };
@@ -268,7 +278,8 @@ impl OwnerLoop {
                 ToOwner::Begin { ops, stop } => {
                     self.batch_sizes.clear();
                     for ((_, loop_), trial) in self.loops.iter_mut().zip(&mut self.trials) {
-                        *trial = Some(loop_.begin_trial(ops, stop.clone()));
+                        let t = trial.insert(loop_.begin_trial(ops, stop.clone()));
+                        loop_.record_ahead(t);
                     }
                 }
                 ToOwner::Request(first) => {
@@ -346,7 +357,8 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
                             kernels.push(k);
                         }
                     }
-                    loops.push((b, RequestLoop::new(op_loop)));
+                    let ahead = spec.settings.encode_ahead;
+                    loops.push((b, RequestLoop::new(op_loop, ahead)));
                 }
                 let t = Instant::now();
                 let set = RequestSet::new(
