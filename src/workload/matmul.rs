@@ -32,7 +32,13 @@
 //!   against 12.5 for the 64 × 64 blocks; 256 × 1024 → 1024: 13.6
 //!   against 19.2; 256 × 1024 → 512: 12.0 against 18.9; at 256 × 768 →
 //!   3072, with 192 blocks of 64 × 64, they lose: 25.1 against 18.4),
-//!   else the 64 × 64 blocks. The first table of these kernels (16:54)
+//!   else the 64 × 64 blocks. Splitting k in 2 to 4 parts (a second
+//!   dispatch sums them) to give such layers more workgroups won at none
+//!   of the seeds' shapes (19:29: 256 × 768 → 3072 at best 18.0 µs
+//!   unsplit against more for every split; 256 × 1024 → 1024 13.8 split
+//!   in 4 against 13.6; 1024 × 3072 → 768 49.4 split in 4 against 52.5,
+//!   within the table's noise), so the rule splits nothing; `curves
+//!   peak` measures the splits beside the rest. The first table of these kernels (16:54)
 //!   found k 32 slower than k 16 for 128 × 128 of 2 × 2 subgroups (64 ×
 //!   64 each: the registers that hold the fetch and the accumulators
 //!   crowd each other) and 64 × 128 of 1 × 2 subgroups 3 to 4 times
@@ -65,7 +71,11 @@
 //!   differ, and the same elsewhere (256 × 768 → 3072: the 32 × 32
 //!   tile's 768 workgroups 62.0 µs against 69.8 for 64 × 64 with 192;
 //!   8192 × 2048 → 256: the 128 × 64 tile's 256 workgroups 318.2
-//!   against 360.7 for the paired tile's 128).
+//!   against 360.7 for the paired tile's 128; 19:29: 1024 × 3072 → 768
+//!   226.7 against 251.4, 1024 × 768 → 768 61.4 against 70.1, 2048 ×
+//!   1024 → 256 62.5 against 86.3; at 2048 × 256 → 768 both thresholds
+//!   give 41.0, where the 64 × 64 tile of 4 × 4 per invocation gives
+//!   36.1).
 //!   Tiles whose workgroup memory or invocations exceed the device's
 //!   limits are never chosen.
 
