@@ -567,6 +567,39 @@ mod tests {
         assert!(!proven_in_bounds(wide, (m, k, n), sizes, 2));
         // A shape the block does not divide (the kernel would read past x).
         assert!(!proven_in_bounds(plan, (m, k + 16, n), sizes, 2));
+        // Split along k: a workgroup per part, writing f32 parts.
+        let split = Kernel::MatmulCoopShared {
+            sgm: 2,
+            sgn: 2,
+            ti: 2,
+            tj: 2,
+            bk: 32,
+            split: 3,
+        };
+        let plan3 = Plan {
+            kernel: split,
+            grid: grid(split, &c, m, n),
+        };
+        assert_eq!(plan3.grid, (48, 4, 3));
+        assert_eq!(coop_workgroups(split, (m, k, n)), Some(576));
+        let parts = split_bytes(split, (m, k, n));
+        assert_eq!(parts, 3 * 256 * 3072 * 4);
+        let with_parts = [sizes[0], sizes[1], sizes[2], parts];
+        assert!(proven_in_bounds(plan3, (m, k, n), with_parts, 2));
+        assert!(
+            !proven_in_bounds(plan3, (m, k, n), sizes, 2),
+            "y alone is too small"
+        );
+        // k = 768 is not a multiple of 32 × 5.
+        let split5 = Kernel::MatmulCoopShared {
+            sgm: 2,
+            sgn: 2,
+            ti: 2,
+            tj: 2,
+            bk: 32,
+            split: 5,
+        };
+        assert_eq!(coop_workgroups(split5, (m, k, n)), None);
         // SIMT kernels guard their edges by hand: never proven.
         let simt = choose(&caps(true, false), Precision::F32, (m, k, n));
         assert!(matches!(simt.kernel, Kernel::Matmul(_)));
