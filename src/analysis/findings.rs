@@ -7,7 +7,7 @@
 
 use super::verdicts::{LINEAR, Outcome, Verdict, seeds_curve};
 use super::{Analysis, Curve, Picks};
-use crate::schema::{Point, Precision, StrategyKind, SyncMode, WaitStyle};
+use crate::schema::{AdapterSummary, Point, Precision, StrategyKind, SyncMode, WaitStyle};
 
 /// A workload's best point read against the device's ceilings.
 #[derive(Clone, Debug)]
@@ -97,6 +97,13 @@ fn share_at_least(p: &Point, us: f64) -> f64 {
     slow as f64 / total.max(1) as f64
 }
 
+/// Whether `adapter` runs the driver whose blocking wait a system-call
+/// trace has looked into (NVIDIA's, on Vulkan: experiments/probes/stalls).
+fn traced_driver(adapter: &AdapterSummary) -> bool {
+    const NVIDIA: u32 = 0x10de;
+    adapter.vendor_id == NVIDIA && adapter.backend.eq_ignore_ascii_case("vulkan")
+}
+
 /// Stalls of threads that wait per op, one sentence per curve: the
 /// points whose p99 is over 20× their p50 and over 2 ms, where the time
 /// sits (each phase's p99 at the worst point), and what the other wait
@@ -173,9 +180,16 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
                     s.push_str(
                         ". The stall sits in the wait, inside `device.poll(Wait)`, which blocks in the Vulkan driver's semaphore wait \
                          (wgpu-hal's `vkWaitSemaphores`); spinning threads never enter it and the callback style has one poller thread \
-                         in it. Cause, a hypothesis these phases support: the driver's blocking wait when several threads wait on one \
-                         device at once",
+                         in it. ",
                     );
+                    s.push_str(if traced_driver(&a.runs[run].info.adapter) {
+                        "Cause, traced under this driver family (NVIDIA's Vulkan driver 580.159.04 on an H200, \
+                         experiments/probes/stalls): its wait polls the device's event with a 10 ms timeout, and a thread whose \
+                         wake-up another waiting thread took sleeps until that timeout"
+                    } else {
+                        "Cause, a hypothesis these phases support: the driver's blocking wait when several threads wait on one \
+                         device at once"
+                    });
                 } else if wait > 0.5 * l.p99 {
                     s.push_str(". The stall sits in the wait phase");
                 } else {
