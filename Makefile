@@ -51,20 +51,20 @@ lint: toolchain
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # The merged reports committed beside each run's own: a set of runs each.
-H200       := results/20261203-175514-seeds-nvidia-h200-vulkan results/20261203-181625-sync-nvidia-h200-vulkan \
-              results/20261203-181531-server-nvidia-h200-vulkan results/20261203-150746-host-nvidia-h200-vulkan \
-              results/20261203-180146-size-nvidia-h200-vulkan results/20261203-180156-stack-nvidia-h200-vulkan \
-              results/20261203-180218-pool-nvidia-h200-vulkan results/20261203-180200-quick-nvidia-h200-vulkan \
-              results/20261203-181819-seeds-pytorch-cuda-nvidia-h200
-WITH_TORCH := results/20261203-175514-seeds-nvidia-h200-vulkan results/20261203-181819-seeds-pytorch-cuda-nvidia-h200
-ADAPTERS   := results/20261203-175514-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
+H200       := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261204-194952-sync-nvidia-h200-vulkan \
+              results/20261204-194619-server-nvidia-h200-vulkan results/20261203-150746-host-nvidia-h200-vulkan \
+              results/20261204-194530-size-nvidia-h200-vulkan results/20261204-194541-stack-nvidia-h200-vulkan \
+              results/20261204-194603-pool-nvidia-h200-vulkan results/20261204-194544-quick-nvidia-h200-vulkan \
+              results/20261204-194733-seeds-pytorch-cuda-nvidia-h200
+WITH_TORCH := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261204-194733-seeds-pytorch-cuda-nvidia-h200
+ADAPTERS   := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
               results/20261121-075316-seeds-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261121-081425-seeds-llvmpipe-llvm-15-0-6-256-bits-gl
 CPU_QUICK  := results/20261203-091628-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261203-091031-quick-llvmpipe-llvm-15-0-6-256-bits-gl
 
 redraw: build
 	@rm -rf plots
 	@for d in results/*/; do $(BIN) report "$$d" >/dev/null || exit 1; done
-	@$(BIN) report $(H200) --out plots/h200-2026-12-03 >/dev/null
+	@$(BIN) report $(H200) --out plots/h200-2026-12-04 >/dev/null
 	@$(BIN) report $(WITH_TORCH) --out plots/seeds-wgpu-and-pytorch-h200 >/dev/null
 	@$(BIN) report $(ADAPTERS) --out plots/seeds-across-adapters >/dev/null
 	@$(BIN) report $(CPU_QUICK) --out plots/quick-vulkan-and-gl-lavapipe >/dev/null
