@@ -201,7 +201,7 @@ enum Command {
     /// Without --quick, every measurement follows 0.4 s of the same work,
     /// so that the GPU's clock has left its idle state (on an H200 it falls
     /// to 345 of 1980 MHz within a second of idling); the whole run takes
-    /// about four minutes there.
+    /// about six minutes there (2026-12-04).
     ///
     /// Writes ceilings.json into a new run directory (printed), or into an
     /// existing run with --into, where charts and the report read it.
