@@ -367,7 +367,7 @@ fn variants_for(
         })
         .filter(|&kernel| {
             let (bm, bn) = kernel.coop_block().unwrap_or((1, 1));
-            u64::from(m / bm) * u64::from(n / bn) < 256
+            u64::from(m / bm) * u64::from(n / bn) < 2 * matmul::FILL_WORKGROUPS
         });
         kernels.extend(
             std::iter::once(Kernel::MatmulCoop)

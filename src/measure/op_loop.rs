@@ -357,6 +357,13 @@ impl OpLoop {
         record
     }
 
+    /// A new encoder for one op's commands.
+    pub fn encoder(&self) -> wgpu::CommandEncoder {
+        self.ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") })
+    }
+
     /// Records op `slot` into a new encoder, with timestamp pair
     /// `gpu_index` if given; returns the encoder and the output buffer.
     pub fn encode(
@@ -364,10 +371,7 @@ impl OpLoop {
         slot: usize,
         gpu_index: Option<u32>,
     ) -> (wgpu::CommandEncoder, wgpu::Buffer) {
-        let mut encoder = self
-            .ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+        let mut encoder = self.encoder();
         let output = self.encode_into(&mut encoder, slot, gpu_index);
         (encoder, output)
     }

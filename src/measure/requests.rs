@@ -18,7 +18,6 @@
 //! depends on the requests.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::Instant;
 
 use super::op_loop::{OpLoop, Trial, ns};
@@ -125,10 +124,7 @@ impl RequestLoop {
             return;
         }
         let t0 = Instant::now();
-        let ctx = Arc::clone(self.op.ctx());
-        let mut encoder = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+        let mut encoder = self.op.encoder();
         let slot = trial.slot();
         let Some(rows) = self
             .op
@@ -200,10 +196,7 @@ impl RequestLoop {
             }
             _ => {
                 let slot = trial.slot();
-                let ctx = Arc::clone(self.op.ctx());
-                let mut encoder = ctx
-                    .device
-                    .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("op") });
+                let mut encoder = self.op.encoder();
                 self.op
                     .prepared_mut()
                     .write_input(&mut encoder, &mut self.belt, slot, rows);
@@ -215,8 +208,7 @@ impl RequestLoop {
         };
         self.belt.finish();
         let t1 = Instant::now();
-        let ctx = Arc::clone(self.op.ctx());
-        let submission = ctx.queue.submit([commands]);
+        let submission = self.op.ctx().queue.submit([commands]);
         // The belt's chunks are mapped again once this op is done.
         self.belt.recall();
         let t2 = Instant::now();

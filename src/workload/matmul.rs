@@ -38,11 +38,11 @@
 //!   unsplit against more for every split; 256 × 1024 → 1024 13.8 split
 //!   in 4 against 13.6; 1024 × 3072 → 768 49.4 split in 4 against 52.5,
 //!   within the table's noise), so the rule splits nothing; `curves
-//!   peak` measures the splits beside the rest. The first table of these kernels (16:54)
-//!   found k 32 slower than k 16 for 128 × 128 of 2 × 2 subgroups (64 ×
-//!   64 each: the registers that hold the fetch and the accumulators
-//!   crowd each other) and 64 × 128 of 1 × 2 subgroups 3 to 4 times
-//!   slower than any other. Where m, n are multiples of 64 but k is not
+//!   peak` measures the splits beside the rest. The first table of
+//!   these kernels (16:54) found k 32 slower than k 16 for 128 × 128 of
+//!   2 × 2 subgroups (64 × 64 each: the registers that hold the fetch
+//!   and the accumulators crowd each other) and 64 × 128 of 1 × 2
+//!   subgroups 3 to 4 times slower than any other. Where m, n are multiples of 64 but k is not
 //!   of 32, the one-subgroup kernels: with at least [`COOP_WORKGROUPS`]
 //!   blocks of 64 × 64 (one subgroup each), the 64 × 64 kernel whose
 //!   accumulators leave through workgroup memory one strip of 16 rows at
