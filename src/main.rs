@@ -72,6 +72,11 @@ enum Command {
     /// the experiment's text) and points.jsonl (one point per line, written as
     /// each point finishes, so an interrupted run keeps what it measured and
     /// `--resume` finishes it).
+    ///
+    /// A `queue` or `server` owner under the `spin` wait style runs pinned
+    /// to a core of its own, its clients on the others (Linux, three cores
+    /// or more); each such point records where (`owner_cores`). Set
+    /// CURVES_NO_PIN=1 to leave them to the scheduler.
     Run {
         /// Experiment file (TOML).
         #[arg(default_value = "experiments/quick.toml")]

@@ -348,6 +348,8 @@ fn empty_point(spec: &PointSpec, adapters: &[AdapterSummary]) -> Point {
         queue_us: None,
         service_us: None,
         batch_sizes: Default::default(),
+        owner_cores: None,
+        owner_us: None,
         adapter_ops: Default::default(),
         ops_expected: 0,
         ops_completed: 0,
@@ -413,6 +415,7 @@ pub fn measure_with(spec: &PointSpec, workers: &mut dyn Workers, point: &mut Poi
     let mut error = None;
     point.setup_s = workers.setup();
     point.kernels = workers.kernels();
+    point.owner_cores = workers.owner_cores();
     if let Some(trial_s) = spec.settings.trial_s {
         match ops_for_trial_s(workers, trial_s, ops) {
             Ok(fitted) => ops = fitted,
@@ -467,6 +470,7 @@ fn fill(
     point.queue_us = summary.queue_us;
     point.service_us = summary.service_us;
     point.batch_sizes = summary.batch_sizes;
+    point.owner_us = summary.owner_us;
     point.adapter_ops = summary.adapter_ops;
     point.ops_expected = ops_expected;
     point.ops_completed = summary.ops_completed;

@@ -609,6 +609,29 @@ pub struct PhaseBreakdown {
     pub readback: Center,
 }
 
+/// A GPU owner's own costs per batch, beside its op's phases, in
+/// microseconds (median and mean over every batch).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OwnerBreakdown {
+    /// Copying the requests' rows into the batch's input.
+    pub rows: Center,
+    /// Splitting the output among the requests and waking their clients.
+    pub answer: Center,
+    /// Nothing on the GPU between an answer and the next batch: waiting
+    /// for requests. `None` where no batch waited so.
+    pub idle: Option<Center>,
+}
+
+/// Where a spinning GPU owner ran: a core of its own, and its clients on
+/// the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerCores {
+    /// The owner's core.
+    pub owner: u32,
+    /// How many cores the clients shared.
+    pub clients: u32,
+}
+
 /// Setup costs of a point, in seconds, all outside the timed region.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetupTimes {
@@ -866,6 +889,13 @@ pub struct Point {
     /// `queue`/`server`: batches formed, by size.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub batch_sizes: BTreeMap<u32, u64>,
+    /// `queue`/`server`: the owner's own costs per batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_us: Option<OwnerBreakdown>,
+    /// `queue`/`server` under `spin`: the cores the GPU owner and its
+    /// clients were pinned to (none where the host could not pin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_cores: Option<OwnerCores>,
     /// `gpus`: ops completed on each adapter (by index), all trials.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub adapter_ops: BTreeMap<u32, u64>,

@@ -306,7 +306,9 @@ fn server_never_mixes_up_requests() {
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [8]\nmax_batch = 4\nmax_delay_us = 2000\nsync = \"pipeline:2\"\nwait = \"spin\"\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [4]\nmax_batch = 4\nmax_delay_us = 100000\nencode_ahead = true\n\
                 [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [5]\nmax_batch = 4\nmax_delay_us = 2000\nsync = \"pipeline:2\"\nwait = \"spin\"\nencode_ahead = true\n\
-                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"wait\"\nencode_ahead = true\n";
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"wait\"\nencode_ahead = true\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [8]\nmax_batch = 4\nmax_delay_us = 2000\nwait = \"spin\"\n\
+                [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [8]\nmax_batch = 4\nmax_delay_us = 2000\nwait = \"spin\"\nencode_ahead = true\n";
     let in_shared_batches = |p: &curves::schema::Point| -> u64 {
         p.batch_sizes
             .iter()
@@ -335,7 +337,24 @@ fn server_never_mixes_up_requests() {
     // An owner that records its batches ahead forms them as one that
     // does not, and says so in its points.
     assert!(in_shared_batches(&run.points[6]) > 0);
-    assert!(run.points[6..].iter().all(|p| p.config.encode_ahead));
+    assert!(run.points[6..9].iter().all(|p| p.config.encode_ahead));
+    // Under readback a spinning owner with more clients than a batch
+    // collects the next batch while one runs, and still answers each
+    // request with its own rows (checked above).
+    assert!(run.points[9..].iter().all(|p| in_shared_batches(p) > 0));
+    // A spinning owner is pinned to a core of its own wherever the host
+    // lets this process use three cores or more; no other owner is.
+    let can_pin = curves::strategy::cores::Split::of_process().is_some();
+    for p in &run.points {
+        let spins = p.config.wait == curves::schema::WaitStyle::Spin;
+        assert_eq!(
+            p.owner_cores.is_some(),
+            spins && can_pin,
+            "{} N={}",
+            p.config.strategy_label(),
+            p.n
+        );
+    }
 
     let mut cmd = common::curves();
     cmd.env(curves::strategy::owner::SWAP_ANSWERS, "1");

@@ -78,6 +78,8 @@ pub fn point(config: PointConfig, n: u32, trials: &[f64]) -> Point {
         queue_us: None,
         service_us: None,
         batch_sizes: Default::default(),
+        owner_cores: None,
+        owner_us: None,
         adapter_ops: Default::default(),
         ops_expected: 100 * u64::from(shape.workers()) * trials.len() as u64,
         ops_completed: 100 * u64::from(shape.workers()) * trials.len() as u64,

@@ -36,6 +36,27 @@ impl Phases {
     }
 }
 
+/// A GPU owner's own costs per batch, beside its op's phases, in ns.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OwnerPhases {
+    /// Copying the requests' rows into the batch's input.
+    pub rows_ns: Vec<u64>,
+    /// Splitting the output among the requests and waking their clients.
+    pub answer_ns: Vec<u64>,
+    /// From the last answer until this batch started, where nothing was
+    /// on the GPU: waiting for requests (the first batch of a trial and
+    /// batches submitted behind another are left out).
+    pub idle_ns: Vec<u64>,
+}
+
+impl OwnerPhases {
+    pub fn append(&mut self, other: OwnerPhases) {
+        self.rows_ns.extend(other.rows_ns);
+        self.answer_ns.extend(other.answer_ns);
+        self.idle_ns.extend(other.idle_ns);
+    }
+}
+
 /// What one worker measured in one trial.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrialRecord {
@@ -64,6 +85,9 @@ pub struct TrialRecord {
     /// `queue`/`server` owner: how many batches of each size it formed.
     #[serde(default)]
     pub batch_sizes: BTreeMap<u32, u64>,
+    /// `queue`/`server` owner: its own costs per batch.
+    #[serde(default)]
+    pub owner: OwnerPhases,
     /// The adapter (by index) the worker ran on, for multi-GPU points.
     #[serde(default)]
     pub adapter: Option<u32>,

@@ -209,8 +209,6 @@ impl RequestLoop {
         self.belt.finish();
         let t1 = Instant::now();
         let submission = self.op.ctx().queue.submit([commands]);
-        // The belt's chunks are mapped again once this op is done.
-        self.belt.recall();
         let t2 = Instant::now();
         let phases = &mut trial.record.phases;
         // An op recorded ahead counts its recording (done while the op
@@ -246,6 +244,10 @@ impl RequestLoop {
             .in_flight
             .pop_front()
             .ok_or(GpuError::Map("no op in flight to answer".into()))?;
+        // The belt's chunks are mapped again once the ops that read them
+        // are done: asked for here, while the op runs, rather than on the
+        // way from the batch's arrival to its submit.
+        self.belt.recall();
         let staging = &self.answers[op.staging];
         let (waiter, ctx) = (self.op.waiter(), self.op.ctx());
         let t0 = Instant::now();
@@ -261,6 +263,11 @@ impl RequestLoop {
         phases.readback_ns[op.op] = ns(t1, t2);
         // Requests are counted by their senders, once each.
         Ok(())
+    }
+
+    /// The output the last answered op left on the host.
+    pub fn last_output(&self) -> &[u8] {
+        &self.host_out
     }
 
     /// Stops the trial's clock and reads its GPU times.

@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use super::record::TrialRecord;
-use crate::schema::{HistogramBin, Latency, PhaseBreakdown, Spread, Status, TimingMethod};
+use super::record::{OwnerPhases, TrialRecord};
+use crate::schema::{
+    HistogramBin, Latency, OwnerBreakdown, PhaseBreakdown, Spread, Status, TimingMethod,
+};
 use crate::stats;
 
 /// The figures of one point, derived from every worker's record of every trial.
@@ -23,6 +25,7 @@ pub struct Summary {
     pub queue_us: Option<Latency>,
     pub service_us: Option<Latency>,
     pub batch_sizes: BTreeMap<u32, u64>,
+    pub owner_us: Option<OwnerBreakdown>,
     pub adapter_ops: BTreeMap<u32, u64>,
     pub ops_completed: u64,
     pub ops_checked: u64,
@@ -52,6 +55,7 @@ pub fn summarize(
     let mut measured_s = 0.0;
     let (mut queue_us, mut service_us) = (Vec::new(), Vec::new());
     let mut batch_sizes = BTreeMap::new();
+    let mut owner = OwnerPhases::default();
     let mut adapter_ops = BTreeMap::new();
     for records in trials {
         let mut trial_ops = 0u64;
@@ -70,6 +74,7 @@ pub fn summarize(
             gpu.extend_from_slice(&r.gpu_ns);
             queue_us.extend(r.queue_ns.iter().map(|&ns| ns as f64 / 1e3));
             service_us.extend(r.service_ns.iter().map(|&ns| ns as f64 / 1e3));
+            owner.append(r.owner.clone());
             for (size, count) in &r.batch_sizes {
                 *batch_sizes.entry(*size).or_insert(0) += count;
             }
@@ -123,6 +128,13 @@ pub fn summarize(
         queue_us: stats::latency(&queue_us),
         service_us: stats::latency(&service_us),
         batch_sizes,
+        owner_us: (|| {
+            Some(OwnerBreakdown {
+                rows: stats::center_us(&owner.rows_ns)?,
+                answer: stats::center_us(&owner.answer_ns)?,
+                idle: stats::center_us(&owner.idle_ns),
+            })
+        })(),
         adapter_ops,
         measured_s,
         latency_histogram: stats::log_histogram(&latencies_us),

@@ -38,28 +38,42 @@ pub struct Timing {
 /// client's answer looks at its mailbox and sleeps on.
 #[derive(Default)]
 pub struct Mailbox {
-    pub rows: Mutex<Vec<u8>>,
-    pub outcome: Mutex<Option<Result<Timing, String>>>,
-    answered: AtomicBool,
+    /// The answer: its timing (or error) and its rows, under one lock.
+    letter: Mutex<Letter>,
+    answered: Flag,
 }
+
+#[derive(Default)]
+struct Letter {
+    outcome: Option<Result<Timing, String>>,
+    rows: Vec<u8>,
+}
+
+/// The flag a client spins on, on a cache line of its own: the owner's
+/// writes to the mailbox's locks do not take the line from the spinning
+/// client, which would then fetch it back on every look.
+#[derive(Default)]
+#[repr(align(64))]
+struct Flag(AtomicBool);
 
 impl Mailbox {
     fn answered(&self) -> bool {
-        self.answered.load(Ordering::SeqCst)
+        self.answered.0.load(Ordering::SeqCst)
     }
 
     /// Delivers an answer (rows copied into the mailbox's own buffer).
     pub fn deliver(&self, answer: Result<(Timing, &[u8]), String>) {
+        let mut letter = self.letter.lock().unwrap_or_else(|p| p.into_inner());
         match answer {
             Ok((timing, rows)) => {
-                let mut mine = self.rows.lock().unwrap_or_else(|p| p.into_inner());
-                mine.clear();
-                mine.extend_from_slice(rows);
-                *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(Ok(timing));
+                letter.rows.clear();
+                letter.rows.extend_from_slice(rows);
+                letter.outcome = Some(Ok(timing));
             }
-            Err(e) => *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(Err(e)),
+            Err(e) => letter.outcome = Some(Err(e)),
         }
-        self.answered.store(true, Ordering::SeqCst);
+        drop(letter);
+        self.answered.0.store(true, Ordering::SeqCst);
     }
 }
 
@@ -113,6 +127,9 @@ pub struct ClientPlan {
     pub stop: Stop,
     pub wait: WaitStyle,
     pub start_at_unix_ns: u64,
+    /// The cores the client runs on, when a spinning owner has one of
+    /// its own.
+    pub cores: Option<Vec<usize>>,
 }
 
 impl ClientPlan {
@@ -193,11 +210,17 @@ fn await_mailbox(
 pub fn closed_client(tx: Sender<ToOwner>, ops: u64, plan: ClientPlan) -> TrialRecord {
     let mailbox = Arc::new(Mailbox::default());
     let mut record = record_with_room(ops);
+    if let Some(cores) = &plan.cores
+        && let Err(e) = super::cores::pin_to(cores)
+    {
+        record.error = Some(format!("client {}: {e}", plan.id));
+        return record;
+    }
     wait_until_unix(plan.start_at_unix_ns);
     record.start_unix_ns = unix_ns();
     for i in 0..ops {
         let sample = plan.sample(i);
-        mailbox.answered.store(false, Ordering::SeqCst);
+        mailbox.answered.0.store(false, Ordering::SeqCst);
         let sent = Instant::now();
         let request = Pending {
             sent,
@@ -212,16 +235,10 @@ pub fn closed_client(tx: Sender<ToOwner>, ops: u64, plan: ClientPlan) -> TrialRe
             record.error = Some(e);
             break;
         }
-        let outcome = mailbox
-            .outcome
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let mut letter = mailbox.letter.lock().unwrap_or_else(|p| p.into_inner());
+        let outcome = letter.outcome.take();
         match outcome.unwrap_or_else(|| Err("the GPU owner signalled no answer".into())) {
-            Ok(timing) => {
-                let rows = mailbox.rows.lock().unwrap_or_else(|p| p.into_inner());
-                plan.receive(timing, &rows, sent, sample, &mut record);
-            }
+            Ok(timing) => plan.receive(timing, &letter.rows, sent, sample, &mut record),
             Err(e) => {
                 record.error = Some(e);
                 break;
@@ -259,11 +276,18 @@ pub fn open_client(tx: Sender<ToOwner>, arrivals: Vec<Duration>, plan: ClientPla
     let plan = Arc::new(plan);
     let collector_plan = Arc::clone(&plan);
     let collector = std::thread::spawn(move || collect(collector_plan, sent_rx, reply_rx, n));
+    let pinned = plan
+        .cores
+        .as_ref()
+        .map_or(Ok(()), |cores| super::cores::pin_to(cores));
     wait_until_unix(plan.start_at_unix_ns);
     let start_unix_ns = unix_ns();
     let began = Instant::now();
-    let mut stopped = None;
+    let mut stopped = pinned.err().map(|e| format!("client {}: {e}", plan.id));
     for (i, at) in arrivals.into_iter().enumerate() {
+        if stopped.is_some() {
+            break;
+        }
         let due = began.checked_add(at).unwrap_or(plan.stop.deadline);
         // Sleep to just short of the arrival, in slices that look at the
         // stop, then spin: sleeps overshoot.

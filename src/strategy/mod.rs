@@ -8,6 +8,7 @@
 
 pub mod clients;
 pub mod cohort;
+pub mod cores;
 pub mod owner;
 pub mod processes;
 pub mod requests;
@@ -24,7 +25,7 @@ use crate::plan::{PointSpec, Settings};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{
-    AdapterSummary, Launch, LaunchKind, Precision, SetupTimes, SyncMode, WaitStyle,
+    AdapterSummary, Launch, LaunchKind, OwnerCores, Precision, SetupTimes, SyncMode, WaitStyle,
 };
 use crate::workload::Workload;
 
@@ -74,6 +75,10 @@ pub trait Workers {
     }
     /// The kernel variants the workers' ops run.
     fn kernels(&self) -> Vec<String>;
+    /// Where a spinning GPU owner and its clients were pinned.
+    fn owner_cores(&self) -> Option<OwnerCores> {
+        None
+    }
 }
 
 /// Each worker's inputs differ, so a worker answered with another's

@@ -13,7 +13,11 @@
 //! submits the next batch while earlier ones run, and answers the oldest
 //! when the pipeline is full or no request is waiting. While a batch is
 //! in flight, a blocking owner takes only requests already waiting, so
-//! that waiting for company never holds up an answer.
+//! that waiting for company never holds up an answer. When a full
+//! pipeline (under `readback`, one batch) must make room for a formed
+//! batch, the owner reads the oldest back, submits the new batch, and
+//! only then hands the old one's answers out: the GPU never holds more
+//! than D batches, and handing out overlaps the next batch.
 //!
 //! With `encode_ahead` the owner records the next batch of a size while
 //! one of that size runs, so that forming a batch and submitting it is
@@ -24,7 +28,15 @@
 //! that a request's arrival costs it no wake-up; and while a batch is in
 //! flight it keeps filling the next one (up to `max_batch` and
 //! `max_delay_us`) until the batch in flight is done, watching both, so
-//! that collecting overlaps the GPU instead of sending it scraps.
+//! that collecting overlaps the GPU instead of sending it scraps. It does
+//! so even when the GPU holds all the batches it may (one, under
+//! `readback`): when the batch in flight is done it answers it and keeps
+//! collecting (the answered clients may join) until the batch is full or
+//! its deadline, then submits. So with more clients than a batch (32
+//! clients, batches of 16) one batch's clients send their next requests
+//! while the other's batch runs, which 16 clients and batches of 16
+//! cannot do. A spinning owner also runs on a core of its own, its
+//! clients on the others ([`super::cores`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -36,15 +48,16 @@ use std::time::{Duration, Instant};
 use super::clients::{
     ClientPlan, Pending, Timing, ToOwner, closed_client, open_client, poisson_arrivals,
 };
+use super::cores::{Split, pin_to};
 use super::requests::RequestSet;
 use super::{Env, LoopSpec, Workers, prepare_loop, worker_seed};
 use crate::gpu::completion::Bell;
-use crate::measure::op_loop::Trial;
-use crate::measure::record::{TrialRecord, unix_ns};
+use crate::measure::op_loop::{Trial, ns};
+use crate::measure::record::{OwnerPhases, TrialRecord, unix_ns};
 use crate::measure::requests::RequestLoop;
 use crate::measure::stop::Stop;
 use crate::plan::PointSpec;
-use crate::schema::{SetupTimes, WaitStyle};
+use crate::schema::{OwnerCores, SetupTimes, WaitStyle};
 
 /// Test hook: when set, the owner hands each request the rows of the next
 /// request in its batch, so a test can see that mix-ups are caught.
@@ -97,6 +110,14 @@ struct Submitted {
     started: Instant,
 }
 
+/// A batch whose output is on the host, not yet handed to its requests.
+struct Read {
+    done: Submitted,
+    /// Its output is the loop's last (or the trial's error).
+    output: Result<(), String>,
+    read_at: Instant,
+}
+
 /// The owner's state between messages.
 struct OwnerLoop {
     loops: Vec<(u32, RequestLoop)>,
@@ -108,6 +129,10 @@ struct OwnerLoop {
     spin: bool,
     swap: bool,
     batch_sizes: BTreeMap<u32, u64>,
+    /// The owner's own costs per batch, this trial.
+    costs: OwnerPhases,
+    /// When the last batch was answered (none yet this trial).
+    answered_at: Option<Instant>,
     rows: Vec<u8>,
     bell: Arc<Bell>,
 }
@@ -120,20 +145,52 @@ impl OwnerLoop {
     /// Waits for a submitted batch's op and hands each of its requests
     /// its own rows (or the trial's error).
     fn answer(&mut self, done: Submitted) {
-        let Submitted {
-            bucket,
-            batch,
-            started,
-        } = done;
-        let (loop_, trial) = (&mut self.loops[bucket].1, &mut self.trials[bucket]);
-        let output: Result<&[u8], String> = match trial.as_mut() {
+        let read = self.read(done);
+        self.deliver(read);
+    }
+
+    /// Waits for a submitted batch's op and copies its output to the host
+    /// (the batch's readback), to be delivered later.
+    fn read(&mut self, done: Submitted) -> Read {
+        let (loop_, trial) = (
+            &mut self.loops[done.bucket].1,
+            &mut self.trials[done.bucket],
+        );
+        let output = match trial.as_mut() {
             Some(t) if t.record.error.is_none() => loop_
                 .answer_oldest(t)
+                .map(drop)
                 .ok_or_else(|| t.record.error.clone().unwrap_or_default()),
             Some(t) => Err(t.record.error.clone().unwrap_or_default()),
             None => Err("a request arrived outside a trial".into()),
         };
-        let service = started.elapsed();
+        let read_at = Instant::now();
+        // The GPU holds nothing of this owner's from here, unless another
+        // batch is in flight (then `submit` is told so).
+        self.answered_at = Some(read_at);
+        Read {
+            done,
+            output,
+            read_at,
+        }
+    }
+
+    /// Hands each request of a read batch its own rows (or the error),
+    /// and wakes the clients asleep.
+    fn deliver(&mut self, read: Read) {
+        let delivering = Instant::now();
+        let Read {
+            done:
+                Submitted {
+                    bucket,
+                    batch,
+                    started,
+                },
+            output,
+            read_at,
+        } = read;
+        let service = read_at.duration_since(started);
+        let output = output.map(|()| self.loops[bucket].1.last_output());
         let (n, row_bytes) = (batch.len(), self.set.answer_bytes());
         for (r, request) in batch.into_iter().enumerate() {
             let row = if self.swap { (r + 1) % n } else { r };
@@ -149,25 +206,48 @@ impl OwnerLoop {
         }
         // One wake-up for the whole batch's sleeping clients.
         self.bell.ring();
+        self.costs.answer_ns.push(ns(delivering, Instant::now()));
+    }
+
+    /// Spins until a message arrives (which it returns) or the oldest
+    /// batch in flight, in loop `bucket`, is done or its trial must stop
+    /// (`None`: answer it): so that a request arriving while a batch runs
+    /// starts the next batch's collecting at once.
+    fn request_or_done(&self, requests: &Receiver<ToOwner>, bucket: usize) -> Option<ToOwner> {
+        let stop = self.trials[bucket].as_ref().map(|t| t.stop.clone());
+        let mut looks: u32 = 0;
+        loop {
+            looks = looks.wrapping_add(1);
+            match requests.try_recv() {
+                Ok(message) => return Some(message),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) => {}
+            }
+            if self.loops[bucket].1.oldest_done()
+                || (looks.is_multiple_of(256) && stop.as_ref().is_none_or(|s| s.check().is_err()))
+            {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
     }
 
     /// Collects a batch after `first` (up to `max_batch`, until the
-    /// deadline), submits it, and returns it with any message that ended
-    /// the collecting early.
-    /// `in_flight` is the bucket of the oldest batch on the GPU, if any.
-    fn collect_and_submit(
+    /// deadline) and returns it with any message that ended the
+    /// collecting early; `in_flight` holds the batches on the GPU.
+    fn collect(
         &mut self,
         first: Pending,
         requests: &Receiver<ToOwner>,
-        in_flight: Option<usize>,
-    ) -> (Submitted, bool, Option<ToOwner>) {
+        in_flight: &mut VecDeque<Submitted>,
+    ) -> (Vec<Pending>, Option<ToOwner>) {
         let mut batch = vec![first];
         let mut pending = None;
         // A spinning owner fills the batch while one is in flight, looking
         // between requests at whether that one is done; a blocking one
         // cannot watch both, so it takes only the requests waiting.
-        let watched = in_flight.filter(|_| self.spin);
-        let deadline = if in_flight.is_none() || self.spin {
+        let mut watched = in_flight.front().map(|b| b.bucket).filter(|_| self.spin);
+        let deadline = if in_flight.is_empty() || self.spin {
             Instant::now() + self.max_delay
         } else {
             Instant::now()
@@ -186,24 +266,50 @@ impl OwnerLoop {
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
-                    if Instant::now() >= deadline
-                        || watched.is_some_and(|b| self.loops[b].1.oldest_done())
-                    {
+                    if Instant::now() >= deadline {
                         break;
                     }
+                    if !watched.is_some_and(|b| self.loops[b].1.oldest_done()) {
+                        continue;
+                    }
+                    // The oldest batch is done. With room on the GPU, the
+                    // batch goes now rather than leave it idle. Where the
+                    // GPU held all it may (one batch under `readback`),
+                    // the done batch is answered, and its clients' next
+                    // requests may join this one until the deadline.
+                    if in_flight.len() < self.depth {
+                        break;
+                    }
+                    let done = in_flight.pop_front().expect("a batch in flight");
+                    self.answer(done);
+                    if !in_flight.is_empty() {
+                        break;
+                    }
+                    watched = None;
                 }
             }
         }
+        (batch, pending)
+    }
+
+    /// Submits `batch` on the smallest prepared size that holds it
+    /// (`gpu_idle`: with nothing else on the GPU); whether the GPU took
+    /// it (else it is answered with the trial's error).
+    fn submit(&mut self, batch: Vec<Pending>, gpu_idle: bool) -> (Submitted, bool) {
         let k = self
             .loops
             .iter()
             .position(|(b, _)| *b as usize >= batch.len())
             .unwrap_or(self.loops.len() - 1);
         let started = Instant::now();
+        if let Some(at) = self.answered_at.filter(|_| gpu_idle) {
+            self.costs.idle_ns.push(ns(at, started));
+        }
         self.rows.clear();
         for request in &batch {
             self.rows.extend_from_slice(self.set.input(request.sample));
         }
+        self.costs.rows_ns.push(ns(started, Instant::now()));
         *self.batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
         let submitted = match self.trials[k].as_mut() {
             Some(trial) if trial.record.error.is_none() => {
@@ -224,7 +330,6 @@ impl OwnerLoop {
                 started,
             },
             submitted,
-            pending,
         )
     }
 
@@ -249,6 +354,7 @@ impl OwnerLoop {
         merged
             .map(|mut m| {
                 m.batch_sizes = std::mem::take(&mut self.batch_sizes);
+                m.owner = std::mem::take(&mut self.costs);
                 m
             })
             .ok_or_else(|| "no trial to end".to_string())
@@ -259,10 +365,18 @@ impl OwnerLoop {
         let mut pending: Option<ToOwner> = None;
         loop {
             if !in_flight.is_empty() {
-                if pending.is_none() && in_flight.len() < self.depth {
-                    pending = requests.try_recv().ok();
+                // A spinning owner collects the next batch even when the
+                // GPU holds all it may (`readback`: one batch), so that
+                // with more clients than a batch the next one is formed
+                // by the time this one is answered.
+                let collects = self.spin || in_flight.len() < self.depth;
+                if pending.is_none() && collects {
+                    pending = match in_flight.front() {
+                        Some(oldest) if self.spin => self.request_or_done(&requests, oldest.bucket),
+                        _ => requests.try_recv().ok(),
+                    };
                 }
-                if pending.is_none() || in_flight.len() >= self.depth {
+                if pending.is_none() || !collects {
                     let done = in_flight.pop_front().expect("a batch in flight");
                     self.answer(done);
                     continue;
@@ -277,16 +391,31 @@ impl OwnerLoop {
             match message {
                 ToOwner::Begin { ops, stop } => {
                     self.batch_sizes.clear();
+                    self.costs = OwnerPhases::default();
+                    self.answered_at = None;
                     for ((_, loop_), trial) in self.loops.iter_mut().zip(&mut self.trials) {
                         let t = trial.insert(loop_.begin_trial(ops, stop.clone()));
                         loop_.record_ahead(t);
                     }
                 }
                 ToOwner::Request(first) => {
-                    let oldest = in_flight.front().map(|b| b.bucket);
-                    let (batch, submitted, next) =
-                        self.collect_and_submit(first, &requests, oldest);
+                    let (batch, next) = self.collect(first, &requests, &mut in_flight);
                     pending = next;
+                    // The GPU holds at most `depth` batches: a full
+                    // pipeline reads its oldest back before taking
+                    // another, and hands out its answers once the next
+                    // batch runs.
+                    let mut read = None;
+                    while in_flight.len() >= self.depth {
+                        let done = in_flight.pop_front().expect("a batch in flight");
+                        if let Some(earlier) = read.replace(self.read(done)) {
+                            self.deliver(earlier);
+                        }
+                    }
+                    let (batch, submitted) = self.submit(batch, in_flight.is_empty());
+                    if let Some(read) = read {
+                        self.deliver(read);
+                    }
                     if submitted {
                         in_flight.push_back(batch);
                     } else {
@@ -318,6 +447,8 @@ struct Owner {
     setup: SetupTimes,
     kernels: Vec<String>,
     bell: Arc<Bell>,
+    /// Where a spinning owner and its clients are pinned.
+    cores: Option<Split>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -328,7 +459,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
     let (max_batch, max_delay_us) = point.server.unwrap_or((1, 0));
     let (tx, requests) = channel::<ToOwner>();
     let (report_tx, reports) = channel();
-    type Ready = Result<(SetupTimes, Vec<String>, Arc<RequestSet>), String>;
+    type Ready = Result<(SetupTimes, Vec<String>, Arc<RequestSet>, bool), String>;
     let (ready_tx, ready_rx) = channel::<Ready>();
     let clients = point.n as usize;
     let depth = point.sync.depth();
@@ -338,9 +469,14 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
     let owner_stop = stop.clone();
     let bell: Arc<Bell> = Arc::default();
     let owner_bell = Arc::clone(&bell);
+    // A spinning owner takes a core of its own (see `cores`).
+    let split = (wait == WaitStyle::Spin).then(Split::of_process).flatten();
+    let owner_core = split.as_ref().map(|s| s.owner);
     let thread = std::thread::Builder::new()
         .name("gpu-owner".into())
         .spawn(move || {
+            // Unpinned where pinning fails: the point records which.
+            let pinned = owner_core.is_some_and(|c| pin_to(&[c]).is_ok());
             let prepared = catch_unwind(AssertUnwindSafe(|| {
                 let mut loops = Vec::new();
                 let mut setup = SetupTimes::default();
@@ -371,7 +507,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
             }));
             match prepared {
                 Ok(Ok((loops, setup, kernels, set))) => {
-                    let _ = ready_tx.send(Ok((setup, kernels, Arc::clone(&set))));
+                    let _ = ready_tx.send(Ok((setup, kernels, Arc::clone(&set), pinned)));
                     let trials = loops.iter().map(|_| None).collect();
                     let mut owner = OwnerLoop {
                         loops,
@@ -382,6 +518,8 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
                         spin: wait == WaitStyle::Spin,
                         swap: std::env::var_os(SWAP_ANSWERS).is_some(),
                         batch_sizes: BTreeMap::new(),
+                        costs: OwnerPhases::default(),
+                        answered_at: None,
                         rows: Vec::new(),
                         bell: owner_bell,
                     };
@@ -392,7 +530,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
             }
         })
         .map_err(|e| format!("could not start the GPU owner thread: {e}"))?;
-    let (setup, kernels, requests) = match ready_rx.recv_timeout(stop.left()) {
+    let (setup, kernels, requests, pinned) = match ready_rx.recv_timeout(stop.left()) {
         Ok(Ok(ready)) => ready,
         Ok(Err(e)) => return Err(format!("GPU owner: {e}")),
         Err(_) => {
@@ -417,6 +555,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
         },
         kernels,
         bell,
+        cores: split.filter(|_| pinned),
         thread: Some(thread),
     }))
 }
@@ -439,6 +578,13 @@ impl Workers for Owner {
         self.kernels.clone()
     }
 
+    fn owner_cores(&self) -> Option<OwnerCores> {
+        self.cores.as_ref().map(|s| OwnerCores {
+            owner: s.owner as u32,
+            clients: s.clients.len() as u32,
+        })
+    }
+
     fn run_trial(&mut self, ops: u64, _checks: u64) -> Result<Vec<TrialRecord>, String> {
         // Clients check every answer, so `checks` does not apply.
         self.stop.check().map_err(|e| e.to_string())?;
@@ -453,6 +599,7 @@ impl Workers for Owner {
         let clients: Vec<_> = (0..self.clients)
             .map(|c| {
                 let tx = tx.clone();
+                let cores = self.cores.as_ref().map(|s| s.clients.clone());
                 let plan = ClientPlan {
                     id: c,
                     bell: Arc::clone(&self.bell),
@@ -461,6 +608,7 @@ impl Workers for Owner {
                     stop: self.stop.clone(),
                     wait: self.wait,
                     start_at_unix_ns: start_at,
+                    cores,
                 };
                 match self.open_loop {
                     Some(rate) => {
