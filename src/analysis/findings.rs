@@ -430,25 +430,7 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
             fmt_rate(p.samples_per_s.unwrap_or(0.0))
         ));
     }
-    if let Some(best) = super::server_search(a, run)
-        .into_iter()
-        .find(|r| r.vs_batch16.is_some())
-    {
-        let v = best.vs_batch16.expect("found with a ratio");
-        out.push(format!(
-            "The best server configuration measured at {} closed-loop batch-1 clients, {} under {}, reaches {} samples/s: {:.0}% ({:.0}–{:.0}%) of one thread batching 16 under the same sync and wait (target 80%).",
-            best.point.n,
-            best.point.config.strategy_label(),
-            best.point.config.sync_label(),
-            fmt_rate(best.point.samples_per_s.unwrap_or(0.0)),
-            v.value * 100.0,
-            v.lo * 100.0,
-            v.hi * 100.0
-        ));
-        if let Some(line) = server_time(&best) {
-            out.push(line);
-        }
-    }
+    out.extend(server_lines(&super::server_search(a, run)));
     let stalls = stalls(a, run);
     if !stalls.is_empty() {
         out.push(format!(
@@ -457,6 +439,62 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
         ));
     }
     out
+}
+
+/// The server's lines: its best configuration at 16 clients against
+/// batch 16 and where its time goes; and, where that misses the target,
+/// the best with more clients than a batch, which can overlap what 16
+/// clients and batches of 16 cannot.
+fn server_lines(rows: &[super::ServerRow]) -> Vec<String> {
+    let mut out = Vec::new();
+    let measured = |r: &&super::ServerRow| r.vs_batch16.is_some();
+    let Some(best) = rows.iter().filter(measured).find(|r| r.point.n == 16) else {
+        return out;
+    };
+    let v = best.vs_batch16.expect("found with a ratio");
+    out.push(format!(
+        "The best server configuration measured at 16 closed-loop batch-1 clients, {} under {}{}, reaches {} samples/s: {:.0}% ({:.0}–{:.0}%) of one thread batching 16 under the same sync and wait (target 80%).",
+        best.point.config.strategy_label(),
+        best.point.config.sync_label(),
+        pinned(best.point),
+        fmt_rate(best.point.samples_per_s.unwrap_or(0.0)),
+        v.value * 100.0,
+        v.lo * 100.0,
+        v.hi * 100.0
+    ));
+    out.extend(server_time(best));
+    let beyond = rows.iter().filter(measured).find(|r| r.point.n > 16);
+    if let Some(more) = beyond.filter(|_| v.value < 0.8) {
+        let m = more.vs_batch16.expect("found with a ratio");
+        out.push(format!(
+            "That is a limit of 16 clients: each waits in the batch on the GPU, so nothing can be collected while it runs, and its answering and the next batch's collecting add to every batch. \
+             With {} clients one batch's clients send their next requests while the other batch runs: {} under {}{} reaches {} samples/s, {:.0}% ({:.0}–{:.0}%) of batch 16{}.",
+            more.point.n,
+            more.point.config.strategy_label(),
+            more.point.config.sync_label(),
+            pinned(more.point),
+            fmt_rate(more.point.samples_per_s.unwrap_or(0.0)),
+            m.value * 100.0,
+            m.lo * 100.0,
+            m.hi * 100.0,
+            if m.value >= 0.8 {
+                " (target met this way)"
+            } else {
+                ""
+            }
+        ));
+    }
+    out
+}
+
+/// How a spinning owner was placed, for a configuration's name.
+fn pinned(p: &Point) -> String {
+    p.owner_cores.map_or(String::new(), |c| {
+        format!(
+            " (owner pinned to a core of its own, clients sharing the other {})",
+            c.clients
+        )
+    })
 }
 
 /// Where the best server's time goes, against its baseline's round trip:
@@ -476,10 +514,22 @@ fn server_time(best: &super::ServerRow) -> Option<String> {
         return None;
     }
     let bound = p.config.sync.depth() as f64 * mean_batch / (service * 1e-6);
+    // The owner's own costs per batch, where recorded.
+    let costs = p.owner_us.map_or(String::new(), |o| {
+        format!(
+            "per batch the owner copies the requests' rows in {:.1} µs and hands out the answers in {:.1} µs{}; ",
+            o.rows.median,
+            o.answer.median,
+            o.idle.map_or(String::new(), |i| format!(
+                ", and the GPU waits {:.1} µs (median; mean {:.1}) between an answer and the next batch",
+                i.median, i.mean
+            ))
+        )
+    });
     Some(format!(
         "Where that server's time goes: a batch's service takes {service:.0} µs (p50) against {round_trip:.0} µs for the thread's whole round trip at batch 16 \
          (per op, owner against thread: encode {:.1} against {:.1} µs, submit {:.1} against {:.1}, wait {:.1} against {:.1}), and requests queue {queued:.0} µs for company; \
-         at {mean_batch:.1} requests a batch and {} in flight, that service alone caps the server at {} samples/s ({:.0}% of batch 16) even with no hand-off.",
+         {costs}at {mean_batch:.1} requests a batch and {} in flight, that service alone caps the server at {} samples/s ({:.0}% of batch 16) even with no hand-off.",
         own.encode.median,
         base.encode.median,
         own.submit.median,
@@ -570,6 +620,17 @@ mod tests {
         s.service_us = Some(lat(80.0));
         s.queue_us = Some(lat(20.0));
         s.batch_sizes = [(16, 3), (8, 2)].into_iter().collect();
+        let center = |median: f64| crate::schema::Center {
+            median,
+            mean: median + 1.0,
+            p99: None,
+            max: None,
+        };
+        s.owner_us = Some(crate::schema::OwnerBreakdown {
+            rows: center(0.5),
+            answer: center(3.5),
+            idle: Some(center(20.0)),
+        });
         let b = point(
             config(StrategyKind::Batch, SyncMode::Readback),
             16,
@@ -583,6 +644,7 @@ mod tests {
         assert!(
             line.contains("service takes 80 µs")
                 && line.contains("queue 20 µs")
+                && line.contains("copies the requests' rows in 0.5 µs and hands out the answers in 3.5 µs, and the GPU waits 20.0 µs (median; mean 21.0)")
                 && line.contains("at 12.8 requests a batch and one batch in flight")
                 && line.contains("160k samples/s (40% of batch 16)"),
             "{line}"
@@ -595,5 +657,58 @@ mod tests {
             ..best
         };
         assert_eq!(server_time(&row), None);
+    }
+
+    #[test]
+    fn a_server_short_of_the_target_at_16_clients_is_shown_with_the_configuration_that_overcomes_it()
+     {
+        use crate::analysis::server_search;
+        use crate::analysis::testing::{config, point, run};
+        use crate::schema::WaitStyle;
+        let server = |n: u32, rate: f64| {
+            let mut c = config(StrategyKind::Server, SyncMode::Readback);
+            c.max_batch = Some(16);
+            c.max_delay_us = Some(50);
+            c.wait = WaitStyle::Spin;
+            let mut p = point(c, n, &[rate, rate, rate]);
+            p.owner_cores = Some(crate::schema::OwnerCores {
+                owner: 0,
+                clients: 15,
+            });
+            p
+        };
+        let mut batch = config(StrategyKind::Batch, SyncMode::Readback);
+        batch.wait = WaitStyle::Spin;
+        let b = point(batch, 16, &[400_000.0, 400_000.0, 400_000.0]);
+        let runs = [run(
+            "x",
+            vec![server(16, 200_000.0), server(32, 340_000.0), b.clone()],
+        )];
+        let a = Analysis::of(&runs);
+        let lines = server_lines(&server_search(&a, 0));
+        assert!(
+            lines[0].contains("at 16 closed-loop batch-1 clients")
+                && lines[0].contains("clients sharing the other 15")
+                && lines[0].contains("50% (50–50%)"),
+            "{lines:?}"
+        );
+        let last = lines.last().unwrap();
+        assert!(
+            last.contains("With 32 clients")
+                && last.contains("85% (85–85%)")
+                && last.contains("target met this way"),
+            "{last}"
+        );
+        // At the target with 16 clients, nothing more is said.
+        let runs = [run(
+            "x",
+            vec![server(16, 330_000.0), server(32, 340_000.0), b],
+        )];
+        let a = Analysis::of(&runs);
+        let lines = server_lines(&server_search(&a, 0));
+        assert!(
+            lines.iter().all(|l| !l.contains("With 32 clients")),
+            "{lines:?}"
+        );
     }
 }
