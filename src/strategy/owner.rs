@@ -131,7 +131,8 @@ struct OwnerLoop {
     batch_sizes: BTreeMap<u32, u64>,
     /// The owner's own costs per batch, this trial.
     costs: OwnerPhases,
-    /// When the last batch was answered (none yet this trial).
+    /// When the last batch was read back (none yet this trial): from
+    /// then the GPU held nothing, unless another batch was in flight.
     answered_at: Option<Instant>,
     rows: Vec<u8>,
     bell: Arc<Bell>,
@@ -165,8 +166,6 @@ impl OwnerLoop {
             None => Err("a request arrived outside a trial".into()),
         };
         let read_at = Instant::now();
-        // The GPU holds nothing of this owner's from here, unless another
-        // batch is in flight (then `submit` is told so).
         self.answered_at = Some(read_at);
         Read {
             done,
