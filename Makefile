@@ -51,8 +51,8 @@ lint: toolchain
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # The merged reports committed beside each run's own: a set of runs each.
-H200       := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261204-194952-sync-nvidia-h200-vulkan \
-              results/20261204-194619-server-nvidia-h200-vulkan results/20261203-150746-host-nvidia-h200-vulkan \
+H200       := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261204-212444-sync-nvidia-h200-vulkan \
+              results/20261204-212050-server-nvidia-h200-vulkan results/20261204-212158-host-nvidia-h200-vulkan \
               results/20261204-194530-size-nvidia-h200-vulkan results/20261204-194541-stack-nvidia-h200-vulkan \
               results/20261204-194603-pool-nvidia-h200-vulkan results/20261204-194544-quick-nvidia-h200-vulkan \
               results/20261204-194733-seeds-pytorch-cuda-nvidia-h200
