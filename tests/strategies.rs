@@ -342,6 +342,19 @@ fn server_never_mixes_up_requests() {
     // collects the next batch while one runs, and still answers each
     // request with its own rows (checked above).
     assert!(run.points[9..].iter().all(|p| in_shared_batches(p) > 0));
+    // Every owner records its own costs per batch: the rows copied and
+    // the answers handed out, each batch, and they take some time.
+    for p in &run.points {
+        let costs = p
+            .owner_us
+            .unwrap_or_else(|| panic!("{}: no owner costs", p.n));
+        assert!(
+            costs.rows.median >= 0.0 && costs.rows.mean > 0.0,
+            "{costs:?}"
+        );
+        assert!(costs.answer.median > 0.0, "{costs:?}");
+        assert!(costs.idle.is_none_or(|i| i.median >= 0.0), "{costs:?}");
+    }
     // A spinning owner is pinned to a core of its own wherever the host
     // lets this process use three cores or more; no other owner is.
     let can_pin = curves::strategy::cores::Split::of_process().is_some();

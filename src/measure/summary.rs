@@ -227,4 +227,30 @@ mod tests {
             "an incomplete trial has no throughput"
         );
     }
+
+    #[test]
+    fn an_owners_costs_are_summarised_across_trials_and_idle_only_where_recorded() {
+        let owner = |rows: u64, answer: u64, idle: Vec<u64>| {
+            let mut r = record(0.0, 1.0, 4, 0);
+            r.owner = OwnerPhases {
+                rows_ns: vec![rows; 2],
+                answer_ns: vec![answer; 2],
+                idle_ns: idle,
+            };
+            r
+        };
+        let trials = vec![
+            vec![owner(500, 3000, vec![])],
+            vec![owner(700, 4000, vec![20_000, 30_000])],
+        ];
+        let costs = summarize(&trials, 1, 8, None)
+            .owner_us
+            .expect("owner costs");
+        assert_eq!(costs.rows.mean, 0.6);
+        assert_eq!(costs.answer.mean, 3.5);
+        assert_eq!(costs.idle.map(|i| i.mean), Some(25.0));
+        // Workers that are no owner record none, and the point says none.
+        let plain = summarize(&[vec![record(0.0, 1.0, 4, 0)]], 1, 4, None);
+        assert_eq!(plain.owner_us, None);
+    }
 }
