@@ -43,17 +43,17 @@ pub struct OwnerPhases {
     pub rows_ns: Vec<u64>,
     /// Splitting the output among the requests and waking their clients.
     pub answer_ns: Vec<u64>,
-    /// From the last answer until this batch started, where nothing was
-    /// on the GPU: waiting for requests (the first batch of a trial and
-    /// batches submitted behind another are left out).
+    /// From the last batch's read-back until this batch started, where
+    /// nothing was on the GPU: waiting for requests (the first batch of a
+    /// trial and batches submitted behind another are left out).
     pub idle_ns: Vec<u64>,
 }
 
 impl OwnerPhases {
-    pub fn append(&mut self, other: OwnerPhases) {
-        self.rows_ns.extend(other.rows_ns);
-        self.answer_ns.extend(other.answer_ns);
-        self.idle_ns.extend(other.idle_ns);
+    pub fn extend_from(&mut self, other: &OwnerPhases) {
+        self.rows_ns.extend_from_slice(&other.rows_ns);
+        self.answer_ns.extend_from_slice(&other.answer_ns);
+        self.idle_ns.extend_from_slice(&other.idle_ns);
     }
 }
 

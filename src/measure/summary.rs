@@ -74,7 +74,7 @@ pub fn summarize(
             gpu.extend_from_slice(&r.gpu_ns);
             queue_us.extend(r.queue_ns.iter().map(|&ns| ns as f64 / 1e3));
             service_us.extend(r.service_ns.iter().map(|&ns| ns as f64 / 1e3));
-            owner.append(r.owner.clone());
+            owner.extend_from(&r.owner);
             for (size, count) in &r.batch_sizes {
                 *batch_sizes.entry(*size).or_insert(0) += count;
             }

@@ -133,6 +133,13 @@ pub struct ClientPlan {
 }
 
 impl ClientPlan {
+    /// Pins the calling client thread to its cores, if it has any.
+    fn pin(&self) -> Result<(), String> {
+        self.cores.as_ref().map_or(Ok(()), |cores| {
+            super::cores::pin_to(cores).map_err(|e| format!("client {}: {e}", self.id))
+        })
+    }
+
     fn sample(&self, request: u64) -> usize {
         self.set.sample_of(self.id, request, self.clients)
     }
@@ -210,10 +217,8 @@ fn await_mailbox(
 pub fn closed_client(tx: Sender<ToOwner>, ops: u64, plan: ClientPlan) -> TrialRecord {
     let mailbox = Arc::new(Mailbox::default());
     let mut record = record_with_room(ops);
-    if let Some(cores) = &plan.cores
-        && let Err(e) = super::cores::pin_to(cores)
-    {
-        record.error = Some(format!("client {}: {e}", plan.id));
+    if let Err(e) = plan.pin() {
+        record.error = Some(e);
         return record;
     }
     wait_until_unix(plan.start_at_unix_ns);
@@ -276,14 +281,11 @@ pub fn open_client(tx: Sender<ToOwner>, arrivals: Vec<Duration>, plan: ClientPla
     let plan = Arc::new(plan);
     let collector_plan = Arc::clone(&plan);
     let collector = std::thread::spawn(move || collect(collector_plan, sent_rx, reply_rx, n));
-    let pinned = plan
-        .cores
-        .as_ref()
-        .map_or(Ok(()), |cores| super::cores::pin_to(cores));
+    let pinned = plan.pin();
     wait_until_unix(plan.start_at_unix_ns);
     let start_unix_ns = unix_ns();
     let began = Instant::now();
-    let mut stopped = pinned.err().map(|e| format!("client {}: {e}", plan.id));
+    let mut stopped = pinned.err();
     for (i, at) in arrivals.into_iter().enumerate() {
         if stopped.is_some() {
             break;

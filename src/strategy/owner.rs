@@ -133,7 +133,7 @@ struct OwnerLoop {
     costs: OwnerPhases,
     /// When the last batch was read back (none yet this trial): from
     /// then the GPU held nothing, unless another batch was in flight.
-    answered_at: Option<Instant>,
+    last_read: Option<Instant>,
     rows: Vec<u8>,
     bell: Arc<Bell>,
 }
@@ -166,7 +166,7 @@ impl OwnerLoop {
             None => Err("a request arrived outside a trial".into()),
         };
         let read_at = Instant::now();
-        self.answered_at = Some(read_at);
+        self.last_read = Some(read_at);
         Read {
             done,
             output,
@@ -301,7 +301,7 @@ impl OwnerLoop {
             .position(|(b, _)| *b as usize >= batch.len())
             .unwrap_or(self.loops.len() - 1);
         let started = Instant::now();
-        if let Some(at) = self.answered_at.filter(|_| gpu_idle) {
+        if let Some(at) = self.last_read.filter(|_| gpu_idle) {
             self.costs.idle_ns.push(ns(at, started));
         }
         self.rows.clear();
@@ -391,7 +391,7 @@ impl OwnerLoop {
                 ToOwner::Begin { ops, stop } => {
                     self.batch_sizes.clear();
                     self.costs = OwnerPhases::default();
-                    self.answered_at = None;
+                    self.last_read = None;
                     for ((_, loop_), trial) in self.loops.iter_mut().zip(&mut self.trials) {
                         let t = trial.insert(loop_.begin_trial(ops, stop.clone()));
                         loop_.record_ahead(t);
@@ -518,7 +518,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
                         swap: std::env::var_os(SWAP_ANSWERS).is_some(),
                         batch_sizes: BTreeMap::new(),
                         costs: OwnerPhases::default(),
-                        answered_at: None,
+                        last_read: None,
                         rows: Vec::new(),
                         bell: owner_bell,
                     };
