@@ -77,6 +77,12 @@ enum Command {
     /// to a core of its own, its clients on the others (Linux, three cores
     /// or more); each such point records where (`owner_cores`). Set
     /// CURVES_NO_PIN=1 to leave them to the scheduler.
+    ///
+    /// A `queue` or `server` owner writes its requests' rows in place into
+    /// input buffers it maps, where the backend can bind those (Vulkan,
+    /// Metal, DX12), and through a staging belt and a copy elsewhere (GL);
+    /// each point records which (`upload`). Set CURVES_STAGED_UPLOAD=1 to
+    /// stage them everywhere, to compare the two.
     Run {
         /// Experiment file (TOML).
         #[arg(default_value = "experiments/quick.toml")]

@@ -349,6 +349,7 @@ fn empty_point(spec: &PointSpec, adapters: &[AdapterSummary]) -> Point {
         service_us: None,
         batch_sizes: Default::default(),
         owner_cores: None,
+        upload: None,
         owner_us: None,
         adapter_ops: Default::default(),
         ops_expected: 0,
@@ -416,6 +417,7 @@ pub fn measure_with(spec: &PointSpec, workers: &mut dyn Workers, point: &mut Poi
     point.setup_s = workers.setup();
     point.kernels = workers.kernels();
     point.owner_cores = workers.owner_cores();
+    point.upload = workers.upload();
     if let Some(trial_s) = spec.settings.trial_s {
         match ops_for_trial_s(workers, trial_s, ops) {
             Ok(fitted) => ops = fitted,

@@ -632,6 +632,27 @@ pub struct OwnerCores {
     pub clients: u32,
 }
 
+/// How a GPU owner's requests' rows reach the GPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upload {
+    /// Written in place into an input buffer the host maps, which the
+    /// kernels read: no copy on the GPU.
+    Mapped,
+    /// Written into a staging belt's chunk and copied into the input by
+    /// the op's own command buffer.
+    Staged,
+}
+
+impl Upload {
+    pub fn name(self) -> &'static str {
+        match self {
+            Upload::Mapped => "mapped",
+            Upload::Staged => "staged",
+        }
+    }
+}
+
 /// Setup costs of a point, in seconds, all outside the timed region.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetupTimes {
@@ -896,6 +917,10 @@ pub struct Point {
     /// clients were pinned to (none where the host could not pin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_cores: Option<OwnerCores>,
+    /// `queue`/`server`: how the requests' rows reached the GPU (none in
+    /// files written before it was recorded: staged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<Upload>,
     /// `gpus`: ops completed on each adapter (by index), all trials.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub adapter_ops: BTreeMap<u32, u64>,

@@ -5,7 +5,7 @@
 mod common;
 
 use curves::analysis::Analysis;
-use curves::schema::{Status, StrategyKind};
+use curves::schema::{Status, StrategyKind, Upload};
 
 const TINY: &str = r#"
 name = "tiny"
@@ -96,6 +96,21 @@ fn every_strategy_and_workload_on(backend: &str) {
         (queue.threads, queue.processes, queue.batch),
         (3, 1, 1),
         "three clients, one GPU owner"
+    );
+    // The owner writes its requests' rows into inputs it maps where the
+    // backend can bind a mappable buffer (not GL), else it stages them.
+    let upload = if backend == "gl" {
+        Upload::Staged
+    } else {
+        Upload::Mapped
+    };
+    assert_eq!(queue.upload, Some(upload), "{backend}");
+    assert!(
+        run.points
+            .iter()
+            .filter(|p| p.config.strategy != StrategyKind::Queue)
+            .all(|p| p.upload.is_none()),
+        "only an owner uploads requests"
     );
     for p in &run.points {
         let what = format!(
@@ -367,6 +382,25 @@ fn server_never_mixes_up_requests() {
             p.config.strategy_label(),
             p.n
         );
+    }
+
+    // Staged through a belt instead of written in place, every request
+    // is still answered with its own rows.
+    let mapped = if run.info.adapter.backend == "gl" {
+        Upload::Staged
+    } else {
+        Upload::Mapped
+    };
+    assert!(run.points.iter().all(|p| p.upload == Some(mapped)));
+    let mut cmd = common::curves();
+    cmd.env(curves::measure::requests::STAGED, "1");
+    let (_dir, staged) = common::run_experiment(cmd, text, &[]);
+    for p in &staged.points {
+        let what = format!("{} N={}: {:?}", p.config.strategy_label(), p.n, p.error);
+        assert_eq!(p.upload, Some(Upload::Staged), "{what}");
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert_eq!(p.ops_checked, 2 * 8 * u64::from(p.n), "{what}");
+        assert_eq!(p.ops_wrong, 0, "{what}");
     }
 
     let mut cmd = common::curves();

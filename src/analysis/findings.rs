@@ -7,7 +7,7 @@
 
 use super::verdicts::{LINEAR, Outcome, Verdict, seeds_curve};
 use super::{Analysis, Curve, Picks};
-use crate::schema::{AdapterSummary, Point, Precision, StrategyKind, SyncMode, WaitStyle};
+use crate::schema::{AdapterSummary, Point, Precision, StrategyKind, SyncMode, Upload, WaitStyle};
 
 /// A workload's best point read against the device's ceilings.
 #[derive(Clone, Debug)]
@@ -526,8 +526,12 @@ fn server_time(best: &super::ServerRow) -> Option<String> {
     // The owner's own costs per batch, where recorded.
     let costs = p.owner_us.map_or(String::new(), |o| {
         format!(
-            "per batch the owner copies the requests' rows in {:.1} µs and hands out the answers in {:.1} µs{}; ",
+            "per batch the owner gathers the requests' rows in {:.1} µs ({}) and hands out the answers in {:.1} µs{}; ",
             o.rows.median,
+            match p.upload {
+                Some(Upload::Mapped) => "then writes them in place, into inputs it maps: the op copies nothing",
+                Some(Upload::Staged) | None => "then into a staging chunk, which the op copies to its input",
+            },
             o.answer.median,
             o.idle.map_or(String::new(), |i| format!(
                 ", and the GPU waits {:.1} µs (median; mean {:.1}) between an answer and the next batch",
@@ -653,9 +657,21 @@ mod tests {
         assert!(
             line.contains("service takes 80 µs")
                 && line.contains("queue 20 µs")
-                && line.contains("copies the requests' rows in 0.5 µs and hands out the answers in 3.5 µs, and the GPU waits 20.0 µs (median; mean 21.0)")
+                && line.contains("gathers the requests' rows in 0.5 µs (then into a staging chunk, which the op copies to its input) and hands out the answers in 3.5 µs, and the GPU waits 20.0 µs (median; mean 21.0)")
                 && line.contains("at 12.8 requests a batch and one batch in flight")
                 && line.contains("160k samples/s (40% of batch 16)"),
+            "{line}"
+        );
+        // An owner that wrote its rows in place says so.
+        let mut mapped = best.point.clone();
+        mapped.upload = Some(Upload::Mapped);
+        let row = crate::analysis::ServerRow {
+            point: &mapped,
+            ..best
+        };
+        let line = server_time(&row).expect("every figure is there");
+        assert!(
+            line.contains("then writes them in place, into inputs it maps: the op copies nothing"),
             "{line}"
         );
         // Without the service time there is nothing to say.

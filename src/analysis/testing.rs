@@ -79,6 +79,7 @@ pub fn point(config: PointConfig, n: u32, trials: &[f64]) -> Point {
         service_us: None,
         batch_sizes: Default::default(),
         owner_cores: None,
+        upload: None,
         owner_us: None,
         adapter_ops: Default::default(),
         ops_expected: 100 * u64::from(shape.workers()) * trials.len() as u64,

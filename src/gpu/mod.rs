@@ -12,6 +12,7 @@ pub mod completion;
 pub mod poller;
 pub mod readback;
 pub mod timestamps;
+pub mod upload;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -466,12 +467,14 @@ pub struct GpuContext {
     poller: Mutex<std::sync::Weak<poller::Poller>>,
 }
 
-/// Features the kernels use where the adapter has them.
+/// Features the kernels use where the adapter has them (and mappable
+/// storage buffers, for inputs a GPU owner writes in place: `upload`).
 fn wanted_features() -> wgpu::Features {
     wgpu::Features::SHADER_F16
         | wgpu::Features::TIMESTAMP_QUERY
         | wgpu::Features::SUBGROUP
         | wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
+        | wgpu::Features::MAPPABLE_PRIMARY_BUFFERS
 }
 
 #[expect(

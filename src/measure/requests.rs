@@ -4,36 +4,55 @@
 //! must be answered), and the owner splits it among the requests, whose
 //! senders check their own rows. Under `pipeline:D` up to D ops are in
 //! flight, each with its own staging buffer, answered oldest first. The
-//! rows are uploaded in the op's own command buffer from a staging belt
-//! (mapped chunks reused once the GPU is done with them), not with
-//! `queue.write_buffer`, which allocates a staging buffer per write and
-//! submits one more command buffer.
+//! rows reach the GPU one of two ways ([`Upload`], recorded in the point):
+//!
+//! * `mapped`: each slot's input is a storage buffer the host maps
+//!   ([`MappedInput`]); the owner writes the rows into it and unmaps it
+//!   before the submit, and wgpu maps it again when the op is done. The
+//!   op records no copy, so its command buffer is the plain loop's.
+//! * `staged`, where the device cannot bind a mappable buffer (GL) or
+//!   [`STAGED`] is set: the rows are uploaded in the op's own command
+//!   buffer from a staging belt (mapped chunks reused once the GPU is done
+//!   with them), not with `queue.write_buffer`, which allocates a staging
+//!   buffer per write and submits one more command buffer.
 //!
 //! With `encode_ahead` the loop records its next op while this one runs
 //! (as [`OpLoop`] does for a worker of its own), before the requests it
-//! will answer have arrived: the upload of the whole input is recorded
-//! from a staging chunk that stays mapped, and the rows are written there
-//! when the batch is formed, just before the submit. The op runs at its
-//! size whatever the batch (as it does without), so nothing recorded
-//! depends on the requests.
+//! will answer have arrived, and the rows are written when the batch is
+//! formed, just before the submit: into the mapped input, or (`staged`)
+//! into the staging chunk whose upload of the whole input was recorded.
+//! The op runs at its size whatever the batch (as it does without), so
+//! nothing recorded depends on the requests.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::op_loop::{OpLoop, Trial, ns};
 use super::record::TrialRecord;
 use super::stop::Stop;
 use crate::gpu::GpuError;
 use crate::gpu::readback::Readback;
-use crate::schema::SyncMode;
+use crate::gpu::upload::MappedInput;
+use crate::schema::{SyncMode, Upload};
+
+/// Set, it makes GPU owners upload their requests' rows through a
+/// staging belt even where the device could map their inputs, to compare
+/// the two ways.
+pub const STAGED: &str = "CURVES_STAGED_UPLOAD";
+
+/// Longest an owner waits for an input still read by an op in flight
+/// before it writes the next rows there.
+const INPUT_WAIT: Duration = Duration::from_secs(10);
 
 /// An op recorded before its requests arrived (`encode_ahead`).
 struct Recorded {
     /// The op's index in its trial.
     index: u64,
     commands: wgpu::CommandBuffer,
-    /// Where the batch's rows go before the submit.
-    rows: wgpu::BufferViewMut,
+    /// Where the batch's rows go before the submit: the staging chunk
+    /// (`staged`), or none when the slot's input is mapped.
+    rows: Option<wgpu::BufferViewMut>,
+    slot: usize,
     staging: usize,
     gpu_index: Option<u32>,
     encode_ns: u64,
@@ -54,6 +73,8 @@ pub struct RequestLoop {
     next: usize,
     host_out: Vec<u8>,
     belt: wgpu::util::StagingBelt,
+    /// Each slot's input, written in place (`mapped`); none when staged.
+    inputs: Option<Vec<MappedInput>>,
     /// The next op, recorded while this one runs (`encode_ahead`).
     ahead: Option<Recorded>,
     encode_ahead: bool,
@@ -77,6 +98,11 @@ impl RequestLoop {
             op.ctx().device.clone(),
             (rows as u64).next_multiple_of(4).max(256),
         );
+        let inputs = if std::env::var_os(STAGED).is_some() {
+            None
+        } else {
+            op.prepared_mut().map_inputs()
+        };
         Self {
             op,
             answers,
@@ -84,8 +110,18 @@ impl RequestLoop {
             next: 0,
             host_out: vec![0; bytes],
             belt,
+            inputs,
             ahead: None,
             encode_ahead,
+        }
+    }
+
+    /// How the requests' rows reach the GPU.
+    pub fn upload(&self) -> Upload {
+        if self.inputs.is_some() {
+            Upload::Mapped
+        } else {
+            Upload::Staged
         }
     }
 
@@ -126,12 +162,16 @@ impl RequestLoop {
         let t0 = Instant::now();
         let mut encoder = self.op.encoder();
         let slot = trial.slot();
-        let Some(rows) = self
-            .op
-            .prepared_mut()
-            .input_ahead(&mut encoder, &mut self.belt, slot)
-        else {
-            return;
+        let rows = match self.inputs {
+            Some(_) => None,
+            None => match self
+                .op
+                .prepared_mut()
+                .input_ahead(&mut encoder, &mut self.belt, slot)
+            {
+                Some(rows) => Some(rows),
+                None => return,
+            },
         };
         let gpu_index = trial.gpu_index();
         let staging = self.take_staging();
@@ -140,6 +180,7 @@ impl RequestLoop {
             index: trial.next,
             commands: encoder.finish(),
             rows,
+            slot,
             staging,
             gpu_index,
             encode_ns: ns(t0, Instant::now()),
@@ -154,7 +195,8 @@ impl RequestLoop {
     }
 
     /// Records op `slot` after its input's upload: its dispatches, the
-    /// copy of its output into staging buffer `staging` and the mapping.
+    /// copy of its output into staging buffer `staging` and the mapping
+    /// (and its input's, when mapped).
     fn record_op(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -165,6 +207,20 @@ impl RequestLoop {
         let output = self.op.encode_into(encoder, slot, gpu_index);
         self.answers[staging].record_copy(encoder, &output);
         self.answers[staging].map_on_submit(encoder);
+        if let Some(inputs) = &self.inputs {
+            inputs[slot].map_on_submit(encoder);
+        }
+    }
+
+    /// Writes `rows` into slot `slot`'s mapped input and unmaps it, for
+    /// the submit; nothing when the rows are staged.
+    fn write_mapped(&self, slot: usize, rows: &[u8]) -> Result<(), GpuError> {
+        match &self.inputs {
+            Some(inputs) => {
+                inputs[slot].write(&self.op.ctx().device, rows, Instant::now() + INPUT_WAIT)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Submits the trial's next op on `rows` (whole samples in the storage
@@ -185,7 +241,10 @@ impl RequestLoop {
         let t0 = Instant::now();
         let (commands, staging, gpu_index, ahead_ns) = match self.ahead.take() {
             Some(mut ahead) if ahead.index == trial.next => {
-                ahead.rows.slice(..rows.len()).copy_from_slice(rows);
+                match ahead.rows.as_mut() {
+                    Some(view) => view.slice(..rows.len()).copy_from_slice(rows),
+                    None => self.write_mapped(ahead.slot, rows)?,
+                }
                 drop(ahead.rows);
                 (
                     ahead.commands,
@@ -197,9 +256,14 @@ impl RequestLoop {
             _ => {
                 let slot = trial.slot();
                 let mut encoder = self.op.encoder();
-                self.op
-                    .prepared_mut()
-                    .write_input(&mut encoder, &mut self.belt, slot, rows);
+                match self.inputs {
+                    Some(_) => self.write_mapped(slot, rows)?,
+                    None => {
+                        self.op
+                            .prepared_mut()
+                            .write_input(&mut encoder, &mut self.belt, slot, rows)
+                    }
+                }
                 let gpu_index = trial.gpu_index();
                 let staging = self.take_staging();
                 self.record_op(&mut encoder, slot, gpu_index, staging);

@@ -25,7 +25,8 @@ use crate::plan::{PointSpec, Settings};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{
-    AdapterSummary, Launch, LaunchKind, OwnerCores, Precision, SetupTimes, SyncMode, WaitStyle,
+    AdapterSummary, Launch, LaunchKind, OwnerCores, Precision, SetupTimes, SyncMode, Upload,
+    WaitStyle,
 };
 use crate::workload::Workload;
 
@@ -77,6 +78,10 @@ pub trait Workers {
     fn kernels(&self) -> Vec<String>;
     /// Where a spinning GPU owner and its clients were pinned.
     fn owner_cores(&self) -> Option<OwnerCores> {
+        None
+    }
+    /// How a GPU owner's requests' rows reach the GPU.
+    fn upload(&self) -> Option<Upload> {
         None
     }
 }

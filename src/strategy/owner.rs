@@ -57,7 +57,7 @@ use crate::measure::record::{OwnerPhases, TrialRecord, unix_ns};
 use crate::measure::requests::RequestLoop;
 use crate::measure::stop::Stop;
 use crate::plan::PointSpec;
-use crate::schema::{OwnerCores, SetupTimes, WaitStyle};
+use crate::schema::{OwnerCores, SetupTimes, Upload, WaitStyle};
 
 /// Test hook: when set, the owner hands each request the rows of the next
 /// request in its batch, so a test can see that mix-ups are caught.
@@ -448,6 +448,7 @@ struct Owner {
     bell: Arc<Bell>,
     /// Where a spinning owner and its clients are pinned.
     cores: Option<Split>,
+    upload: Upload,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -458,7 +459,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
     let (max_batch, max_delay_us) = point.server.unwrap_or((1, 0));
     let (tx, requests) = channel::<ToOwner>();
     let (report_tx, reports) = channel();
-    type Ready = Result<(SetupTimes, Vec<String>, Arc<RequestSet>, bool), String>;
+    type Ready = Result<(SetupTimes, Vec<String>, Arc<RequestSet>, bool, Upload), String>;
     let (ready_tx, ready_rx) = channel::<Ready>();
     let clients = point.n as usize;
     let depth = point.sync.depth();
@@ -506,7 +507,10 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
             }));
             match prepared {
                 Ok(Ok((loops, setup, kernels, set))) => {
-                    let _ = ready_tx.send(Ok((setup, kernels, Arc::clone(&set), pinned)));
+                    // Every size's loop takes the same way.
+                    let upload = loops[0].1.upload();
+                    let ready = (setup, kernels, Arc::clone(&set), pinned, upload);
+                    let _ = ready_tx.send(Ok(ready));
                     let trials = loops.iter().map(|_| None).collect();
                     let mut owner = OwnerLoop {
                         loops,
@@ -529,7 +533,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
             }
         })
         .map_err(|e| format!("could not start the GPU owner thread: {e}"))?;
-    let (setup, kernels, requests, pinned) = match ready_rx.recv_timeout(stop.left()) {
+    let (setup, kernels, requests, pinned, upload) = match ready_rx.recv_timeout(stop.left()) {
         Ok(Ok(ready)) => ready,
         Ok(Err(e)) => return Err(format!("GPU owner: {e}")),
         Err(_) => {
@@ -555,6 +559,7 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
         kernels,
         bell,
         cores: split.filter(|_| pinned),
+        upload,
         thread: Some(thread),
     }))
 }
@@ -582,6 +587,10 @@ impl Workers for Owner {
             owner: s.owner as u32,
             clients: s.clients.len() as u32,
         })
+    }
+
+    fn upload(&self) -> Option<Upload> {
+        Some(self.upload)
     }
 
     fn run_trial(&mut self, ops: u64, _checks: u64) -> Result<Vec<TrialRecord>, String> {

@@ -14,6 +14,7 @@ pub mod transformer;
 use serde::{Deserialize, Serialize};
 
 use crate::gpu::GpuContext;
+use crate::gpu::upload::MappedInput;
 use crate::schema::{Precision, WorkloadKind};
 use kernels::Checks;
 use mlp::Mlp;
@@ -246,6 +247,13 @@ pub trait Prepared: Send {
         belt: &mut wgpu::util::StagingBelt,
         slot: usize,
     ) -> Option<wgpu::BufferViewMut>;
+    /// Moves each slot's input into a buffer the host writes in place
+    /// ([`MappedInput`]), rebinding the dispatches that read it, and
+    /// returns them by slot: a GPU owner then writes its requests' rows
+    /// there instead of uploading them ([`Self::write_input`] and
+    /// [`Self::input_ahead`] no longer apply). `None` where the device
+    /// cannot bind a mappable buffer, or without the pool.
+    fn map_inputs(&mut self) -> Option<Vec<MappedInput>>;
     /// The kernel variants an op runs, with the shapes they were chosen for.
     fn kernels(&self) -> Vec<String>;
 }

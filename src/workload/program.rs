@@ -11,6 +11,7 @@ use super::kernels::{Checks, Kernel};
 use super::matmul::{Caps, Plan, WeightLayout, choose, proven_in_bounds, split_bytes};
 use super::{Prepared, SLOTS, random_values};
 use crate::gpu::GpuContext;
+use crate::gpu::upload::MappedInput;
 use crate::schema::Precision;
 
 /// `data` in the storage format of `precision`.
@@ -84,7 +85,52 @@ pub struct Dispatch {
     workgroups: (u32, u32, u32),
 }
 
+/// A bind group of `buffers`, at bindings 0, 1, 2, …, for `pipeline`.
+fn bind<'b>(
+    device: &wgpu::Device,
+    pipeline: &wgpu::ComputePipeline,
+    label: &str,
+    buffers: impl Iterator<Item = &'b wgpu::Buffer>,
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry {
+            binding: i as u32,
+            resource: b.as_entire_binding(),
+        })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    })
+}
+
 impl Dispatch {
+    /// A bind group of this dispatch's buffers, each replaced by what
+    /// `swap` gives for it.
+    fn bind_swapped(
+        &self,
+        device: &wgpu::Device,
+        label: &str,
+        swap: impl Fn(&wgpu::Buffer) -> wgpu::Buffer,
+    ) -> wgpu::BindGroup {
+        let buffers: Vec<wgpu::Buffer> = self.buffers.iter().map(swap).collect();
+        bind(device, &self.pipeline, label, buffers.iter())
+    }
+
+    /// Binds `new` wherever this dispatch bound `old`, from now on.
+    fn rebind(&mut self, device: &wgpu::Device, old: &wgpu::Buffer, new: &wgpu::Buffer) {
+        if !self.buffers.contains(old) {
+            return;
+        }
+        let swap = |b: &wgpu::Buffer| if b == old { new.clone() } else { b.clone() };
+        self.bind_group = self.bind_swapped(device, &self.label, swap);
+        for b in &mut self.buffers {
+            *b = swap(b);
+        }
+    }
+
     /// Records the launch into `pass`.
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>) {
         pass.set_pipeline(&self.pipeline);
@@ -199,22 +245,7 @@ impl<'a> Builder<'a> {
             .entry((kernel, checked))
             .or_insert_with(|| kernel.pipeline(device, precision, checked))
             .clone();
-        let entries: Vec<wgpu::BindGroupEntry> = buffers
-            .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry {
-                binding: i as u32,
-                resource: b.as_entire_binding(),
-            })
-            .collect();
-        let bind_group = self
-            .ctx
-            .device
-            .create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(label),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            });
+        let bind_group = bind(device, &pipeline, label, buffers.iter().copied());
         Dispatch {
             label: label.split('[').next().unwrap_or(label).to_string(),
             kernel: kernel.describe(),
@@ -637,28 +668,14 @@ impl Prepared for Program {
             .dispatches
             .iter()
             .map(|d| {
-                let entries: Vec<wgpu::BindGroupEntry> = d
-                    .buffers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| {
-                        let bound = if *b == this.input {
-                            &input
-                        } else if *b == this.output {
-                            &output
-                        } else {
-                            b
-                        };
-                        wgpu::BindGroupEntry {
-                            binding: i as u32,
-                            resource: bound.as_entire_binding(),
-                        }
-                    })
-                    .collect();
-                self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some("op.fresh.bind_group"),
-                    layout: &d.pipeline.get_bind_group_layout(0),
-                    entries: &entries,
+                d.bind_swapped(&self.device, "op.fresh.bind_group", |b| {
+                    if *b == this.input {
+                        input.clone()
+                    } else if *b == this.output {
+                        output.clone()
+                    } else {
+                        b.clone()
+                    }
                 })
             })
             .collect();
@@ -754,6 +771,26 @@ impl Prepared for Program {
         let mut view = belt.write_buffer(encoder, &this.input, 0, size);
         view.copy_from_slice(&this.input_bytes);
         Some(view)
+    }
+
+    fn map_inputs(&mut self) -> Option<Vec<MappedInput>> {
+        if self.fresh.is_some() || !MappedInput::supported(&self.device) {
+            return None;
+        }
+        // All or none: made first, rebound after.
+        let inputs: Vec<MappedInput> = self
+            .slots
+            .iter()
+            .map(|this| MappedInput::new(&self.device, "op.input.mapped", &this.input_bytes))
+            .collect::<Result<_, _>>()
+            .ok()?;
+        for (this, mapped) in self.slots.iter_mut().zip(&inputs) {
+            for d in &mut this.dispatches {
+                d.rebind(&self.device, &this.input, mapped.buffer());
+            }
+            this.input = mapped.buffer().clone();
+        }
+        Some(inputs)
     }
 }
 
