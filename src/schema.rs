@@ -613,7 +613,8 @@ pub struct PhaseBreakdown {
 /// microseconds (median and mean over every batch).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OwnerBreakdown {
-    /// Copying the requests' rows into the batch's input.
+    /// Copying the requests' rows into the batch's input (`mapped`), or
+    /// into the buffer it uploads (`staged`): part of the encode phase.
     pub rows: Center,
     /// Splitting the output among the requests and waking their clients.
     pub answer: Center,

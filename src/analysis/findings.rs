@@ -526,12 +526,12 @@ fn server_time(best: &super::ServerRow) -> Option<String> {
     // The owner's own costs per batch, where recorded.
     let costs = p.owner_us.map_or(String::new(), |o| {
         format!(
-            "per batch the owner gathers the requests' rows in {:.1} µs ({}) and hands out the answers in {:.1} µs{}; ",
-            o.rows.median,
+            "per batch the owner copies the requests' rows {} in {:.1} µs and hands out the answers in {:.1} µs{}; ",
             match p.upload {
-                Some(Upload::Mapped) => "then writes them in place, into inputs it maps: the op copies nothing",
-                Some(Upload::Staged) | None => "then into a staging chunk, which the op copies to its input",
+                Some(Upload::Mapped) => "in place, into the input it maps (the op copies nothing),",
+                Some(Upload::Staged) | None => "for a staging chunk (which the op copies to its input)",
             },
+            o.rows.median,
             o.answer.median,
             o.idle.map_or(String::new(), |i| format!(
                 ", and the GPU waits {:.1} µs (median; mean {:.1}) between an answer and the next batch",
@@ -657,7 +657,7 @@ mod tests {
         assert!(
             line.contains("service takes 80 µs")
                 && line.contains("queue 20 µs")
-                && line.contains("gathers the requests' rows in 0.5 µs (then into a staging chunk, which the op copies to its input) and hands out the answers in 3.5 µs, and the GPU waits 20.0 µs (median; mean 21.0)")
+                && line.contains("copies the requests' rows for a staging chunk (which the op copies to its input) in 0.5 µs and hands out the answers in 3.5 µs, and the GPU waits 20.0 µs (median; mean 21.0)")
                 && line.contains("at 12.8 requests a batch and one batch in flight")
                 && line.contains("160k samples/s (40% of batch 16)"),
             "{line}"
@@ -671,7 +671,7 @@ mod tests {
         };
         let line = server_time(&row).expect("every figure is there");
         assert!(
-            line.contains("then writes them in place, into inputs it maps: the op copies nothing"),
+            line.contains("copies the requests' rows in place, into the input it maps (the op copies nothing), in 0.5 µs"),
             "{line}"
         );
         // Without the service time there is nothing to say.

@@ -65,25 +65,18 @@ impl MappedInput {
         });
     }
 
-    /// Writes `rows` at the buffer's start and unmaps it, for the submit
-    /// of the op that reads it, which must follow (it maps it again).
-    /// While the op that read it last is not
+    /// Writes `rows` one after the other from the buffer's start and
+    /// unmaps it, for the submit of the op that reads it, which must
+    /// follow (it maps it again). While the op that read it last is not
     /// done, polls the device for it until `deadline`: an owner reuses a
     /// buffer only several ops later, so that waits only under pipelines
     /// deeper than its slots.
-    pub fn write(
+    pub fn write<'r>(
         &self,
         device: &wgpu::Device,
-        rows: &[u8],
+        rows: impl IntoIterator<Item = &'r [u8]>,
         deadline: Instant,
     ) -> Result<(), GpuError> {
-        if rows.len() as u64 > self.buffer.size() {
-            return Err(GpuError::Map(format!(
-                "{} bytes of rows do not fit an input of {}",
-                rows.len(),
-                self.buffer.size()
-            )));
-        }
         let started = Instant::now();
         loop {
             match self.mapped.state() {
@@ -102,14 +95,24 @@ impl MappedInput {
                 }
             }
         }
-        let end = rows.len().next_multiple_of(4) as u64;
-        if end > 0 {
-            self.buffer
-                .slice(..end)
+        {
+            let mut view = self
+                .buffer
+                .slice(..)
                 .get_mapped_range_mut()
-                .map_err(|e| GpuError::Map(e.to_string()))?
-                .slice(..rows.len())
-                .copy_from_slice(rows);
+                .map_err(|e| GpuError::Map(e.to_string()))?;
+            let mut at = 0;
+            for row in rows {
+                // Left mapped, as it was, when the rows do not fit.
+                if at + row.len() > view.len() {
+                    return Err(GpuError::Map(format!(
+                        "the rows do not fit an input of {} bytes",
+                        view.len()
+                    )));
+                }
+                view.slice(at..at + row.len()).copy_from_slice(row);
+                at += row.len();
+            }
         }
         self.buffer.unmap();
         self.mapped.reset();

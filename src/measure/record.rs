@@ -39,7 +39,8 @@ impl Phases {
 /// A GPU owner's own costs per batch, beside its op's phases, in ns.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OwnerPhases {
-    /// Copying the requests' rows into the batch's input.
+    /// Copying the requests' rows into the batch's input (`mapped`), or
+    /// into the buffer it uploads (`staged`): part of the encode phase.
     pub rows_ns: Vec<u64>,
     /// Splitting the output among the requests and waking their clients.
     pub answer_ns: Vec<u64>,

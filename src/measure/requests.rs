@@ -52,7 +52,6 @@ struct Recorded {
     /// Where the batch's rows go before the submit: the staging chunk
     /// (`staged`), or none when the slot's input is mapped.
     rows: Option<wgpu::BufferViewMut>,
-    slot: usize,
     staging: usize,
     gpu_index: Option<u32>,
     encode_ns: u64,
@@ -75,6 +74,8 @@ pub struct RequestLoop {
     belt: wgpu::util::StagingBelt,
     /// Each slot's input, written in place (`mapped`); none when staged.
     inputs: Option<Vec<MappedInput>>,
+    /// The next op's rows, to upload (`staged`).
+    rows: Vec<u8>,
     /// The next op, recorded while this one runs (`encode_ahead`).
     ahead: Option<Recorded>,
     encode_ahead: bool,
@@ -111,6 +112,7 @@ impl RequestLoop {
             host_out: vec![0; bytes],
             belt,
             inputs,
+            rows: Vec::new(),
             ahead: None,
             encode_ahead,
         }
@@ -180,7 +182,6 @@ impl RequestLoop {
             index: trial.next,
             commands: encoder.finish(),
             rows,
-            slot,
             staging,
             gpu_index,
             encode_ns: ns(t0, Instant::now()),
@@ -212,38 +213,50 @@ impl RequestLoop {
         }
     }
 
-    /// Writes `rows` into slot `slot`'s mapped input and unmaps it, for
-    /// the submit; nothing when the rows are staged.
-    fn write_mapped(&self, slot: usize, rows: &[u8]) -> Result<(), GpuError> {
-        match &self.inputs {
-            Some(inputs) => {
-                inputs[slot].write(&self.op.ctx().device, rows, Instant::now() + INPUT_WAIT)
-            }
-            None => Ok(()),
-        }
-    }
-
     /// Submits the trial's next op on `rows` (whole samples in the storage
-    /// format, at most the batch), without reading the output yet; `false`
-    /// after an error, kept in the trial's record.
-    pub fn submit(&mut self, trial: &mut Trial, rows: &[u8]) -> bool {
+    /// format, at most the batch), without reading the output yet.
+    /// Returns how long the rows took to copy (into the op's mapped input,
+    /// or into the row buffer it uploads when staged), part of its encode
+    /// phase; `None` after an error, kept in the trial's record.
+    pub fn submit<'r>(
+        &mut self,
+        trial: &mut Trial,
+        rows: impl IntoIterator<Item = &'r [u8]>,
+    ) -> Option<u64> {
         match self.try_submit(trial, rows) {
-            Ok(()) => true,
+            Ok(rows_ns) => Some(rows_ns),
             Err(e) => {
                 trial.record.error = Some(e.to_string());
-                false
+                None
             }
         }
     }
 
-    fn try_submit(&mut self, trial: &mut Trial, rows: &[u8]) -> Result<(), GpuError> {
+    fn try_submit<'r>(
+        &mut self,
+        trial: &mut Trial,
+        rows: impl IntoIterator<Item = &'r [u8]>,
+    ) -> Result<u64, GpuError> {
         trial.stop.check()?;
         let t0 = Instant::now();
+        // An op recorded ahead is this slot's too.
+        let slot = trial.slot();
+        match &self.inputs {
+            Some(inputs) => {
+                inputs[slot].write(&self.op.ctx().device, rows, Instant::now() + INPUT_WAIT)?
+            }
+            None => {
+                self.rows.clear();
+                for row in rows {
+                    self.rows.extend_from_slice(row);
+                }
+            }
+        }
+        let rows_ns = ns(t0, Instant::now());
         let (commands, staging, gpu_index, ahead_ns) = match self.ahead.take() {
             Some(mut ahead) if ahead.index == trial.next => {
-                match ahead.rows.as_mut() {
-                    Some(view) => view.slice(..rows.len()).copy_from_slice(rows),
-                    None => self.write_mapped(ahead.slot, rows)?,
+                if let Some(view) = ahead.rows.as_mut() {
+                    view.slice(..self.rows.len()).copy_from_slice(&self.rows);
                 }
                 drop(ahead.rows);
                 (
@@ -254,15 +267,14 @@ impl RequestLoop {
                 )
             }
             _ => {
-                let slot = trial.slot();
                 let mut encoder = self.op.encoder();
-                match self.inputs {
-                    Some(_) => self.write_mapped(slot, rows)?,
-                    None => {
-                        self.op
-                            .prepared_mut()
-                            .write_input(&mut encoder, &mut self.belt, slot, rows)
-                    }
+                if self.inputs.is_none() {
+                    self.op.prepared_mut().write_input(
+                        &mut encoder,
+                        &mut self.belt,
+                        slot,
+                        &self.rows,
+                    );
                 }
                 let gpu_index = trial.gpu_index();
                 let staging = self.take_staging();
@@ -287,7 +299,7 @@ impl RequestLoop {
             op: phases.encode_ns.len() - 1,
         });
         trial.advance(gpu_index);
-        Ok(())
+        Ok(rows_ns)
     }
 
     /// Waits for the oldest op in flight and returns its output, whose

@@ -134,7 +134,6 @@ struct OwnerLoop {
     /// When the last batch was read back (none yet this trial): from
     /// then the GPU held nothing, unless another batch was in flight.
     last_read: Option<Instant>,
-    rows: Vec<u8>,
     bell: Arc<Bell>,
 }
 
@@ -304,21 +303,20 @@ impl OwnerLoop {
         if let Some(at) = self.last_read.filter(|_| gpu_idle) {
             self.costs.idle_ns.push(ns(at, started));
         }
-        self.rows.clear();
-        for request in &batch {
-            self.rows.extend_from_slice(self.set.input(request.sample));
-        }
-        self.costs.rows_ns.push(ns(started, Instant::now()));
         *self.batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
+        let rows = batch.iter().map(|r| self.set.input(r.sample));
         let submitted = match self.trials[k].as_mut() {
             Some(trial) if trial.record.error.is_none() => {
-                let submitted = self.loops[k].1.submit(trial, &self.rows);
-                // The next batch of this size is recorded while this one
-                // runs (`encode_ahead`).
-                if submitted {
-                    self.loops[k].1.record_ahead(trial);
+                match self.loops[k].1.submit(trial, rows) {
+                    Some(rows_ns) => {
+                        self.costs.rows_ns.push(rows_ns);
+                        // The next batch of this size is recorded while
+                        // this one runs (`encode_ahead`).
+                        self.loops[k].1.record_ahead(trial);
+                        true
+                    }
+                    None => false,
                 }
-                submitted
             }
             _ => false,
         };
@@ -523,7 +521,6 @@ pub fn start(point: &PointSpec, env: &Env, stop: &Stop) -> Result<Box<dyn Worker
                         batch_sizes: BTreeMap::new(),
                         costs: OwnerPhases::default(),
                         last_read: None,
-                        rows: Vec::new(),
                         bell: owner_bell,
                     };
                     owner.serve(requests, report_tx);
