@@ -80,8 +80,9 @@ enum Command {
     ///
     /// A `queue` or `server` owner writes its requests' rows in place into
     /// input buffers it maps, where the backend can bind those (Vulkan,
-    /// Metal, DX12), and through a staging belt and a copy elsewhere (GL);
-    /// each point records which (`upload`). Set CURVES_STAGED_UPLOAD=1 to
+    /// Metal, DX12) and at most four batches are in flight, and through a
+    /// staging belt and a copy elsewhere (GL, pipeline:5 and deeper); each
+    /// point records which (`upload`). Set CURVES_STAGED_UPLOAD=1 to
     /// stage them everywhere, to compare the two.
     Run {
         /// Experiment file (TOML).

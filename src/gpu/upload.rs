@@ -67,10 +67,10 @@ impl MappedInput {
 
     /// Writes `rows` one after the other from the buffer's start and
     /// unmaps it, for the submit of the op that reads it, which must
-    /// follow (it maps it again). While the op that read it last is not
-    /// done, polls the device for it until `deadline`: an owner reuses a
-    /// buffer only several ops later, so that waits only under pipelines
-    /// deeper than its slots.
+    /// follow (it maps it again). Until the buffer is mapped again after
+    /// the op that read it last, polls the device, up to `deadline`: an
+    /// owner rewrites an input only once that op is answered, so this
+    /// seldom waits.
     pub fn write<'r>(
         &self,
         device: &wgpu::Device,

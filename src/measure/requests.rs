@@ -10,8 +10,9 @@
 //!   ([`MappedInput`]); the owner writes the rows into it and unmaps it
 //!   before the submit, and wgpu maps it again when the op is done. The
 //!   op records no copy, so its command buffer is the plain loop's.
-//! * `staged`, where the device cannot bind a mappable buffer (GL) or
-//!   [`STAGED`] is set: the rows are uploaded in the op's own command
+//! * `staged`, where the device cannot bind a mappable buffer (GL), under
+//!   pipelines deeper than the slots (an input is rewritten only once the
+//!   op before it in its slot is answered), or where [`STAGED`] is set: the rows are uploaded in the op's own command
 //!   buffer from a staging belt (mapped chunks reused once the GPU is done
 //!   with them), not with `queue.write_buffer`, which allocates a staging
 //!   buffer per write and submits one more command buffer.
@@ -34,6 +35,7 @@ use crate::gpu::GpuError;
 use crate::gpu::readback::Readback;
 use crate::gpu::upload::MappedInput;
 use crate::schema::{SyncMode, Upload};
+use crate::workload::SLOTS;
 
 /// Set, it makes GPU owners upload their requests' rows through a
 /// staging belt even where the device could map their inputs, to compare
@@ -99,7 +101,11 @@ impl RequestLoop {
             op.ctx().device.clone(),
             (rows as u64).next_multiple_of(4).max(256),
         );
-        let inputs = if std::env::var_os(STAGED).is_some() {
+        // Op k writes slot k % SLOTS's input, so the op before it there
+        // must be answered (its input mapped again) by then: at most
+        // SLOTS ops in flight. Deeper pipelines stage their rows.
+        let in_flight = op.waiter().sync.depth().max(1);
+        let inputs = if std::env::var_os(STAGED).is_some() || in_flight > SLOTS {
             None
         } else {
             op.prepared_mut().map_inputs()
