@@ -10,8 +10,11 @@ use std::sync::Arc;
 use curves::gpu::{AdapterSelection, BackendChoice, GpuContext};
 use curves::measure::check::relative_error;
 use curves::measure::op_loop::OpLoop;
+use curves::measure::record::TrialRecord;
+use curves::measure::requests::RequestLoop;
 use curves::measure::stop::{Stop, deadline_after};
-use curves::schema::{Precision, SyncMode, WaitStyle, WorkloadKind};
+use curves::schema::{Precision, SyncMode, Upload, WaitStyle, WorkloadKind};
+use curves::strategy::requests::RequestSet;
 use curves::workload::kernels::Kernel;
 use curves::workload::matmul::{self, Caps, Plan};
 use curves::workload::program::{matmul_once, random};
@@ -226,4 +229,60 @@ fn the_cooperative_path_is_chosen_only_where_the_feature_exists() {
             ctx.info.label()
         );
     }
+}
+
+/// A GPU owner's op path answers each op with the rows it was given:
+/// written in place into mapped inputs where the backend binds them,
+/// staged through a belt elsewhere, each op recorded ahead of its rows.
+/// A trial that ends with an op recorded and never submitted leaves that
+/// op's input ready for the next trial.
+fn a_request_loop_answers_its_rows_on(backend: BackendChoice, upload: Upload) {
+    let ctx = context(backend);
+    let workload = Workload::new(WorkloadKind::Linear, Some(&[40, 24])).unwrap();
+    let op_loop = OpLoop::prepare(
+        ctx,
+        &workload,
+        4,
+        Precision::F32,
+        7,
+        SyncMode::Readback,
+        WaitStyle::Block,
+    );
+    let mut requests = RequestLoop::new(op_loop, true);
+    assert_eq!(requests.upload(), upload, "{backend:?}");
+    let set = RequestSet::new(requests.op_loop().prepared(), 12, 99);
+    let row = set.answer_bytes();
+    for t in 0..2u64 {
+        let mut trial = requests.begin_trial(10, stop());
+        requests.record_ahead(&trial);
+        let mut checked = TrialRecord::default();
+        for op in 0..10u64 {
+            // Three requests in a batch of four, different every op.
+            let samples: Vec<usize> = (0..3).map(|r| ((op * 3 + r + t) % 12) as usize).collect();
+            let rows = samples.iter().map(|&s| set.input(s));
+            let submitted = requests.submit(&mut trial, rows);
+            assert!(submitted.is_some(), "{backend:?}: {:?}", trial.record.error);
+            requests.record_ahead(&trial);
+            let out = requests.answer_oldest(&mut trial).expect("answered");
+            for (r, &s) in samples.iter().enumerate() {
+                set.check(s, &out[r * row..(r + 1) * row], &mut checked);
+            }
+        }
+        assert_eq!(
+            (checked.ops_checked, checked.ops_wrong),
+            (30, 0),
+            "{backend:?} trial {t}"
+        );
+        assert_eq!(requests.end_trial(trial).error, None, "{backend:?}");
+    }
+}
+
+#[test]
+fn a_request_loop_answers_its_rows_written_in_place_on_vulkan() {
+    a_request_loop_answers_its_rows_on(BackendChoice::Vulkan, Upload::Mapped);
+}
+
+#[test]
+fn a_request_loop_answers_its_rows_staged_on_gl() {
+    a_request_loop_answers_its_rows_on(BackendChoice::Gl, Upload::Staged);
 }
