@@ -80,8 +80,8 @@ enum Command {
     ///
     /// A `queue` or `server` owner writes its requests' rows in place into
     /// input buffers it maps, where the backend can bind those (Vulkan,
-    /// Metal, DX12) and at most four batches are in flight, and through a
-    /// staging belt and a copy elsewhere (GL, pipeline:5 and deeper); each
+    /// Metal, DX12) and at most three batches are in flight, and through a
+    /// staging belt and a copy elsewhere (GL, pipeline:4 and deeper); each
     /// point records which (`upload`). Set CURVES_STAGED_UPLOAD=1 to
     /// stage them everywhere, to compare the two.
     Run {

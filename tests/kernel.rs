@@ -234,8 +234,8 @@ fn the_cooperative_path_is_chosen_only_where_the_feature_exists() {
 /// A GPU owner's op path answers each op with the rows it was given:
 /// written in place into mapped inputs where the backend binds them,
 /// staged through a belt elsewhere, each op recorded ahead of its rows.
-/// A trial that ends with an op recorded and never submitted leaves that
-/// op's input ready for the next trial.
+/// A trial that ends with an op recorded, its rows written, and never
+/// submitted leaves that op's input ready for the next trial.
 fn a_request_loop_answers_its_rows_on(backend: BackendChoice, upload: Upload) {
     let ctx = context(backend);
     let workload = Workload::new(WorkloadKind::Linear, Some(&[40, 24])).unwrap();
@@ -260,8 +260,12 @@ fn a_request_loop_answers_its_rows_on(backend: BackendChoice, upload: Upload) {
             // Three requests in a batch of four, different every op.
             let samples: Vec<usize> = (0..3).map(|r| ((op * 3 + r + t) % 12) as usize).collect();
             let rows = samples.iter().map(|&s| set.input(s));
-            let submitted = requests.submit(&mut trial, rows);
-            assert!(submitted.is_some(), "{backend:?}: {:?}", trial.record.error);
+            let written = requests.write_rows(&mut trial, rows).is_some();
+            assert!(
+                written && requests.submit(&mut trial),
+                "{backend:?}: {:?}",
+                trial.record.error
+            );
             requests.record_ahead(&trial);
             let out = requests.answer_oldest(&mut trial).expect("answered");
             for (r, &s) in samples.iter().enumerate() {
@@ -273,6 +277,8 @@ fn a_request_loop_answers_its_rows_on(backend: BackendChoice, upload: Upload) {
             (30, 0),
             "{backend:?} trial {t}"
         );
+        // Rows written for an op that never goes (as after an error).
+        assert!(requests.write_rows(&mut trial, [set.input(0)]).is_some());
         assert_eq!(requests.end_trial(trial).error, None, "{backend:?}");
     }
 }

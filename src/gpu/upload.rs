@@ -65,6 +65,15 @@ impl MappedInput {
         });
     }
 
+    /// Maps the buffer again after a [`Self::write`] that no submit
+    /// followed (an error in between), so that the next write finds it.
+    pub fn map_again(&self) {
+        let mapped = Arc::clone(&self.mapped);
+        self.buffer
+            .slice(..)
+            .map_async(wgpu::MapMode::Write, move |r| mapped.signal(r.is_ok()));
+    }
+
     /// Writes `rows` one after the other from the buffer's start and
     /// unmaps it, for the submit of the op that reads it, which must
     /// follow (it maps it again). Until the buffer is mapped again after

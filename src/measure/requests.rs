@@ -11,7 +11,7 @@
 //!   before the submit, and wgpu maps it again when the op is done. The
 //!   op records no copy, so its command buffer is the plain loop's.
 //! * `staged`, where the device cannot bind a mappable buffer (GL), under
-//!   pipelines deeper than the slots (an input is rewritten only once the
+//!   pipelines as deep as the slots (an input is rewritten only once the
 //!   op before it in its slot is answered), or where [`STAGED`] is set: the rows are uploaded in the op's own command
 //!   buffer from a staging belt (mapped chunks reused once the GPU is done
 //!   with them), not with `queue.write_buffer`, which allocates a staging
@@ -78,6 +78,9 @@ pub struct RequestLoop {
     inputs: Option<Vec<MappedInput>>,
     /// The next op's rows, to upload (`staged`).
     rows: Vec<u8>,
+    /// The op whose rows are written and not yet submitted: its index in
+    /// the trial, its slot, and how long the copy took.
+    written: Option<(u64, usize, u64)>,
     /// The next op, recorded while this one runs (`encode_ahead`).
     ahead: Option<Recorded>,
     encode_ahead: bool,
@@ -101,11 +104,12 @@ impl RequestLoop {
             op.ctx().device.clone(),
             (rows as u64).next_multiple_of(4).max(256),
         );
-        // Op k writes slot k % SLOTS's input, so the op before it there
-        // must be answered (its input mapped again) by then: at most
-        // SLOTS ops in flight. Deeper pipelines stage their rows.
+        // Op k's rows go into slot k % SLOTS's input while up to `depth`
+        // ops are in flight, so the op before it there must be answered
+        // (its input mapped again) by then: fewer than SLOTS in flight.
+        // Deeper pipelines stage their rows.
         let in_flight = op.waiter().sync.depth().max(1);
-        let inputs = if std::env::var_os(STAGED).is_some() || in_flight > SLOTS {
+        let inputs = if std::env::var_os(STAGED).is_some() || in_flight >= SLOTS {
             None
         } else {
             op.prepared_mut().map_inputs()
@@ -119,6 +123,7 @@ impl RequestLoop {
             belt,
             inputs,
             rows: Vec::new(),
+            written: None,
             ahead: None,
             encode_ahead,
         }
@@ -157,6 +162,11 @@ impl RequestLoop {
     pub fn begin_trial(&mut self, ops: u64, stop: Stop) -> Trial {
         self.in_flight.clear();
         self.ahead = None;
+        // Rows written for an op that an error kept from its submit: that
+        // input is mapped again here.
+        if let (Some((_, slot, _)), Some(inputs)) = (self.written.take(), &self.inputs) {
+            inputs[slot].map_again();
+        }
         self.op.begin_trial(ops, 0, stop)
     }
 
@@ -219,18 +229,41 @@ impl RequestLoop {
         }
     }
 
-    /// Submits the trial's next op on `rows` (whole samples in the storage
-    /// format, at most the batch), without reading the output yet.
-    /// Returns how long the rows took to copy (into the op's mapped input,
-    /// or into the row buffer it uploads when staged), part of its encode
-    /// phase; `None` after an error, kept in the trial's record.
-    pub fn submit<'r>(
+    /// Writes the rows of the trial's next op (whole samples in the
+    /// storage format, at most the batch): in place into its mapped input,
+    /// or into the row buffer it uploads (`staged`). A GPU owner writes
+    /// them as soon as a batch is formed, before it waits for the batch
+    /// on the GPU, so that the submit ([`Self::submit`], which must
+    /// follow) is all that is left once that one is answered. Returns how
+    /// long the copy took; `None` after an error, kept in the trial's
+    /// record.
+    pub fn write_rows<'r>(
         &mut self,
         trial: &mut Trial,
         rows: impl IntoIterator<Item = &'r [u8]>,
     ) -> Option<u64> {
-        match self.try_submit(trial, rows) {
-            Ok(rows_ns) => Some(rows_ns),
+        let t0 = Instant::now();
+        let written = trial.stop.check().and_then(|()| {
+            let slot = trial.slot();
+            match &self.inputs {
+                Some(inputs) => {
+                    inputs[slot].write(&self.op.ctx().device, rows, Instant::now() + INPUT_WAIT)
+                }
+                None => {
+                    self.rows.clear();
+                    for row in rows {
+                        self.rows.extend_from_slice(row);
+                    }
+                    Ok(())
+                }
+            }
+        });
+        match written {
+            Ok(()) => {
+                let rows_ns = ns(t0, Instant::now());
+                self.written = Some((trial.next, trial.slot(), rows_ns));
+                Some(rows_ns)
+            }
             Err(e) => {
                 trial.record.error = Some(e.to_string());
                 None
@@ -238,27 +271,26 @@ impl RequestLoop {
         }
     }
 
-    fn try_submit<'r>(
-        &mut self,
-        trial: &mut Trial,
-        rows: impl IntoIterator<Item = &'r [u8]>,
-    ) -> Result<u64, GpuError> {
-        trial.stop.check()?;
-        let t0 = Instant::now();
-        // An op recorded ahead is this slot's too.
-        let slot = trial.slot();
-        match &self.inputs {
-            Some(inputs) => {
-                inputs[slot].write(&self.op.ctx().device, rows, Instant::now() + INPUT_WAIT)?
-            }
-            None => {
-                self.rows.clear();
-                for row in rows {
-                    self.rows.extend_from_slice(row);
-                }
+    /// Submits the trial's next op on the rows written for it
+    /// ([`Self::write_rows`]), without reading the output yet; `false`
+    /// after an error, kept in the trial's record.
+    pub fn submit(&mut self, trial: &mut Trial) -> bool {
+        match self.try_submit(trial) {
+            Ok(()) => true,
+            Err(e) => {
+                trial.record.error = Some(e.to_string());
+                false
             }
         }
-        let rows_ns = ns(t0, Instant::now());
+    }
+
+    fn try_submit(&mut self, trial: &mut Trial) -> Result<(), GpuError> {
+        // No stop check here: rows written into a mapped input are
+        // submitted, so that wgpu maps it again.
+        let Some((_, slot, rows_ns)) = self.written.take().filter(|w| w.0 == trial.next) else {
+            return Err(GpuError::Map("no rows were written for this op".into()));
+        };
+        let t0 = Instant::now();
         let (commands, staging, gpu_index, ahead_ns) = match self.ahead.take() {
             Some(mut ahead) if ahead.index == trial.next => {
                 if let Some(view) = ahead.rows.as_mut() {
@@ -293,9 +325,9 @@ impl RequestLoop {
         let submission = self.op.ctx().queue.submit([commands]);
         let t2 = Instant::now();
         let phases = &mut trial.record.phases;
-        // An op recorded ahead counts its recording (done while the op
-        // before it ran) and the writing of its rows.
-        phases.encode_ns.push(ahead_ns + ns(t0, t1));
+        // The op's encoding counts the copy of its rows and, recorded
+        // ahead, its recording, both done before (while an op ran).
+        phases.encode_ns.push(rows_ns + ahead_ns + ns(t0, t1));
         phases.submit_ns.push(ns(t1, t2));
         phases.wait_ns.push(0);
         phases.readback_ns.push(0);
@@ -305,7 +337,7 @@ impl RequestLoop {
             op: phases.encode_ns.len() - 1,
         });
         trial.advance(gpu_index);
-        Ok(rows_ns)
+        Ok(())
     }
 
     /// Waits for the oldest op in flight and returns its output, whose

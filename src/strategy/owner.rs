@@ -290,33 +290,55 @@ impl OwnerLoop {
         (batch, pending)
     }
 
-    /// Submits `batch` on the smallest prepared size that holds it
-    /// (`gpu_idle`: with nothing else on the GPU); whether the GPU took
-    /// it (else it is answered with the trial's error).
-    fn submit(&mut self, batch: Vec<Pending>, gpu_idle: bool) -> (Submitted, bool) {
-        let k = self
-            .loops
+    /// The prepared size that runs a batch of `n`: the smallest that
+    /// holds it.
+    fn bucket_of(&self, n: usize) -> usize {
+        self.loops
             .iter()
-            .position(|(b, _)| *b as usize >= batch.len())
-            .unwrap_or(self.loops.len() - 1);
+            .position(|(b, _)| *b as usize >= n)
+            .unwrap_or(self.loops.len() - 1)
+    }
+
+    /// Writes `batch`'s rows into the input of size `k`'s next op (see
+    /// [`RequestLoop::write_rows`]); whether they were written.
+    fn write_rows(&mut self, k: usize, batch: &[Pending]) -> bool {
+        let Some(trial) = self.trials[k].as_mut().filter(|t| t.record.error.is_none()) else {
+            return false;
+        };
+        let rows = batch.iter().map(|r| self.set.input(r.sample));
+        match self.loops[k].1.write_rows(trial, rows) {
+            Some(rows_ns) => {
+                self.costs.rows_ns.push(rows_ns);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Submits `batch` on size `k`, whose rows are `written` (`gpu_idle`:
+    /// with nothing else on the GPU); whether the GPU took it (else it is
+    /// answered with the trial's error).
+    fn submit(
+        &mut self,
+        k: usize,
+        batch: Vec<Pending>,
+        written: bool,
+        gpu_idle: bool,
+    ) -> (Submitted, bool) {
         let started = Instant::now();
         if let Some(at) = self.last_read.filter(|_| gpu_idle) {
             self.costs.idle_ns.push(ns(at, started));
         }
         *self.batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
-        let rows = batch.iter().map(|r| self.set.input(r.sample));
         let submitted = match self.trials[k].as_mut() {
-            Some(trial) if trial.record.error.is_none() => {
-                match self.loops[k].1.submit(trial, rows) {
-                    Some(rows_ns) => {
-                        self.costs.rows_ns.push(rows_ns);
-                        // The next batch of this size is recorded while
-                        // this one runs (`encode_ahead`).
-                        self.loops[k].1.record_ahead(trial);
-                        true
-                    }
-                    None => false,
+            Some(trial) if written && trial.record.error.is_none() => {
+                let submitted = self.loops[k].1.submit(trial);
+                // The next batch of this size is recorded while this one
+                // runs (`encode_ahead`).
+                if submitted {
+                    self.loops[k].1.record_ahead(trial);
                 }
+                submitted
             }
             _ => false,
         };
@@ -398,6 +420,10 @@ impl OwnerLoop {
                 ToOwner::Request(first) => {
                     let (batch, next) = self.collect(first, &requests, &mut in_flight);
                     pending = next;
+                    // The rows go first, while the GPU may still run a
+                    // batch: then the submit is all that is left.
+                    let k = self.bucket_of(batch.len());
+                    let written = self.write_rows(k, &batch);
                     // The GPU holds at most `depth` batches: a full
                     // pipeline reads its oldest back before taking
                     // another, and hands out its answers once the next
@@ -409,7 +435,7 @@ impl OwnerLoop {
                             self.deliver(earlier);
                         }
                     }
-                    let (batch, submitted) = self.submit(batch, in_flight.is_empty());
+                    let (batch, submitted) = self.submit(k, batch, written, in_flight.is_empty());
                     if let Some(read) = read {
                         self.deliver(read);
                     }
