@@ -499,6 +499,12 @@ fn ops_for_trial_s(workers: &mut dyn Workers, trial_s: f64, ops: u64) -> Result<
 /// Why the adapter cannot run `spec` at all, if it cannot.
 fn unsupported_reason(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -> Option<String> {
     use crate::schema::Precision;
+    if spec.settings.upload_inputs && !crate::gpu::upload::MappedInput::supported(&env.ctx.device) {
+        return Some(format!(
+            "upload_inputs writes each op's input into a buffer the host maps and the kernels read, which needs the MAPPABLE_PRIMARY_BUFFERS feature that {} does not have",
+            env.ctx.info.label()
+        ));
+    }
     let lacking: Vec<&AdapterSummary> = if spec.strategy == StrategyKind::Gpus {
         adapters.iter().filter(|a| !a.shader_f16).collect()
     } else if env.ctx.info.shader_f16 {

@@ -764,6 +764,10 @@ pub struct PointConfig {
     /// `encode_ahead` setting); `false` in files written before it existed.
     #[serde(default, skip_serializing_if = "is_false")]
     pub encode_ahead: bool,
+    /// Each op's input written from the host before its submit (the
+    /// `upload_inputs` setting); `false` in files written before it existed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub upload_inputs: bool,
     /// Samples per op of each worker, for strategies that take it (hybrid, gpus).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_batch: Option<u32>,
@@ -828,6 +832,9 @@ impl PointConfig {
         };
         if !self.pool {
             label.push_str(" (no pool)");
+        }
+        if self.upload_inputs {
+            label.push_str(" (inputs written each op)");
         }
         label
     }

@@ -661,3 +661,41 @@ fn one_gpu_listed_twice_is_refused() {
         .code(2)
         .stderr(predicates::str::contains("lists one GPU twice"));
 }
+
+/// Workers that write their inputs before every op (`upload_inputs`):
+/// every op completes and checks out under each mode that allows it, the
+/// points say so, and where the adapter cannot bind a buffer the host maps
+/// (GL) they are unsupported, with the reason.
+#[test]
+fn workers_that_write_their_inputs_every_op_stay_right_or_are_unsupported() {
+    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 8\nchecks = 8\nupload_inputs = true\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 4]\n\
+                [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"threads\"\nn = [1, 2]\nsync = \"pipeline:3\"\nwait = \"spin\"\n\
+                [[sweep]]\nworkload = \"transformer\"\ndims = [32, 2, 5, 48]\nstrategy = \"hybrid\"\nbatch = 2\nn = [1, 2]\nencode_ahead = true\n\
+                [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 4]\nsync = \"wait\"\nwait = \"callback\"\nencode_ahead = true\n";
+    let (_dir, run) = common::run_experiment(common::curves(), text, &["--backend", "vulkan"]);
+    assert_eq!(run.points.len(), 8);
+    for p in &run.points {
+        let what = format!("{}: {:?}", p.describe(), p.error);
+        assert_eq!(p.status, Status::Ok, "{what}");
+        assert!(p.config.upload_inputs, "{what}");
+        assert!(
+            p.config.strategy_label().contains("inputs written each op"),
+            "{what}"
+        );
+        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
+        assert!(p.ops_checked > 0, "{what}");
+        assert_eq!(p.ops_wrong, 0, "{what}");
+    }
+    let (_dir, run) = common::run_experiment(common::curves(), text, &["--backend", "gl"]);
+    for p in &run.points {
+        assert_eq!(p.status, Status::Unsupported, "{}", p.describe());
+        assert!(
+            p.error
+                .as_deref()
+                .is_some_and(|e| e.contains("MAPPABLE_PRIMARY_BUFFERS")),
+            "{:?}",
+            p.error
+        );
+    }
+}

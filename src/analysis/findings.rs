@@ -160,6 +160,7 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
                         o.config.sync == c.config.sync
                             && o.config.wait != c.config.wait
                             && o.config.encode_ahead == c.config.encode_ahead
+                            && o.config.upload_inputs == c.config.upload_inputs
                             && o.workload_label() == c.workload_label()
                     })
                     .filter_map(|o| {
@@ -377,9 +378,11 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
         let round_trips: Vec<_> = a
             .curves_of_run(run)
             .filter(|c| {
+                // The op's own round trip: its input stays on the GPU.
                 c.strategy() == StrategyKind::Batch
                     && c.config.sync == sync
                     && c.config.label.is_none()
+                    && !c.config.upload_inputs
             })
             .filter_map(|c| Some((c, c.at(1).filter(|p| p.ok())?.point.latency_us?.p50)))
             .collect();
@@ -452,8 +455,9 @@ fn server_lines(rows: &[super::ServerRow]) -> Vec<String> {
         return out;
     };
     out.push(format!(
-        "The best server configuration measured at 16 closed-loop batch-1 clients, {} of one thread batching 16 under the same sync and wait (target 80%).",
-        reaches(best)
+        "The best server configuration measured at 16 closed-loop batch-1 clients, {} of one thread batching 16 under the same sync and wait (target 80%){}.",
+        reaches(best),
+        and_uploading(best)
     ));
     out.extend(server_time(best));
     let short = best.vs_batch16.is_some_and(|v| v.value < 0.8);
@@ -465,10 +469,11 @@ fn server_lines(rows: &[super::ServerRow]) -> Vec<String> {
         let met = more.vs_batch16.is_some_and(|v| v.value >= 0.8);
         out.push(format!(
             "That is a limit of 16 clients: each waits in the batch on the GPU, so nothing can be collected while it runs, and its answering and the next batch's collecting add to every batch. \
-             With {} clients one batch's clients send their next requests while the other batch runs: {} of batch 16{}.",
+             With {} clients one batch's clients send their next requests while the other batch runs: {} of batch 16{}{}.",
             more.point.n,
             reaches(more),
-            if met { " (target met this way)" } else { "" }
+            if met { " (target met this way)" } else { "" },
+            and_uploading(more)
         ));
     }
     out
@@ -494,6 +499,20 @@ fn reaches(row: &super::ServerRow) -> String {
         pinned(p),
         fmt_rate(p.samples_per_s.unwrap_or(0.0)),
     )
+}
+
+/// The server's share of the thread that pays for its inputs as the owner
+/// does, where the run measured it: ", and 80% (75–85%) of that thread
+/// writing its inputs …".
+fn and_uploading(row: &super::ServerRow) -> String {
+    row.vs_uploading16.map_or(String::new(), |v| {
+        format!(
+            ", and {:.0}% ({:.0}–{:.0}%) of that thread writing its inputs before every op, as the owner writes its requests' rows",
+            v.value * 100.0,
+            v.lo * 100.0,
+            v.hi * 100.0
+        )
+    })
 }
 
 /// How a spinning owner was placed, for a configuration's name.
@@ -733,6 +752,46 @@ mod tests {
         let lines = server_lines(&server_search(&a, 0));
         assert!(
             lines.iter().all(|l| !l.contains("With 32 clients")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_server_is_also_read_against_a_thread_that_writes_its_inputs_where_one_was_measured() {
+        use crate::analysis::server_search;
+        use crate::analysis::testing::{config, point, run};
+        let mut server = config(StrategyKind::Server, SyncMode::Readback);
+        server.max_batch = Some(16);
+        server.max_delay_us = Some(50);
+        let server = point(server, 16, &[200_000.0; 3]);
+        let plain = point(
+            config(StrategyKind::Batch, SyncMode::Readback),
+            16,
+            &[400_000.0; 3],
+        );
+        let mut uploads = config(StrategyKind::Batch, SyncMode::Readback);
+        uploads.upload_inputs = true;
+        let uploading = point(uploads, 16, &[250_000.0; 3]);
+        let runs = [run("x", vec![server.clone(), plain.clone(), uploading])];
+        let a = Analysis::of(&runs);
+        let rows = server_search(&a, 0);
+        // The target stays against the plain thread; the other is beside it.
+        assert_eq!(rows[0].batch16.map(|b| b.config.upload_inputs), Some(false));
+        assert_eq!(
+            rows[0].uploading16.map(|b| b.config.upload_inputs),
+            Some(true)
+        );
+        let lines = server_lines(&rows);
+        assert!(
+            lines[0].contains("reaches 200k samples/s: 50% (50–50%) of one thread batching 16 under the same sync and wait (target 80%), and 80% (80–80%) of that thread writing its inputs before every op"),
+            "{lines:?}"
+        );
+        // Without that thread in the run, only the plain one is named.
+        let runs = [run("x", vec![server, plain])];
+        let a = Analysis::of(&runs);
+        let lines = server_lines(&server_search(&a, 0));
+        assert!(
+            !lines[0].contains("writing its inputs") && lines[0].contains("50% (50–50%)"),
             "{lines:?}"
         );
     }

@@ -274,6 +274,11 @@ pub struct ServerRow<'a> {
     pub batch16: Option<&'a Point>,
     /// samples/s over batch 16's, as an interval from both points' trials.
     pub vs_batch16: Option<Interval>,
+    /// The same thread writing its inputs from the host before every op
+    /// (`upload_inputs`), as the owner writes its requests' rows: the
+    /// baseline matched for the upload, where the run measured it.
+    pub uploading16: Option<&'a Point>,
+    pub vs_uploading16: Option<Interval>,
     /// Requests per batch the owner formed, on average.
     pub mean_batch: Option<f64>,
 }
@@ -286,25 +291,27 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
         .filter(|c| c.strategy() == StrategyKind::Server && c.config.arrival_rate_per_s.is_none())
         .flat_map(|c| c.good().filter(|p| p.point.n >= 16).map(move |p| (c, p)))
         .map(|(c, p)| {
-            let batch16 = a
-                .curves_of_run(run)
-                .find(|b| {
-                    b.strategy() == StrategyKind::Batch
-                        && b.config.label.is_none()
-                        && b.workload_label() == c.workload_label()
-                        && b.config.sync == c.config.sync
-                        && b.config.wait == c.config.wait
-                        && b.config.precision == c.config.precision
-                        && b.config.pool == c.config.pool
-                        && b.config.encode_ahead == c.config.baseline_encodes_ahead()
-                })
-                .and_then(|b| b.at(16).filter(|q| q.ok()));
+            let batch16 = |uploads: bool| {
+                a.curves_of_run(run)
+                    .find(|b| {
+                        b.strategy() == StrategyKind::Batch
+                            && b.config.label.is_none()
+                            && b.workload_label() == c.workload_label()
+                            && b.config.sync == c.config.sync
+                            && b.config.wait == c.config.wait
+                            && b.config.precision == c.config.precision
+                            && b.config.pool == c.config.pool
+                            && b.config.encode_ahead == c.config.baseline_encodes_ahead()
+                            && b.config.upload_inputs == uploads
+                    })
+                    .and_then(|b| b.at(16).filter(|q| q.ok()))
+            };
             let range = |p: &Point| {
                 let v = p.samples_per_s?;
                 let s = p.samples_per_s_spread;
                 Some((v, s.map_or(v, |s| s.min), s.map_or(v, |s| s.max)))
             };
-            let vs_batch16 = batch16.and_then(|b| {
+            let against = |b: &CurvePoint| {
                 let (v, lo, hi) = range(p.point)?;
                 let (bv, blo, bhi) = range(b.point)?;
                 (bv > 0.0 && blo > 0.0).then(|| Interval {
@@ -312,7 +319,8 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
                     lo: lo / bhi,
                     hi: hi / blo,
                 })
-            });
+            };
+            let (plain, uploading) = (batch16(false), batch16(true));
             let (sum, count) = p
                 .point
                 .batch_sizes
@@ -322,8 +330,10 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
                 });
             ServerRow {
                 point: p.point,
-                batch16: batch16.map(|b| b.point),
-                vs_batch16,
+                batch16: plain.map(|b| b.point),
+                vs_batch16: plain.and_then(against),
+                uploading16: uploading.map(|b| b.point),
+                vs_uploading16: uploading.and_then(against),
                 mean_batch: (count > 0).then(|| sum as f64 / count as f64),
             }
         })

@@ -16,6 +16,7 @@ pub fn config(strategy: StrategyKind, sync: SyncMode) -> PointConfig {
         label: None,
         pool: true,
         encode_ahead: false,
+        upload_inputs: false,
         worker_batch: None,
         max_batch: None,
         max_delay_us: None,

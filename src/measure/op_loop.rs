@@ -20,12 +20,17 @@ use super::sync::Waiter;
 use crate::gpu::completion::Completion;
 use crate::gpu::readback::Readback;
 use crate::gpu::timestamps::Timestamps;
+use crate::gpu::upload::MappedInput;
 use crate::gpu::{GpuContext, GpuError};
 use crate::schema::{Precision, SyncMode, WaitStyle};
 use crate::workload::{Prepared, SLOTS, Workload};
 
 /// Ops per trial whose GPU execution time is taken with timestamp queries.
 pub const GPU_SAMPLES: u32 = 64;
+
+/// Longest a worker waits for an input still read by an op in flight
+/// before it writes it again (`upload_inputs`).
+pub const INPUT_WAIT: Duration = Duration::from_secs(10);
 
 /// Preallocated room per trial, at most: a longer trial grows its vectors.
 const PREALLOCATED_OPS: u64 = 1 << 20;
@@ -114,6 +119,9 @@ pub struct OpLoop {
     /// The next op, recorded while this one runs (`encode_ahead`).
     ahead: Option<Encoded>,
     encode_ahead: bool,
+    /// Each slot's input, written from the host before every op
+    /// (`upload_inputs`); none when the inputs stay on the GPU.
+    inputs: Option<Vec<MappedInput>>,
     timestamps: Option<Timestamps>,
     /// Where unchecked outputs land (the host copy `readback` asks for), as
     /// raw bytes in the point's precision.
@@ -161,6 +169,7 @@ impl OpLoop {
             readbacks,
             ahead: None,
             encode_ahead: false,
+            inputs: None,
             timestamps,
             host_out: vec![0; out_bytes],
             kept: Vec::new(),
@@ -196,6 +205,22 @@ impl OpLoop {
             self.readbacks.push(second);
         }
         self.encode_ahead = self.waiter.sync.waits_per_op();
+    }
+
+    /// Writes each op's input from the host before its submit, in place
+    /// into buffers the host maps (the `upload_inputs` setting), as a GPU
+    /// owner writes its requests' rows. The plan allows it only with the
+    /// pool and fewer ops in flight than slots: an op's input is rewritten
+    /// once the op before it in its slot is done.
+    pub fn upload_inputs(&mut self) -> Result<(), String> {
+        let inputs = self.prepared.map_inputs().ok_or_else(|| {
+            format!(
+                "{} cannot bind a buffer the host maps (MAPPABLE_PRIMARY_BUFFERS), which upload_inputs writes",
+                self.ctx.info.label()
+            )
+        })?;
+        self.inputs = Some(inputs);
+        Ok(())
     }
 
     pub fn ctx(&self) -> &Arc<GpuContext> {
@@ -402,6 +427,9 @@ impl OpLoop {
     fn record(&mut self, index: u64, slot: usize, gpu_index: Option<u32>) -> Encoded {
         let t0 = Instant::now();
         let (mut encoder, output) = self.encode(slot, gpu_index);
+        if let Some(inputs) = &self.inputs {
+            inputs[slot].map_on_submit(&encoder);
+        }
         let staging = (index % self.readbacks.len() as u64) as usize;
         let signal = if self.waiter.sync == SyncMode::Readback {
             self.readbacks[staging].record_copy(&mut encoder, &output);
@@ -454,9 +482,15 @@ impl OpLoop {
             commands,
             signal,
             staging,
-            encode_ns,
+            mut encode_ns,
             ..
         } = op;
+        if let Some(inputs) = &self.inputs {
+            let written = Instant::now();
+            let deadline = Instant::now() + INPUT_WAIT;
+            inputs[slot].write(&self.ctx.device, [self.prepared.input(slot)], deadline)?;
+            encode_ns += ns(written, Instant::now());
+        }
         let t1 = Instant::now();
         // A full pipeline waits for its oldest op before taking another.
         if let SyncMode::Pipeline(depth) = sync

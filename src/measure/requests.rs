@@ -26,9 +26,9 @@
 //! nothing recorded depends on the requests.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::op_loop::{OpLoop, Trial, ns};
+use super::op_loop::{INPUT_WAIT, OpLoop, Trial, ns};
 use super::record::TrialRecord;
 use super::stop::Stop;
 use crate::gpu::GpuError;
@@ -41,10 +41,6 @@ use crate::workload::SLOTS;
 /// staging belt even where the device could map their inputs, to compare
 /// the two ways.
 pub const STAGED: &str = "CURVES_STAGED_UPLOAD";
-
-/// Longest an owner waits for an input still read by an op in flight
-/// before it writes the next rows there.
-const INPUT_WAIT: Duration = Duration::from_secs(10);
 
 /// An op recorded before its requests arrived (`encode_ahead`).
 struct Recorded {

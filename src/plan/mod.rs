@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::schema::{
     Launch, PointConfig, Precision, Shape, StrategyKind, SyncMode, WaitStyle, WorkloadKind,
 };
-use crate::workload::Workload;
+use crate::workload::{SLOTS, Workload};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -91,6 +91,15 @@ pub struct Settings {
     /// pool, by workers that run their own ops.
     #[serde(default)]
     pub encode_ahead: bool,
+    /// Write each op's input from the host before its submit, in place
+    /// into a buffer the host maps (as a GPU owner writes its requests'
+    /// rows), instead of leaving it on the GPU: the baseline a server is
+    /// matched against for its upload. For workers that run their own ops
+    /// (`threads`, `batch`, `hybrid`), with the pool and at most three ops
+    /// in flight; where the adapter cannot bind a mappable buffer (GL) the
+    /// point is unsupported.
+    #[serde(default)]
+    pub upload_inputs: bool,
     /// For slow adapters: fewer ops per trial, so that a trial lasts about
     /// this many seconds (at least 1 op, never more than `ops`), and
     /// warm-up stops after this long (or `warmup_s`, whichever is longer).
@@ -111,6 +120,7 @@ impl Default for Settings {
             seed: 1,
             pool: true,
             encode_ahead: false,
+            upload_inputs: false,
             trial_s: None,
         }
     }
@@ -131,6 +141,7 @@ struct SettingsFile {
     seed: Option<u64>,
     pool: Option<bool>,
     encode_ahead: Option<bool>,
+    upload_inputs: Option<bool>,
     trial_s: Option<f64>,
 }
 
@@ -159,6 +170,7 @@ impl SettingsFile {
             seed: self.seed.unwrap_or(base.seed),
             pool: self.pool.unwrap_or(base.pool),
             encode_ahead: self.encode_ahead.unwrap_or(base.encode_ahead),
+            upload_inputs: self.upload_inputs.unwrap_or(base.upload_inputs),
             trial_s: self.trial_s.or(base.trial_s),
         }
     }
@@ -246,6 +258,7 @@ struct SweepFile {
     seed: Option<u64>,
     pool: Option<bool>,
     encode_ahead: Option<bool>,
+    upload_inputs: Option<bool>,
     trial_s: Option<f64>,
 }
 
@@ -264,6 +277,7 @@ impl SweepFile {
             seed: self.seed,
             pool: self.pool,
             encode_ahead: self.encode_ahead,
+            upload_inputs: self.upload_inputs,
             trial_s: self.trial_s,
         }
     }
@@ -332,6 +346,7 @@ impl PointSpec {
             label: self.label.clone(),
             pool: self.settings.pool,
             encode_ahead: self.settings.encode_ahead,
+            upload_inputs: self.settings.upload_inputs,
             worker_batch: self.worker_batch,
             max_batch: self.server.map(|s| s.0),
             max_delay_us: self.server.map(|s| s.1),
@@ -687,6 +702,41 @@ impl Experiment {
                         key,
                         format!(
                             "encode_ahead records the next op while the host waits for this one, so it needs a sync mode that waits after every op (readback, wait, device), not {sync}: under pipeline and end encoding already overlaps the GPU"
+                        ),
+                    ));
+                }
+            }
+            if settings.upload_inputs {
+                let key = if sweep.upload_inputs.is_some() {
+                    "upload_inputs"
+                } else {
+                    "strategy"
+                };
+                if !matches!(
+                    sweep.strategy,
+                    StrategyKind::Threads | StrategyKind::Batch | StrategyKind::Hybrid
+                ) {
+                    return Err(err(
+                        key,
+                        format!(
+                            "upload_inputs is for workers that run their own ops in this process (threads, batch, hybrid), not {}: a queue or server owner writes its requests' rows anyway",
+                            sweep.strategy
+                        ),
+                    ));
+                }
+                if !settings.pool {
+                    return Err(err(
+                        key,
+                        "upload_inputs writes each op's input into the pool's buffers; without the pool (pool = false) every op's input is uploaded afresh already".into(),
+                    ));
+                }
+                if sync == SyncMode::End || sync.depth() >= SLOTS {
+                    return Err(err(
+                        key,
+                        format!(
+                            "upload_inputs rewrites an op's input only once the op before it in its slot is done, so it needs at most {} ops in flight (readback, wait, device, pipeline:2 or pipeline:{}), not {sync}",
+                            SLOTS - 1,
+                            SLOTS - 1
                         ),
                     ));
                 }

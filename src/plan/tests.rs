@@ -191,6 +191,59 @@ fn encode_ahead_needs_a_wait_after_every_op_and_the_pool() {
 }
 
 #[test]
+fn upload_inputs_is_for_workers_of_their_own_with_the_pool_and_few_ops_in_flight() {
+    let upload = |strategy: &str, sync: &str| {
+        parse(&GOOD.replace(
+            "strategy = \"threads\"\nn = [1, 2]",
+            &format!(
+                "strategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\nupload_inputs = true"
+            ),
+        ))
+    };
+    for (strategy, sync) in [
+        ("threads", "readback"),
+        ("batch", "wait"),
+        ("batch", "pipeline:3"),
+    ] {
+        let e = upload(strategy, sync).unwrap();
+        assert!(
+            e.points[0].config(Vec::new()).upload_inputs,
+            "{strategy} {sync}"
+        );
+        assert!(
+            e.points[0]
+                .config(Vec::new())
+                .strategy_label()
+                .contains("inputs written each op")
+        );
+        assert!(
+            !e.points[2].settings.upload_inputs,
+            "only the sweep that asks"
+        );
+    }
+    for sync in ["pipeline:4", "end"] {
+        let e = upload("batch", sync).unwrap_err();
+        assert!(
+            e.contains("line 12") && e.contains("at most 3 ops in flight"),
+            "{e}"
+        );
+    }
+    for strategy in ["server", "queue", "processes", "devices"] {
+        let e = upload(strategy, "readback").unwrap_err();
+        assert!(
+            e.contains("line 12") && e.contains("workers that run their own ops"),
+            "{e}"
+        );
+    }
+    let e = parse(&GOOD.replace(
+        "strategy = \"threads\"\nn = [1, 2]",
+        "strategy = \"threads\"\nn = [1, 2]\npool = false\nupload_inputs = true",
+    ))
+    .unwrap_err();
+    assert!(e.contains("line 12") && e.contains("pool"), "{e}");
+}
+
+#[test]
 fn queue_refuses_sync_modes_that_answer_before_the_op_is_done() {
     let e = parse(&GOOD.replace(
         "strategy = \"threads\"\nn = [1, 2]",
@@ -391,6 +444,7 @@ mod property {
             "adapters",
             "launch",
             "encode_ahead",
+            "upload_inputs",
         ])
     }
 

@@ -376,31 +376,42 @@ pub(super) fn server_search_table(a: &Analysis, run: usize) -> Option<Table> {
     if rows.is_empty() {
         return None;
     }
+    // The baseline matched for the upload, where the run measured one.
+    let uploads = rows.iter().any(|r| r.vs_uploading16.is_some());
+    let mut columns = vec![
+        "Configuration",
+        "Clients",
+        "Sync · wait",
+        "samples/s",
+        "of batch 16 (range)",
+    ];
+    if uploads {
+        columns.push("of batch 16 writing its inputs");
+    }
+    columns.extend(["requests per batch", "p99 µs"]);
     let mut t = Table::new(
         format!("server-search-{}", run + 1),
         "The server's configurations at 16 and more closed-loop batch-1 clients, against one thread batching 16 under the same sync mode and wait style (target: 80%)",
-        &[
-            "Configuration",
-            "Clients",
-            "Sync · wait",
-            "samples/s",
-            "of batch 16 (range)",
-            "requests per batch",
-            "p99 µs",
-        ],
+        &columns,
     );
     for r in rows {
         let p = r.point;
-        t.push(vec![
+        let mut row = vec![
             p.config.strategy_label().into(),
             Cell::number(p.n.to_string(), f64::from(p.n)),
             p.config.sync_label().into(),
             rate(p.samples_per_s),
             interval(r.vs_batch16, true),
+        ];
+        if uploads {
+            row.push(interval(r.vs_uploading16, true));
+        }
+        row.extend([
             r.mean_batch
                 .map_or_else(Cell::missing, |m| Cell::number(format!("{m:.1}"), m)),
             us(p.latency_us.map(|l| l.p99)),
         ]);
+        t.push(row);
     }
     Some(t)
 }

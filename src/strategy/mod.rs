@@ -147,6 +147,9 @@ pub fn prepare_loop(
     if spec.settings.encode_ahead {
         op_loop.encode_ahead();
     }
+    if spec.settings.upload_inputs {
+        op_loop.upload_inputs()?;
+    }
     op_loop.warm_up(warm_up_of(&spec.settings), stop)?;
     Ok(op_loop)
 }

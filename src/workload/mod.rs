@@ -247,6 +247,9 @@ pub trait Prepared: Send {
         belt: &mut wgpu::util::StagingBelt,
         slot: usize,
     ) -> Option<wgpu::BufferViewMut>;
+    /// Slot `slot`'s input as the GPU holds it (the storage format, padded
+    /// to 4 bytes), for a worker that writes it again before every op.
+    fn input(&self, slot: usize) -> &[u8];
     /// Moves each slot's input into a buffer the host writes in place
     /// ([`MappedInput`]), rebinding the dispatches that read it, and
     /// returns them by slot: a GPU owner then writes its requests' rows

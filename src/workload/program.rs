@@ -773,6 +773,10 @@ impl Prepared for Program {
         Some(view)
     }
 
+    fn input(&self, slot: usize) -> &[u8] {
+        &self.slots[slot].input_bytes
+    }
+
     fn map_inputs(&mut self) -> Option<Vec<MappedInput>> {
         if self.fresh.is_some() || !MappedInput::supported(&self.device) {
             return None;
