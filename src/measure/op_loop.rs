@@ -485,9 +485,11 @@ impl OpLoop {
             mut encode_ns,
             ..
         } = op;
+        // The input goes first (`upload_inputs`), counted in the op's
+        // encoding.
         if let Some(inputs) = &self.inputs {
             let written = Instant::now();
-            let deadline = Instant::now() + INPUT_WAIT;
+            let deadline = written + trial.stop.left().min(INPUT_WAIT);
             inputs[slot].write(&self.ctx.device, [self.prepared.input(slot)], deadline)?;
             encode_ns += ns(written, Instant::now());
         }

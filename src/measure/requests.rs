@@ -12,18 +12,21 @@
 //!   op records no copy, so its command buffer is the plain loop's.
 //! * `staged`, where the device cannot bind a mappable buffer (GL), under
 //!   pipelines as deep as the slots (an input is rewritten only once the
-//!   op before it in its slot is answered), or where [`STAGED`] is set: the rows are uploaded in the op's own command
-//!   buffer from a staging belt (mapped chunks reused once the GPU is done
-//!   with them), not with `queue.write_buffer`, which allocates a staging
-//!   buffer per write and submits one more command buffer.
+//!   op before it in its slot is answered), or where [`STAGED`] is set:
+//!   the rows are uploaded in the op's own command buffer from a staging
+//!   belt (mapped chunks reused once the GPU is done with them), not with
+//!   `queue.write_buffer`, which allocates a staging buffer per write and
+//!   submits one more command buffer.
 //!
+//! The owner writes a batch's rows as soon as it is formed
+//! ([`RequestLoop::write_rows`]), before it waits for the batch on the
+//! GPU, and submits once that one is answered ([`RequestLoop::submit`]).
 //! With `encode_ahead` the loop records its next op while this one runs
 //! (as [`OpLoop`] does for a worker of its own), before the requests it
-//! will answer have arrived, and the rows are written when the batch is
-//! formed, just before the submit: into the mapped input, or (`staged`)
-//! into the staging chunk whose upload of the whole input was recorded.
-//! The op runs at its size whatever the batch (as it does without), so
-//! nothing recorded depends on the requests.
+//! will answer have arrived; under `staged` the rows are then copied at
+//! the submit into the staging chunk whose upload of the whole input was
+//! recorded. The op runs at its size whatever the batch (as it does
+//! without), so nothing recorded depends on the requests.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -243,7 +246,8 @@ impl RequestLoop {
             let slot = trial.slot();
             match &self.inputs {
                 Some(inputs) => {
-                    inputs[slot].write(&self.op.ctx().device, rows, Instant::now() + INPUT_WAIT)
+                    let deadline = t0 + trial.stop.left().min(INPUT_WAIT);
+                    inputs[slot].write(&self.op.ctx().device, rows, deadline)
                 }
                 None => {
                     self.rows.clear();
