@@ -19,9 +19,12 @@
 //! only then hands the old one's answers out: the GPU never holds more
 //! than D batches, and handing out overlaps the next batch.
 //!
+//! A batch's rows are written into its op's input as soon as it is
+//! formed, before the owner waits for a batch on the GPU to make room.
 //! With `encode_ahead` the owner records the next batch of a size while
-//! one of that size runs, so that forming a batch and submitting it is
-//! all that is left between the last request's arrival and the GPU.
+//! one of that size runs (after handing out the answers it read), so
+//! that submitting is all that is left between the last request's
+//! arrival and the GPU.
 //!
 //! Under the `spin` wait style the owner spins on its request channel
 //! (for up to [`OWNER_SPIN`] at a time) instead of sleeping in it, so
@@ -331,15 +334,7 @@ impl OwnerLoop {
         }
         *self.batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
         let submitted = match self.trials[k].as_mut() {
-            Some(trial) if written && trial.record.error.is_none() => {
-                let submitted = self.loops[k].1.submit(trial);
-                // The next batch of this size is recorded while this one
-                // runs (`encode_ahead`).
-                if submitted {
-                    self.loops[k].1.record_ahead(trial);
-                }
-                submitted
-            }
+            Some(trial) if written && trial.record.error.is_none() => self.loops[k].1.submit(trial),
             _ => false,
         };
         (
@@ -440,6 +435,13 @@ impl OwnerLoop {
                         self.deliver(read);
                     }
                     if submitted {
+                        // The next batch of this size is recorded while
+                        // this one runs (`encode_ahead`), once the answers
+                        // above are out: their clients' next requests
+                        // come sooner.
+                        if let Some(trial) = &self.trials[k] {
+                            self.loops[k].1.record_ahead(trial);
+                        }
                         in_flight.push_back(batch);
                     } else {
                         // Answered at once, with the trial's error.
