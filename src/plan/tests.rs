@@ -140,16 +140,18 @@ fn worker_batch_is_only_for_hybrid_and_gpus() {
     assert!(e.contains("line 11") && e.contains("hybrid"), "{e}");
 }
 
+/// `GOOD` with its second sweep (line 12 on) as `strategy` under `sync`,
+/// with the setting `flag` turned on.
+fn with_second_sweep(strategy: &str, sync: &str, flag: &str) -> Result<Experiment, String> {
+    parse(&GOOD.replace(
+        "strategy = \"threads\"\nn = [1, 2]",
+        &format!("strategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\n{flag} = true"),
+    ))
+}
+
 #[test]
 fn encode_ahead_needs_a_wait_after_every_op_and_the_pool() {
-    let ahead = |strategy: &str, sync: &str| {
-        parse(&GOOD.replace(
-            "strategy = \"threads\"\nn = [1, 2]",
-            &format!(
-                "strategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\nencode_ahead = true"
-            ),
-        ))
-    };
+    let ahead = |strategy: &str, sync: &str| with_second_sweep(strategy, sync, "encode_ahead");
     for sync in ["readback", "wait", "device"] {
         let e = ahead("threads", sync).unwrap();
         assert!(e.points[0].settings.encode_ahead && e.points[0].config(Vec::new()).encode_ahead);
@@ -192,14 +194,7 @@ fn encode_ahead_needs_a_wait_after_every_op_and_the_pool() {
 
 #[test]
 fn upload_inputs_is_for_workers_of_their_own_with_the_pool_and_few_ops_in_flight() {
-    let upload = |strategy: &str, sync: &str| {
-        parse(&GOOD.replace(
-            "strategy = \"threads\"\nn = [1, 2]",
-            &format!(
-                "strategy = \"{strategy}\"\nn = [1, 2]\nsync = \"{sync}\"\nupload_inputs = true"
-            ),
-        ))
-    };
+    let upload = |strategy: &str, sync: &str| with_second_sweep(strategy, sync, "upload_inputs");
     for (strategy, sync) in [
         ("threads", "readback"),
         ("batch", "wait"),
