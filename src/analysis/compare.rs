@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::curve::config_key;
-use crate::schema::{Point, Status};
+use crate::schema::{Point, Status, Upload};
 use crate::store::Run;
 
 /// Bootstrap resamples per point.
@@ -142,6 +142,36 @@ pub fn bootstrap_ratio(base: &[f64], new: &[f64]) -> Option<(f64, f64)> {
     Some((at(0.025), at(0.975)))
 }
 
+/// What ran differently between the two sides of one point, where their
+/// configurations agree: a GPU owner's upload and whether it was pinned
+/// (" (upload staged → mapped)"), else nothing.
+fn ran_differently(b: &Point, n: &Point) -> String {
+    if !b.config.strategy.info().answers_requests {
+        return String::new();
+    }
+    let mut how = Vec::new();
+    // Files written before the upload was recorded staged it.
+    let upload = |p: &Point| p.upload.unwrap_or(Upload::Staged).name();
+    if upload(b) != upload(n) {
+        how.push(format!("upload {} → {}", upload(b), upload(n)));
+    }
+    let pinned = |p: &Point| {
+        if p.owner_cores.is_some() {
+            "pinned"
+        } else {
+            "unpinned"
+        }
+    };
+    if pinned(b) != pinned(n) {
+        how.push(format!("owner {} → {}", pinned(b), pinned(n)));
+    }
+    if how.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", how.join(", "))
+    }
+}
+
 /// Compares every point of `new` with the same point of `base`.
 pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
     let mut points = Vec::new();
@@ -151,6 +181,7 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
             only_in_base.push(b.describe());
             continue;
         };
+        let point = b.describe() + &ran_differently(b, n);
         let figures = (b.status == Status::Ok && n.status == Status::Ok)
             .then_some(())
             .and(b.samples_per_s.zip(n.samples_per_s));
@@ -167,7 +198,7 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
                     Change::NoChange
                 };
                 PointChange {
-                    point: b.describe(),
+                    point,
                     base_samples_per_s: Some(bs),
                     new_samples_per_s: Some(ns),
                     ratio: Some(ratio),
@@ -178,7 +209,7 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
                 }
             }
             _ => PointChange {
-                point: b.describe(),
+                point,
                 base_samples_per_s: b.samples_per_s,
                 new_samples_per_s: n.samples_per_s,
                 ratio: None,
@@ -220,6 +251,38 @@ mod tests {
         let t = [100.0, 101.0, 99.0, 100.5, 100.2];
         let (lo, hi) = bootstrap_ratio(&t, &t).unwrap();
         assert!(lo <= 1.0 && hi >= 1.0 && hi - lo < 0.03, "{lo} {hi}");
+    }
+
+    #[test]
+    fn a_point_that_ran_differently_says_how() {
+        use crate::analysis::testing::{config, point, run};
+        use crate::schema::{OwnerCores, StrategyKind, SyncMode};
+        let server = config(StrategyKind::Server, SyncMode::Readback);
+        let staged = point(server.clone(), 16, &[100.0, 100.0, 100.0]);
+        let mut mapped = point(server, 16, &[120.0, 120.0, 120.0]);
+        mapped.upload = Some(Upload::Mapped);
+        mapped.owner_cores = Some(OwnerCores {
+            owner: 0,
+            clients: 15,
+        });
+        let batch = point(
+            config(StrategyKind::Batch, SyncMode::Readback),
+            16,
+            &[100.0, 100.0, 100.0],
+        );
+        let c = compare(
+            &run("a", vec![staged, batch.clone()]),
+            &run("b", vec![mapped, batch]),
+            0.05,
+        );
+        assert!(
+            c.points[0]
+                .point
+                .ends_with("(upload staged → mapped, owner unpinned → pinned)"),
+            "{}",
+            c.points[0].point
+        );
+        assert!(!c.points[1].point.contains('('), "{}", c.points[1].point);
     }
 
     #[test]
