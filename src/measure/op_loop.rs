@@ -29,8 +29,8 @@ use crate::workload::{Prepared, SLOTS, Workload};
 pub const GPU_SAMPLES: u32 = 64;
 
 /// Longest a worker waits for an input still read by an op in flight
-/// before it writes it again (`upload_inputs`).
-pub const INPUT_WAIT: Duration = Duration::from_secs(10);
+/// before it writes it again (mapped inputs).
+const INPUT_WAIT: Duration = Duration::from_secs(10);
 
 /// Preallocated room per trial, at most: a longer trial grows its vectors.
 const PREALLOCATED_OPS: u64 = 1 << 20;
@@ -207,11 +207,13 @@ impl OpLoop {
         self.encode_ahead = self.waiter.sync.waits_per_op();
     }
 
-    /// Writes each op's input from the host before its submit, in place
-    /// into buffers the host maps (the `upload_inputs` setting), as a GPU
-    /// owner writes its requests' rows. The plan allows it only with the
-    /// pool and fewer ops in flight than slots: an op's input is rewritten
-    /// once the op before it in its slot is done.
+    /// Moves each slot's input into a buffer the host maps and writes in
+    /// place before every op's submit: for the `upload_inputs` setting
+    /// (this loop writes the slot's own input) and for a GPU owner (it
+    /// writes its requests' rows). Each op recorded from now on asks wgpu
+    /// to map its input again once it is done. Callers keep fewer ops in
+    /// flight than slots (the plan, and the owner's request loop): an
+    /// input is rewritten once the op before it in its slot is done.
     pub fn upload_inputs(&mut self) -> Result<(), String> {
         let inputs = self.prepared.map_inputs().ok_or_else(|| {
             format!(
@@ -221,6 +223,27 @@ impl OpLoop {
         })?;
         self.inputs = Some(inputs);
         Ok(())
+    }
+
+    /// Each slot's input, where the host writes them ([`Self::upload_inputs`]).
+    pub fn mapped_inputs(&self) -> Option<&[MappedInput]> {
+        self.inputs.as_deref()
+    }
+
+    /// Writes `rows` into slot `slot`'s mapped input for the op about to
+    /// be submitted, waiting for it no longer than `stop` leaves (nor
+    /// [`INPUT_WAIT`]); nothing where the inputs are not mapped.
+    pub fn write_input<'r>(
+        &self,
+        slot: usize,
+        rows: impl IntoIterator<Item = &'r [u8]>,
+        stop: &Stop,
+    ) -> Result<(), GpuError> {
+        let Some(inputs) = &self.inputs else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + stop.left().min(INPUT_WAIT);
+        inputs[slot].write(&self.ctx.device, rows, deadline)
     }
 
     pub fn ctx(&self) -> &Arc<GpuContext> {
@@ -413,7 +436,12 @@ impl OpLoop {
             (Some(ts), Some(k)) => Some(ts.writes(k)),
             _ => None,
         };
-        self.prepared.encode(encoder, slot, writes)
+        let output = self.prepared.encode(encoder, slot, writes);
+        // A mapped input is mapped again once the op has read it.
+        if let Some(inputs) = &self.inputs {
+            inputs[slot].map_on_submit(encoder);
+        }
+        output
     }
 
     /// A completion signal for an op in flight (from the spares).
@@ -427,9 +455,6 @@ impl OpLoop {
     fn record(&mut self, index: u64, slot: usize, gpu_index: Option<u32>) -> Encoded {
         let t0 = Instant::now();
         let (mut encoder, output) = self.encode(slot, gpu_index);
-        if let Some(inputs) = &self.inputs {
-            inputs[slot].map_on_submit(&encoder);
-        }
         let staging = (index % self.readbacks.len() as u64) as usize;
         let signal = if self.waiter.sync == SyncMode::Readback {
             self.readbacks[staging].record_copy(&mut encoder, &output);
@@ -487,10 +512,9 @@ impl OpLoop {
         } = op;
         // The input goes first (`upload_inputs`), counted in the op's
         // encoding.
-        if let Some(inputs) = &self.inputs {
+        if self.inputs.is_some() {
             let written = Instant::now();
-            let deadline = written + trial.stop.left().min(INPUT_WAIT);
-            inputs[slot].write(&self.ctx.device, [self.prepared.input(slot)], deadline)?;
+            self.write_input(slot, [self.prepared.input(slot)], &trial.stop)?;
             encode_ns += ns(written, Instant::now());
         }
         let t1 = Instant::now();

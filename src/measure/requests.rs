@@ -7,9 +7,10 @@
 //! rows reach the GPU one of two ways ([`Upload`], recorded in the point):
 //!
 //! * `mapped`: each slot's input is a storage buffer the host maps
-//!   ([`MappedInput`]); the owner writes the rows into it and unmaps it
-//!   before the submit, and wgpu maps it again when the op is done. The
-//!   op records no copy, so its command buffer is the plain loop's.
+//!   ([`OpLoop::upload_inputs`]); the owner writes the rows into it and
+//!   unmaps it before the submit, and wgpu maps it again when the op is
+//!   done. The op records no copy, so its command buffer is the plain
+//!   loop's.
 //! * `staged`, where the device cannot bind a mappable buffer (GL), under
 //!   pipelines as deep as the slots (an input is rewritten only once the
 //!   op before it in its slot is answered), or where [`STAGED`] is set:
@@ -31,12 +32,11 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use super::op_loop::{INPUT_WAIT, OpLoop, Trial, ns};
+use super::op_loop::{OpLoop, Trial, ns};
 use super::record::TrialRecord;
 use super::stop::Stop;
 use crate::gpu::GpuError;
 use crate::gpu::readback::Readback;
-use crate::gpu::upload::MappedInput;
 use crate::schema::{SyncMode, Upload};
 use crate::workload::SLOTS;
 
@@ -73,13 +73,11 @@ pub struct RequestLoop {
     next: usize,
     host_out: Vec<u8>,
     belt: wgpu::util::StagingBelt,
-    /// Each slot's input, written in place (`mapped`); none when staged.
-    inputs: Option<Vec<MappedInput>>,
     /// The next op's rows, to upload (`staged`).
     rows: Vec<u8>,
     /// The op whose rows are written and not yet submitted: its index in
-    /// the trial, its slot, and how long the copy took.
-    written: Option<(u64, usize, u64)>,
+    /// the trial and how long the copy took.
+    written: Option<(u64, u64)>,
     /// The next op, recorded while this one runs (`encode_ahead`).
     ahead: Option<Recorded>,
     encode_ahead: bool,
@@ -108,11 +106,10 @@ impl RequestLoop {
         // (its input mapped again) by then: fewer than SLOTS in flight.
         // Deeper pipelines stage their rows.
         let in_flight = op.waiter().sync.depth().max(1);
-        let inputs = if std::env::var_os(STAGED).is_some() || in_flight >= SLOTS {
-            None
-        } else {
-            op.prepared_mut().map_inputs()
-        };
+        if std::env::var_os(STAGED).is_none() && in_flight < SLOTS {
+            // Staged where the device cannot map them.
+            let _ = op.upload_inputs();
+        }
         Self {
             op,
             answers,
@@ -120,7 +117,6 @@ impl RequestLoop {
             next: 0,
             host_out: vec![0; bytes],
             belt,
-            inputs,
             rows: Vec::new(),
             written: None,
             ahead: None,
@@ -130,7 +126,7 @@ impl RequestLoop {
 
     /// How the requests' rows reach the GPU.
     pub fn upload(&self) -> Upload {
-        if self.inputs.is_some() {
+        if self.op.mapped_inputs().is_some() {
             Upload::Mapped
         } else {
             Upload::Staged
@@ -163,8 +159,8 @@ impl RequestLoop {
         self.ahead = None;
         // Rows written for an op that an error kept from its submit: that
         // input is mapped again here.
-        if let (Some((_, slot, _)), Some(inputs)) = (self.written.take(), &self.inputs) {
-            inputs[slot].map_again();
+        if let (Some((index, _)), Some(inputs)) = (self.written.take(), self.op.mapped_inputs()) {
+            inputs[(index % SLOTS as u64) as usize].map_again();
         }
         self.op.begin_trial(ops, 0, stop)
     }
@@ -179,7 +175,7 @@ impl RequestLoop {
         let t0 = Instant::now();
         let mut encoder = self.op.encoder();
         let slot = trial.slot();
-        let rows = match self.inputs {
+        let rows = match self.op.mapped_inputs() {
             Some(_) => None,
             None => match self
                 .op
@@ -210,9 +206,9 @@ impl RequestLoop {
         staging
     }
 
-    /// Records op `slot` after its input's upload: its dispatches, the
-    /// copy of its output into staging buffer `staging` and the mapping
-    /// (and its input's, when mapped).
+    /// Records op `slot` after its input's upload: its dispatches (which
+    /// map a mapped input again when done), the copy of its output into
+    /// staging buffer `staging` and the mapping.
     fn record_op(
         &self,
         encoder: &mut wgpu::CommandEncoder,
@@ -223,9 +219,6 @@ impl RequestLoop {
         let output = self.op.encode_into(encoder, slot, gpu_index);
         self.answers[staging].record_copy(encoder, &output);
         self.answers[staging].map_on_submit(encoder);
-        if let Some(inputs) = &self.inputs {
-            inputs[slot].map_on_submit(encoder);
-        }
     }
 
     /// Writes the rows of the trial's next op (whole samples in the
@@ -243,25 +236,19 @@ impl RequestLoop {
     ) -> Option<u64> {
         let t0 = Instant::now();
         let written = trial.stop.check().and_then(|()| {
-            let slot = trial.slot();
-            match &self.inputs {
-                Some(inputs) => {
-                    let deadline = t0 + trial.stop.left().min(INPUT_WAIT);
-                    inputs[slot].write(&self.op.ctx().device, rows, deadline)
-                }
-                None => {
-                    self.rows.clear();
-                    for row in rows {
-                        self.rows.extend_from_slice(row);
-                    }
-                    Ok(())
-                }
+            if self.op.mapped_inputs().is_some() {
+                return self.op.write_input(trial.slot(), rows, &trial.stop);
             }
+            self.rows.clear();
+            for row in rows {
+                self.rows.extend_from_slice(row);
+            }
+            Ok(())
         });
         match written {
             Ok(()) => {
                 let rows_ns = ns(t0, Instant::now());
-                self.written = Some((trial.next, trial.slot(), rows_ns));
+                self.written = Some((trial.next, rows_ns));
                 Some(rows_ns)
             }
             Err(e) => {
@@ -287,9 +274,10 @@ impl RequestLoop {
     fn try_submit(&mut self, trial: &mut Trial) -> Result<(), GpuError> {
         // No stop check here: rows written into a mapped input are
         // submitted, so that wgpu maps it again.
-        let Some((_, slot, rows_ns)) = self.written.take().filter(|w| w.0 == trial.next) else {
+        let Some((_, rows_ns)) = self.written.take().filter(|w| w.0 == trial.next) else {
             return Err(GpuError::Map("no rows were written for this op".into()));
         };
+        let slot = trial.slot();
         let t0 = Instant::now();
         let (commands, staging, gpu_index, ahead_ns) = match self.ahead.take() {
             Some(mut ahead) if ahead.index == trial.next => {
@@ -306,7 +294,7 @@ impl RequestLoop {
             }
             _ => {
                 let mut encoder = self.op.encoder();
-                if self.inputs.is_none() {
+                if self.op.mapped_inputs().is_none() {
                     self.op.prepared_mut().write_input(
                         &mut encoder,
                         &mut self.belt,
