@@ -315,13 +315,19 @@ pub fn gpus(a: &Analysis, run: usize) -> Vec<String> {
         });
         let verdict = if e.lo >= 0.9 { "linear" } else { "sub-linear" };
         out.push(format!(
-            "{name}: {verdict}: {:.0}% ({:.0}–{:.0}%) efficiency at {} workers against one worker on one GPU{}{}",
-            e.value * 100.0,
-            e.lo * 100.0,
-            e.hi * 100.0,
+            "{name}: {verdict}: {} efficiency at {} workers against one worker on one GPU{}{}",
+            percent(e),
             top.point.n,
-            if share.is_empty() { String::new() } else { format!("; ops per adapter: {}", share.join(", ")) },
-            if verdict == "sub-linear" { grew.map_or(String::new(), |g| format!("; {g}")) } else { String::new() }
+            if share.is_empty() {
+                String::new()
+            } else {
+                format!("; ops per adapter: {}", share.join(", "))
+            },
+            if verdict == "sub-linear" {
+                grew.map_or(String::new(), |g| format!("; {g}"))
+            } else {
+                String::new()
+            }
         ));
     }
     out
@@ -484,14 +490,9 @@ fn server_lines(rows: &[super::ServerRow]) -> Vec<String> {
 /// 51% (23–56%)".
 fn reaches(row: &super::ServerRow) -> String {
     let p = row.point;
-    let share = row.vs_batch16.map_or(String::new(), |v| {
-        format!(
-            ": {:.0}% ({:.0}–{:.0}%)",
-            v.value * 100.0,
-            v.lo * 100.0,
-            v.hi * 100.0
-        )
-    });
+    let share = row
+        .vs_batch16
+        .map_or(String::new(), |v| format!(": {}", percent(v)));
     format!(
         "{} under {}{}, reaches {} samples/s{share}",
         p.config.strategy_label(),
@@ -507,12 +508,20 @@ fn reaches(row: &super::ServerRow) -> String {
 fn and_uploading(row: &super::ServerRow) -> String {
     row.vs_uploading16.map_or(String::new(), |v| {
         format!(
-            ", and {:.0}% ({:.0}–{:.0}%) of that thread writing its inputs before every op, as the owner writes its requests' rows",
-            v.value * 100.0,
-            v.lo * 100.0,
-            v.hi * 100.0
+            ", and {} of that thread writing its inputs before every op, as the owner writes its requests' rows",
+            percent(v)
         )
     })
+}
+
+/// A share with its range, in whole percents: "51% (23–56%)".
+fn percent(v: super::Interval) -> String {
+    format!(
+        "{:.0}% ({:.0}–{:.0}%)",
+        v.value * 100.0,
+        v.lo * 100.0,
+        v.hi * 100.0
+    )
 }
 
 /// How a spinning owner was placed, for a configuration's name.
