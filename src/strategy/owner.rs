@@ -303,38 +303,28 @@ impl OwnerLoop {
     }
 
     /// Writes `batch`'s rows into the input of size `k`'s next op (see
-    /// [`RequestLoop::write_rows`]); whether they were written.
-    fn write_rows(&mut self, k: usize, batch: &[Pending]) -> bool {
+    /// [`RequestLoop::write_rows`]); a failure is the trial's error.
+    fn write_rows(&mut self, k: usize, batch: &[Pending]) {
         let Some(trial) = self.trials[k].as_mut().filter(|t| t.record.error.is_none()) else {
-            return false;
+            return;
         };
         let rows = batch.iter().map(|r| self.set.input(r.sample));
-        match self.loops[k].1.write_rows(trial, rows) {
-            Some(rows_ns) => {
-                self.costs.rows_ns.push(rows_ns);
-                true
-            }
-            None => false,
+        if let Some(rows_ns) = self.loops[k].1.write_rows(trial, rows) {
+            self.costs.rows_ns.push(rows_ns);
         }
     }
 
-    /// Submits `batch` on size `k`, whose rows are `written` (`gpu_idle`:
-    /// with nothing else on the GPU); whether the GPU took it (else it is
+    /// Submits `batch` on size `k`, its rows written (`gpu_idle`: with
+    /// nothing else on the GPU); whether the GPU took it (else it is
     /// answered with the trial's error).
-    fn submit(
-        &mut self,
-        k: usize,
-        batch: Vec<Pending>,
-        written: bool,
-        gpu_idle: bool,
-    ) -> (Submitted, bool) {
+    fn submit(&mut self, k: usize, batch: Vec<Pending>, gpu_idle: bool) -> (Submitted, bool) {
         let started = Instant::now();
         if let Some(at) = self.last_read.filter(|_| gpu_idle) {
             self.costs.idle_ns.push(ns(at, started));
         }
         *self.batch_sizes.entry(batch.len() as u32).or_insert(0) += 1;
         let submitted = match self.trials[k].as_mut() {
-            Some(trial) if written && trial.record.error.is_none() => self.loops[k].1.submit(trial),
+            Some(trial) if trial.record.error.is_none() => self.loops[k].1.submit(trial),
             _ => false,
         };
         (
@@ -418,7 +408,7 @@ impl OwnerLoop {
                     // The rows go first, while the GPU may still run a
                     // batch: then the submit is all that is left.
                     let k = self.bucket_of(batch.len());
-                    let written = self.write_rows(k, &batch);
+                    self.write_rows(k, &batch);
                     // The GPU holds at most `depth` batches: a full
                     // pipeline reads its oldest back before taking
                     // another, and hands out its answers once the next
@@ -430,7 +420,7 @@ impl OwnerLoop {
                             self.deliver(earlier);
                         }
                     }
-                    let (batch, submitted) = self.submit(k, batch, written, in_flight.is_empty());
+                    let (batch, submitted) = self.submit(k, batch, in_flight.is_empty());
                     if let Some(read) = read {
                         self.deliver(read);
                     }
