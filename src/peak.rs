@@ -22,7 +22,7 @@ use crate::measure::check::relative_error;
 use crate::measure::stop::{Stop, deadline_after};
 use crate::measure::sync::Waiter;
 use crate::schema::{
-    Ceilings, DispatchGpuTime, Measured, Precision, RoundTrip, SubmitRate, SyncMode, VariantRate,
+    Ceiling, Ceilings, DispatchGpuTime, Precision, RoundTrip, SubmitRate, SyncMode, VariantRate,
     WaitStyle, WorkloadGpuTime, WorkloadKind,
 };
 use crate::stats;
@@ -185,9 +185,9 @@ fn pass_of<'a>(
     }
 }
 
-fn measured(values: &[f64], how: String) -> Option<Measured> {
+fn ceiling(values: &[f64], how: String) -> Option<Ceiling> {
     let spread = stats::spread(values)?;
-    Some(Measured {
+    Some(Ceiling {
         value: spread.median,
         spread,
         how,
@@ -486,7 +486,7 @@ fn matmuls(
                     && v.note.as_deref().is_none_or(|n| !n.contains("WRONG"))
             })
             .max_by(|a, b| a.tflops.total_cmp(&b.tflops));
-        let best = best.map(|v| Measured {
+        let best = best.map(|v| Ceiling {
             value: v.tflops,
             spread: crate::schema::Spread {
                 median: v.tflops,
@@ -516,7 +516,7 @@ fn ctx_is_quick(sizes: &Sizes) -> bool {
     sizes.matmul < 1024
 }
 
-fn bandwidth(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuError> {
+fn bandwidth(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Ceiling>, GpuError> {
     let limit = ctx
         .limits
         .max_storage_buffer_binding_size
@@ -536,7 +536,7 @@ fn bandwidth(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuErr
         .iter()
         .map(|s| 2.0 * bytes as f64 / s / 1e9)
         .collect();
-    Ok(measured(
+    Ok(ceiling(
         &rates,
         format!("vec4 copy of {} MiB (bytes read + written)", bytes >> 20),
     ))
@@ -551,7 +551,7 @@ fn tick(ctx: &GpuContext) -> (Dispatch, wgpu::Buffer) {
     (d, counter)
 }
 
-fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuError> {
+fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Ceiling>, GpuError> {
     let (d, _) = tick(ctx);
     warm(ctx, sizes.warm_s, pass_of(&[&d], sizes.dispatches))?;
     let seconds = time_passes(ctx, 5, pass_of(&[&d], sizes.dispatches))?;
@@ -559,7 +559,7 @@ fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, G
         .iter()
         .map(|s| s / f64::from(sizes.dispatches) * 1e6)
         .collect();
-    Ok(measured(
+    Ok(ceiling(
         &per,
         format!(
             "{} dependent one-invocation dispatches in one pass",
@@ -570,12 +570,12 @@ fn dispatch_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, G
 
 /// One one-invocation dispatch in a pass of its own, timed as every op
 /// is: what a pass costs the GPU whatever its dispatch does.
-fn pass_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Measured>, GpuError> {
+fn pass_floor(ctx: &GpuContext, sizes: &Sizes) -> Result<Option<Ceiling>, GpuError> {
     let (d, _) = tick(ctx);
     warm(ctx, sizes.warm_s, pass_of(&[&d], 1))?;
     let seconds = time_passes(ctx, sizes.round_trips, pass_of(&[&d], 1))?;
     let us: Vec<f64> = seconds.iter().map(|s| s * 1e6).collect();
-    Ok(measured(
+    Ok(ceiling(
         &us,
         "one one-invocation dispatch in its own pass, timestamps at the pass's ends".into(),
     ))
@@ -660,7 +660,7 @@ fn submit_rate(
 
 /// GPU time from one queued submission's start to the next one's, with
 /// one thread submitting one-dispatch command buffers and never waiting.
-fn submit_gpu_interval(ctx: &GpuContext, submits: u32) -> Result<Option<Measured>, GpuError> {
+fn submit_gpu_interval(ctx: &GpuContext, submits: u32) -> Result<Option<Ceiling>, GpuError> {
     let pairs = submits.min(500);
     let Some(ts) = Timestamps::new(ctx, pairs) else {
         return Ok(None);
@@ -683,7 +683,7 @@ fn submit_gpu_interval(ctx: &GpuContext, submits: u32) -> Result<Option<Measured
         .filter(|w| w[1].0 > w[0].0)
         .map(|w| (w[1].0 - w[0].0) as f64 / 1e3)
         .collect();
-    Ok(measured(
+    Ok(ceiling(
         &gaps,
         "start to start of consecutive queued one-dispatch submissions".into(),
     ))

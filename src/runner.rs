@@ -21,7 +21,9 @@ use crate::measure::record::TrialRecord;
 use crate::measure::stop::{Stop, deadline_after};
 use crate::measure::summary::summarize;
 use crate::plan::{Experiment, PointSpec};
-use crate::schema::{AdapterSummary, Point, RunInfo, Status, StrategyKind, TimingMethod};
+use crate::schema::{
+    AdapterSummary, Point, Preparation, RunInfo, Status, StrategyKind, TimingMethod,
+};
 use crate::store::{self, Run};
 use crate::strategy::{self, Env, Workers};
 
@@ -264,14 +266,14 @@ fn measure_all(
             // Cut short by the interrupt: not a measurement; resume redoes it.
             break;
         }
-        if point.status != Status::Ok {
+        if point.measured.status != Status::Ok {
             // suspend() prints even when the bar is hidden (--quiet, no terminal).
             bar.suspend(|| {
                 eprintln!(
                     "  {}: {}: {}",
-                    point.status.name(),
+                    point.measured.status.name(),
                     spec.label(),
-                    point.error.as_deref().unwrap_or("")
+                    point.measured.error.as_deref().unwrap_or("")
                 )
             });
         }
@@ -319,50 +321,22 @@ fn measure_all(
 /// A point that could not start (no adapters to spread over, say).
 fn failed_point(spec: &PointSpec, adapters: &[AdapterSummary], error: String) -> Point {
     let mut point = empty_point(spec, adapters);
-    point.status = Status::Failed;
-    point.error = Some(error);
+    point.measured.status = Status::Failed;
+    point.measured.error = Some(error);
     point
 }
 
 fn empty_point(spec: &PointSpec, adapters: &[AdapterSummary]) -> Point {
-    let shape = spec.shape();
-    Point {
-        config: spec.config(adapters.iter().filter_map(|a| a.index).collect()),
-        n: spec.n,
-        batch: shape.batch,
-        threads: shape.threads,
-        processes: shape.processes,
-        kernels: Vec::new(),
-        flops_per_sample: Some(spec.workload.flops(1)),
-        bytes_per_op: Some(spec.workload.min_bytes(shape.batch, spec.precision)),
-        trials: 0,
-        ops_per_worker: spec.settings.ops,
-        samples_per_s: None,
-        samples_per_s_spread: None,
-        samples_per_s_trials: Vec::new(),
-        ops_per_s: None,
-        latency_us: None,
-        latency_histogram: Vec::new(),
-        phases_us: None,
-        timing_method: TimingMethod::WallClock,
-        queue_us: None,
-        service_us: None,
-        batch_sizes: Default::default(),
-        owner_cores: None,
-        upload: None,
-        owner_us: None,
-        adapter_ops: Default::default(),
-        ops_expected: 0,
-        ops_completed: 0,
-        ops_checked: 0,
-        ops_wrong: 0,
-        max_rel_error: None,
-        setup_s: Default::default(),
-        measured_s: 0.0,
-        wall_s: 0.0,
-        status: Status::Ok,
-        error: None,
-    }
+    let layout = spec.layout();
+    let mut point = Point::new(
+        spec.config(adapters.iter().filter_map(|a| a.index).collect()),
+        spec.n,
+        layout,
+    );
+    point.flops_per_sample = Some(spec.workload.flops(1));
+    point.bytes_per_op = Some(spec.workload.min_bytes(layout.batch, spec.precision));
+    point.measured.ops_per_worker = spec.settings.ops;
+    point
 }
 
 /// samples/s of one trial's records (all workers), if it completed.
@@ -388,8 +362,8 @@ pub fn measure_point(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -
     let mut point = empty_point(spec, adapters);
     let mut left_behind = false;
     if let Some(reason) = unsupported_reason(spec, env, adapters) {
-        point.status = Status::Unsupported;
-        point.error = Some(reason);
+        point.measured.status = Status::Unsupported;
+        point.measured.error = Some(reason);
         point.wall_s = started.elapsed().as_secs_f64();
         return (point, false);
     }
@@ -409,15 +383,17 @@ pub fn measure_point(spec: &PointSpec, env: &Env, adapters: &[AdapterSummary]) -
 /// the first error. Returns whether a worker was left behind. The runner's
 /// loop, apart from how workers are started, so that it runs on fakes.
 pub fn measure_with(spec: &PointSpec, workers: &mut dyn Workers, point: &mut Point) -> bool {
-    let shape = spec.shape();
+    let shape = spec.layout();
     let mut ops = spec.settings.ops;
     let (min_trials, max_trials) = (spec.settings.trials.get(), spec.settings.max_trials.get());
     let mut records = Vec::new();
     let mut error = None;
-    point.setup_s = workers.setup();
-    point.kernels = workers.kernels();
-    point.owner_cores = workers.owner_cores();
-    point.upload = workers.upload();
+    point.prepared = Preparation {
+        kernels: workers.kernels(),
+        setup_s: workers.setup(),
+        owner_cores: workers.owner_cores(),
+        upload: workers.upload(),
+    };
     if let Some(trial_s) = spec.settings.trial_s {
         match ops_for_trial_s(workers, trial_s, ops) {
             Ok(fitted) => ops = fitted,
@@ -453,35 +429,12 @@ fn fill(
     ops: u64,
     error: Option<String>,
 ) {
-    let shape = spec.shape();
+    let layout = spec.layout();
     let trials = (records.len() as u32).max(spec.settings.trials.get());
     let ops_expected = u64::from(trials)
-        .saturating_mul(u64::from(shape.workers()))
+        .saturating_mul(u64::from(layout.workers()))
         .saturating_mul(ops);
-    let summary = summarize(records, shape.batch, ops_expected, error);
-    point.trials = records.len() as u32;
-    point.ops_per_worker = ops;
-    point.samples_per_s = summary.samples_per_s.map(|s| s.median);
-    point.samples_per_s_spread = summary.samples_per_s;
-    point.samples_per_s_trials = summary.samples_per_s_trials;
-    point.ops_per_s = summary.ops_per_s;
-    point.latency_us = summary.latency_us;
-    point.latency_histogram = summary.latency_histogram;
-    point.phases_us = summary.phases_us;
-    point.timing_method = summary.timing_method;
-    point.queue_us = summary.queue_us;
-    point.service_us = summary.service_us;
-    point.batch_sizes = summary.batch_sizes;
-    point.owner_us = summary.owner_us;
-    point.adapter_ops = summary.adapter_ops;
-    point.ops_expected = ops_expected;
-    point.ops_completed = summary.ops_completed;
-    point.ops_checked = summary.ops_checked;
-    point.ops_wrong = summary.ops_wrong;
-    point.max_rel_error = summary.max_rel_error;
-    point.measured_s = summary.measured_s;
-    point.status = summary.status;
-    point.error = summary.error;
+    point.measured = summarize(records, layout.batch, ops, ops_expected, error);
 }
 
 /// Ops per worker for trials of about `trial_s` seconds, between 1 and
@@ -616,12 +569,16 @@ mod tests {
         measure_with(&s, &mut w, &mut point);
         assert_eq!(w.trials.len(), 6, "spread over 10%: up to max_trials");
         assert_eq!(
-            (point.trials, point.ops_expected, point.ops_completed),
+            (
+                point.measured.trials,
+                point.measured.ops_expected,
+                point.measured.ops_completed
+            ),
             (6, 6 * 2 * 10, 120)
         );
-        assert_eq!(point.status, Status::Ok);
-        assert_eq!(point.samples_per_s_trials.len(), 6);
-        assert_eq!(point.setup_s.prepare_s, 0.5);
+        assert_eq!(point.measured.status, Status::Ok);
+        assert_eq!(point.measured.samples_per_s_trials.len(), 6);
+        assert_eq!(point.prepared.setup_s.prepare_s, 0.5);
 
         let mut point = empty_point(&s, &[]);
         let mut w = fake(2, 1, &[100.0, 101.0, 100.5, 500.0]);
@@ -632,7 +589,7 @@ mod tests {
             "steady after the minimum: no more trials"
         );
         assert_eq!(w.trials[0], (10, 4), "checks as the file says");
-        let sps = point.samples_per_s.unwrap();
+        let sps = point.measured.samples_per_s.unwrap();
         assert!((sps - 100.5).abs() < 0.5, "{sps}");
     }
 
@@ -645,14 +602,21 @@ mod tests {
         let mut w = fake(1, 4, &[1000.0]);
         w.fail_at = Some(1);
         measure_with(&s, &mut w, &mut point);
-        assert_eq!(point.status, Status::Failed);
-        assert_eq!(point.error.as_deref(), Some("worker 1: device lost"));
+        assert_eq!(point.measured.status, Status::Failed);
         assert_eq!(
-            (point.trials, point.ops_completed, point.ops_expected),
+            point.measured.error.as_deref(),
+            Some("worker 1: device lost")
+        );
+        assert_eq!(
+            (
+                point.measured.trials,
+                point.measured.ops_completed,
+                point.measured.ops_expected
+            ),
             (1, 5, 15)
         );
         assert!(
-            point.samples_per_s.is_some(),
+            point.measured.samples_per_s.is_some(),
             "the completed trial's figure is kept"
         );
     }
@@ -666,12 +630,12 @@ mod tests {
         let mut w = fake(1, 1, &[1e6]);
         measure_with(&s, &mut w, &mut point);
         assert_eq!(w.trials[0], (1, 0), "one untimed op first");
-        assert!(point.ops_per_worker >= 1 && point.ops_per_worker <= 1_000_000);
+        assert!(point.measured.ops_per_worker >= 1 && point.measured.ops_per_worker <= 1_000_000);
         assert_eq!(w.trials.len(), 3);
         assert!(
             w.trials[1..]
                 .iter()
-                .all(|&(ops, _)| ops == point.ops_per_worker)
+                .all(|&(ops, _)| ops == point.measured.ops_per_worker)
         );
     }
 

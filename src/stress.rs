@@ -55,14 +55,20 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             threads,
             ops,
             env.ctx.info.label(),
-            point.ops_completed,
-            point.ops_expected,
-            point.ops_checked,
-            point.ops_wrong,
-            point.measured_s,
-            point.ops_per_s.map_or("–".into(), |v| format!("{v:.0}")),
+            point.measured.ops_completed,
+            point.measured.ops_expected,
+            point.measured.ops_checked,
+            point.measured.ops_wrong,
+            point.measured.measured_s,
+            point
+                .measured
+                .ops_per_s
+                .map_or("–".into(), |v| format!("{v:.0}")),
             if ok { "PASS" } else { "FAIL" },
-            point.error.map_or(String::new(), |e| format!(" — {e}")),
+            point
+                .measured
+                .error
+                .map_or(String::new(), |e| format!(" — {e}")),
         );
     }
     (report, passed)

@@ -59,9 +59,9 @@ fn every_strategy_and_workload_on(backend: &str) {
             (
                 p.config.strategy.name(),
                 p.n,
-                p.threads,
-                p.processes,
-                p.batch,
+                p.layout.threads,
+                p.layout.processes,
+                p.layout.batch,
             )
         })
         .collect();
@@ -81,8 +81,8 @@ fn every_strategy_and_workload_on(backend: &str) {
         (
             hybrid.config.strategy.name(),
             hybrid.n,
-            hybrid.threads,
-            hybrid.batch
+            hybrid.layout.threads,
+            hybrid.layout.batch
         ),
         ("hybrid", 2, 2, 3)
     );
@@ -93,7 +93,11 @@ fn every_strategy_and_workload_on(backend: &str) {
         .find(|p| p.config.strategy == StrategyKind::Queue && p.n == 3)
         .unwrap();
     assert_eq!(
-        (queue.threads, queue.processes, queue.batch),
+        (
+            queue.layout.threads,
+            queue.layout.processes,
+            queue.layout.batch
+        ),
         (3, 1, 1),
         "three clients, one GPU owner"
     );
@@ -104,12 +108,12 @@ fn every_strategy_and_workload_on(backend: &str) {
     } else {
         Upload::Mapped
     };
-    assert_eq!(queue.upload, Some(upload), "{backend}");
+    assert_eq!(queue.prepared.upload, Some(upload), "{backend}");
     assert!(
         run.points
             .iter()
             .filter(|p| p.config.strategy != StrategyKind::Queue)
-            .all(|p| p.upload.is_none()),
+            .all(|p| p.prepared.upload.is_none()),
         "only an owner uploads requests"
     );
     for p in &run.points {
@@ -118,35 +122,35 @@ fn every_strategy_and_workload_on(backend: &str) {
             p.config.workload_label(),
             p.config.strategy,
             p.n,
-            p.error
+            p.measured.error
         );
-        let workers = u64::from(p.threads * p.processes);
-        assert_eq!(p.status, Status::Ok, "{what}");
-        assert_eq!(p.ops_expected, 2 * 6 * workers, "{what}");
-        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
+        let workers = u64::from(p.layout.threads * p.layout.processes);
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
+        assert_eq!(p.measured.ops_expected, 2 * 6 * workers, "{what}");
+        assert_eq!(p.measured.ops_completed, p.measured.ops_expected, "{what}");
         // A GPU owner's clients check every answer; other workers sample.
         let checked = if p.config.strategy == StrategyKind::Queue {
-            p.ops_completed
+            p.measured.ops_completed
         } else {
             2 * 3 * workers
         };
-        assert_eq!(p.ops_checked, checked, "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
-        assert_eq!(p.samples_per_s_trials.len(), 2, "{what}");
-        let sps = p.samples_per_s.unwrap();
+        assert_eq!(p.measured.ops_checked, checked, "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
+        assert_eq!(p.measured.samples_per_s_trials.len(), 2, "{what}");
+        let sps = p.measured.samples_per_s.unwrap();
         assert!(sps.is_finite() && sps > 0.0, "{what}");
-        let ops = p.ops_per_s.unwrap();
+        let ops = p.measured.ops_per_s.unwrap();
         assert!(
-            (sps / ops - f64::from(p.batch)).abs() < 1e-6 * sps,
+            (sps / ops - f64::from(p.layout.batch)).abs() < 1e-6 * sps,
             "{what}: samples/s = batch × ops/s"
         );
-        let lat = p.latency_us.unwrap();
+        let lat = p.measured.latency_us.unwrap();
         assert!(
             lat.p50 > 0.0 && lat.p50 <= lat.p99 && lat.p99 <= lat.max,
             "{what}"
         );
         assert!(
-            p.setup_s.prepare_s > 0.0 && p.setup_s.start_s > 0.0,
+            p.prepared.setup_s.prepare_s > 0.0 && p.prepared.setup_s.start_s > 0.0,
             "{what}"
         );
     }
@@ -181,11 +185,15 @@ fn every_strategy_and_workload_on(backend: &str) {
         .find(|p| p.config.strategy == StrategyKind::Devices && p.n == 2)
         .unwrap();
     assert_eq!(
-        (devices.threads, devices.processes, devices.batch),
+        (
+            devices.layout.threads,
+            devices.layout.processes,
+            devices.layout.batch
+        ),
         (2, 1, 1)
     );
     assert!(
-        devices.setup_s.device_s > 0.0,
+        devices.prepared.setup_s.device_s > 0.0,
         "each devices worker opens its own device"
     );
     let processes = run
@@ -194,7 +202,7 @@ fn every_strategy_and_workload_on(backend: &str) {
         .find(|p| p.config.strategy == StrategyKind::Processes && p.n == 2)
         .unwrap();
     assert!(
-        processes.setup_s.device_s > 0.0,
+        processes.prepared.setup_s.device_s > 0.0,
         "each worker process opens its own device"
     );
 }
@@ -217,15 +225,16 @@ fn f16_without_shader_f16_is_unsupported_and_the_run_goes_on() {
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &["--backend", "gl"]);
     assert!(!run.info.adapter.shader_f16);
-    assert_eq!(run.points[0].status, Status::Unsupported);
+    assert_eq!(run.points[0].measured.status, Status::Unsupported);
     assert!(
         run.points[0]
+            .measured
             .error
             .as_deref()
             .unwrap()
             .contains("SHADER_F16")
     );
-    assert_eq!(run.points[1].status, Status::Ok);
+    assert_eq!(run.points[1].measured.status, Status::Ok);
 }
 
 /// A worker process that dies mid-point makes that point `failed`, with the
@@ -238,10 +247,10 @@ fn a_dying_worker_process_fails_its_point_and_the_run_goes_on() {
     cmd.env(curves::strategy::processes::DIE_ON_TRIAL, "1");
     let (_dir, run) = common::run_experiment(cmd, text, &[]);
     let dead = &run.points[0];
-    assert_eq!(dead.status, Status::Failed);
-    assert_eq!(dead.ops_completed, 0);
-    assert_eq!(dead.samples_per_s, None);
-    let error = dead.error.as_deref().unwrap();
+    assert_eq!(dead.measured.status, Status::Failed);
+    assert_eq!(dead.measured.ops_completed, 0);
+    assert_eq!(dead.measured.samples_per_s, None);
+    let error = dead.measured.error.as_deref().unwrap();
     assert!(
         error.contains("exited")
             && error.contains("7")
@@ -249,7 +258,7 @@ fn a_dying_worker_process_fails_its_point_and_the_run_goes_on() {
         "{error}"
     );
     assert_eq!(
-        run.points[1].status,
+        run.points[1].measured.status,
         Status::Ok,
         "the next point still runs"
     );
@@ -265,41 +274,53 @@ fn server_respects_max_batch_and_max_delay() {
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [1]\nmax_batch = 8\nmax_delay_us = 20000\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
     for p in &run.points {
-        let what = format!("server N={} ≤{:?}: {:?}", p.n, p.config.max_batch, p.error);
-        assert_eq!(p.status, Status::Ok, "{what}");
-        assert_eq!(p.ops_completed, 2 * 6 * u64::from(p.n), "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
-        assert!(p.ops_checked > 0, "{what}");
+        let what = format!(
+            "server N={} ≤{:?}: {:?}",
+            p.n, p.config.max_batch, p.measured.error
+        );
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
+        assert_eq!(p.measured.ops_completed, 2 * 6 * u64::from(p.n), "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
+        assert!(p.measured.ops_checked > 0, "{what}");
         let served: u64 = p
+            .measured
             .batch_sizes
             .iter()
             .map(|(size, count)| u64::from(*size) * count)
             .sum();
         assert_eq!(
-            served, p.ops_completed,
+            served, p.measured.ops_completed,
             "{what}: every request in exactly one batch"
         );
         assert!(
-            p.batch_sizes
+            p.measured
+                .batch_sizes
                 .keys()
                 .all(|&size| size <= p.config.max_batch.unwrap()),
             "{what}: {:?}",
-            p.batch_sizes
+            p.measured.batch_sizes
         );
-        assert!(p.queue_us.is_some() && p.service_us.is_some(), "{what}");
+        assert!(
+            p.measured.queue_us.is_some() && p.measured.service_us.is_some(),
+            "{what}"
+        );
     }
     let (full, lone) = (&run.points[0], &run.points[1]);
     assert!(
-        full.batch_sizes.contains_key(&2),
+        full.measured.batch_sizes.contains_key(&2),
         "four clients fill batches of two: {:?}",
-        full.batch_sizes
+        full.measured.batch_sizes
     );
     assert_eq!(
-        lone.batch_sizes.keys().copied().collect::<Vec<_>>(),
+        lone.measured
+            .batch_sizes
+            .keys()
+            .copied()
+            .collect::<Vec<_>>(),
         vec![1],
         "a lone client is always alone"
     );
-    let waited = lone.queue_us.unwrap();
+    let waited = lone.measured.queue_us.unwrap();
     assert!(
         waited.p50 >= 19_000.0,
         "a lone request waits max_delay_us for company: {waited:?}"
@@ -326,7 +347,8 @@ fn server_never_mixes_up_requests() {
                 [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [8]\nmax_batch = 4\nmax_delay_us = 2000\nwait = \"spin\"\nencode_ahead = true\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"pipeline:6\"\n";
     let in_shared_batches = |p: &curves::schema::Point| -> u64 {
-        p.batch_sizes
+        p.measured
+            .batch_sizes
             .iter()
             .filter(|(size, _)| **size > 1)
             .map(|(size, count)| u64::from(*size) * count)
@@ -334,21 +356,26 @@ fn server_never_mixes_up_requests() {
     };
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
     for p in &run.points {
-        let what = format!("{} N={}: {:?}", p.config.strategy_label(), p.n, p.error);
-        assert_eq!(p.status, Status::Ok, "{what}");
-        assert_eq!(p.ops_completed, 2 * 8 * u64::from(p.n), "{what}");
+        let what = format!(
+            "{} N={}: {:?}",
+            p.config.strategy_label(),
+            p.n,
+            p.measured.error
+        );
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
+        assert_eq!(p.measured.ops_completed, 2 * 8 * u64::from(p.n), "{what}");
         assert_eq!(
-            p.ops_checked, p.ops_completed,
+            p.measured.ops_checked, p.measured.ops_completed,
             "{what}: every request checked"
         );
-        assert_eq!(p.ops_wrong, 0, "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
     }
     assert!(in_shared_batches(&run.points[0]) > 0);
     // A spinning owner fills the next batch while one is in flight.
     assert!(
         in_shared_batches(&run.points[5]) > 0,
         "{:?}",
-        run.points[5].batch_sizes
+        run.points[5].measured.batch_sizes
     );
     // An owner that records its batches ahead forms them as one that
     // does not, and says so in its points.
@@ -362,6 +389,7 @@ fn server_never_mixes_up_requests() {
     // the answers handed out, each batch, and they take some time.
     for p in &run.points {
         let costs = p
+            .measured
             .owner_us
             .unwrap_or_else(|| panic!("{}: no owner costs", p.n));
         assert!(
@@ -377,7 +405,7 @@ fn server_never_mixes_up_requests() {
     for p in &run.points {
         let spins = p.config.wait == curves::schema::WaitStyle::Spin;
         assert_eq!(
-            p.owner_cores.is_some(),
+            p.prepared.owner_cores.is_some(),
             spins && can_pin,
             "{} N={}",
             p.config.strategy_label(),
@@ -397,18 +425,23 @@ fn server_never_mixes_up_requests() {
     for p in &run.points {
         let deep = p.config.sync.depth() >= curves::workload::SLOTS;
         let upload = if deep { Upload::Staged } else { mapped };
-        assert_eq!(p.upload, Some(upload), "{}", p.config.sync_label());
+        assert_eq!(p.prepared.upload, Some(upload), "{}", p.config.sync_label());
     }
     assert!(run.points.last().unwrap().config.sync.depth() > curves::workload::SLOTS);
     let mut cmd = common::curves();
     cmd.env(curves::measure::requests::STAGED, "1");
     let (_dir, staged) = common::run_experiment(cmd, text, &[]);
     for p in &staged.points {
-        let what = format!("{} N={}: {:?}", p.config.strategy_label(), p.n, p.error);
-        assert_eq!(p.upload, Some(Upload::Staged), "{what}");
-        assert_eq!(p.status, Status::Ok, "{what}");
-        assert_eq!(p.ops_checked, 2 * 8 * u64::from(p.n), "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
+        let what = format!(
+            "{} N={}: {:?}",
+            p.config.strategy_label(),
+            p.n,
+            p.measured.error
+        );
+        assert_eq!(p.prepared.upload, Some(Upload::Staged), "{what}");
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
+        assert_eq!(p.measured.ops_checked, 2 * 8 * u64::from(p.n), "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
     }
 
     let mut cmd = common::curves();
@@ -419,24 +452,24 @@ fn server_never_mixes_up_requests() {
             "{} N={}: {:?}",
             p.config.strategy_label(),
             p.n,
-            p.batch_sizes
+            p.measured.batch_sizes
         );
-        assert_eq!(p.ops_checked, p.ops_completed, "{what}");
+        assert_eq!(p.measured.ops_checked, p.measured.ops_completed, "{what}");
         if p.config.arrival_rate_per_s.is_none() {
             // Closed-loop clients' requests in one batch always differ.
-            assert_eq!(p.ops_wrong, in_shared_batches(p), "{what}");
+            assert_eq!(p.measured.ops_wrong, in_shared_batches(p), "{what}");
         } else {
             // An open-loop backlog can hold one sample twice; swapping
             // those two answers is harmless, and not counted.
             assert!(
-                p.ops_wrong > 0 && p.ops_wrong <= in_shared_batches(p),
+                p.measured.ops_wrong > 0 && p.measured.ops_wrong <= in_shared_batches(p),
                 "{what}"
             );
         }
     }
-    assert_eq!(run.points[0].status, Status::Wrong);
+    assert_eq!(run.points[0].measured.status, Status::Wrong);
     assert_eq!(
-        run.points[2].status,
+        run.points[2].measured.status,
         Status::Ok,
         "a queue never shares a batch"
     );
@@ -450,22 +483,23 @@ fn open_loop_server_answers_every_request() {
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [3]\nmax_batch = 8\nmax_delay_us = 2000\narrival_rate_per_s = 2000\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
     let p = &run.points[0];
-    assert_eq!(p.status, Status::Ok, "{:?}", p.error);
+    assert_eq!(p.measured.status, Status::Ok, "{:?}", p.measured.error);
     assert_eq!(p.config.arrival_rate_per_s, Some(2000.0));
-    assert_eq!(p.ops_completed, 2 * 30 * 3);
-    assert_eq!(p.ops_wrong, 0);
-    assert!(p.ops_checked > 0);
+    assert_eq!(p.measured.ops_completed, 2 * 30 * 3);
+    assert_eq!(p.measured.ops_wrong, 0);
+    assert!(p.measured.ops_checked > 0);
     let served: u64 = p
+        .measured
         .batch_sizes
         .iter()
         .map(|(size, count)| u64::from(*size) * count)
         .sum();
-    assert_eq!(served, p.ops_completed);
+    assert_eq!(served, p.measured.ops_completed);
     // 3 clients at 2,000/s offer 6,000 requests/s: 90 per trial take ~15 ms.
     assert!(
-        p.measured_s > 0.02,
+        p.measured.measured_s > 0.02,
         "open-loop trials last as long as their arrivals: {} s",
-        p.measured_s
+        p.measured.measured_s
     );
     assert!(
         p.config.strategy_label().contains("open loop 2000/s"),
@@ -510,12 +544,12 @@ fn without_the_pool_every_op_allocates_and_stays_right() {
             p.n,
             p.config.sync,
             p.config.pool,
-            p.error
+            p.measured.error
         );
-        assert_eq!(p.status, Status::Ok, "{what}");
-        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
-        assert!(p.ops_checked > 0, "{what}");
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
+        assert_eq!(p.measured.ops_completed, p.measured.ops_expected, "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
+        assert!(p.measured.ops_checked > 0, "{what}");
         assert_eq!(
             p.config.strategy_label().ends_with("(no pool)"),
             !p.config.pool,
@@ -547,12 +581,12 @@ fn devices_queue_and_server_run_every_workload() {
             "{} {}: {:?}",
             p.config.workload_label(),
             p.config.strategy,
-            p.error
+            p.measured.error
         );
-        assert_eq!(p.status, Status::Ok, "{what}");
-        assert_eq!(p.ops_completed, 2 * 4, "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
-        assert!(p.ops_checked > 0, "{what}");
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
+        assert_eq!(p.measured.ops_completed, 2 * 4, "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
+        assert!(p.measured.ops_checked > 0, "{what}");
     }
 }
 
@@ -573,17 +607,17 @@ fn trial_s_fits_ops_per_trial_to_a_slow_adapter() {
     assert_eq!(run.info.overrides, vec!["trial_s = 0.05", "trials = 2"]);
     assert_eq!(run.points.len(), 4);
     for p in &run.points {
-        assert_eq!(p.status, Status::Ok, "{p:?}");
-        assert_eq!(p.trials, 2);
+        assert_eq!(p.measured.status, Status::Ok, "{p:?}");
+        assert_eq!(p.measured.trials, 2);
         assert!(
-            (1..1_000_000).contains(&p.ops_per_worker),
+            (1..1_000_000).contains(&p.measured.ops_per_worker),
             "{} ops per worker",
-            p.ops_per_worker
+            p.measured.ops_per_worker
         );
-        assert_eq!(p.ops_completed, p.ops_expected);
+        assert_eq!(p.measured.ops_completed, p.measured.ops_expected);
         assert_eq!(
-            p.ops_expected,
-            2 * p.ops_per_worker * u64::from(p.threads * p.processes)
+            p.measured.ops_expected,
+            2 * p.measured.ops_per_worker * u64::from(p.layout.threads * p.layout.processes)
         );
     }
 }
@@ -610,26 +644,42 @@ fn gpus_spreads_workers_over_two_adapters_and_records_both() {
     );
     assert_eq!(run.points.len(), 3);
     for p in &run.points {
-        let what = format!("{} N={}: {:?}", p.config.strategy_label(), p.n, p.error);
-        assert_eq!(p.status, Status::Ok, "{what}");
+        let what = format!(
+            "{} N={}: {:?}",
+            p.config.strategy_label(),
+            p.n,
+            p.measured.error
+        );
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
         assert_eq!(p.config.adapters, vec![0, 1], "{what}");
-        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
-        assert_eq!(p.ops_checked, 2 * 3 * u64::from(p.workers()), "{what}");
-        let share: Vec<u32> = p.adapter_ops.keys().copied().collect();
+        assert_eq!(p.measured.ops_completed, p.measured.ops_expected, "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
+        assert_eq!(
+            p.measured.ops_checked,
+            2 * 3 * u64::from(p.workers()),
+            "{what}"
+        );
+        let share: Vec<u32> = p.measured.adapter_ops.keys().copied().collect();
         assert_eq!(
             share,
             if p.n == 1 { vec![0] } else { vec![0, 1] },
             "{what}: round robin"
         );
         assert_eq!(
-            p.adapter_ops.values().sum::<u64>(),
-            p.ops_completed,
+            p.measured.adapter_ops.values().sum::<u64>(),
+            p.measured.ops_completed,
             "{what}"
         );
     }
     let procs = &run.points[2];
-    assert_eq!((procs.threads, procs.processes, procs.batch), (1, 2, 4));
+    assert_eq!(
+        (
+            procs.layout.threads,
+            procs.layout.processes,
+            procs.layout.batch
+        ),
+        (1, 2, 4)
+    );
 }
 
 /// One GPU listed twice is refused with a clear message, before anything runs.
@@ -676,26 +726,27 @@ fn workers_that_write_their_inputs_every_op_stay_right_or_are_unsupported() {
     let (_dir, run) = common::run_experiment(common::curves(), text, &["--backend", "vulkan"]);
     assert_eq!(run.points.len(), 8);
     for p in &run.points {
-        let what = format!("{}: {:?}", p.describe(), p.error);
-        assert_eq!(p.status, Status::Ok, "{what}");
+        let what = format!("{}: {:?}", p.describe(), p.measured.error);
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
         assert!(p.config.upload_inputs, "{what}");
         assert!(
             p.config.strategy_label().contains("inputs written each op"),
             "{what}"
         );
-        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
-        assert!(p.ops_checked > 0, "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
+        assert_eq!(p.measured.ops_completed, p.measured.ops_expected, "{what}");
+        assert!(p.measured.ops_checked > 0, "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
     }
     let (_dir, run) = common::run_experiment(common::curves(), text, &["--backend", "gl"]);
     for p in &run.points {
-        assert_eq!(p.status, Status::Unsupported, "{}", p.describe());
+        assert_eq!(p.measured.status, Status::Unsupported, "{}", p.describe());
         assert!(
-            p.error
+            p.measured
+                .error
                 .as_deref()
                 .is_some_and(|e| e.contains("MAPPABLE_PRIMARY_BUFFERS")),
             "{:?}",
-            p.error
+            p.measured.error
         );
     }
 }

@@ -64,22 +64,28 @@ fn every_sync_mode_in_every_wait_style_under_every_strategy() {
 
     for p in &run.points {
         let c = &p.config;
-        let what = format!("{} N={} {}: {:?}", c.strategy, p.n, c.sync_label(), p.error);
-        let workers = u64::from(p.threads * p.processes);
-        assert_eq!(p.status, Status::Ok, "{what}");
-        assert_eq!(p.ops_expected, 2 * 7 * workers, "{what}");
-        assert_eq!(p.ops_completed, p.ops_expected, "{what}");
-        assert_eq!(p.ops_wrong, 0, "{what}");
+        let what = format!(
+            "{} N={} {}: {:?}",
+            c.strategy,
+            p.n,
+            c.sync_label(),
+            p.measured.error
+        );
+        let workers = u64::from(p.layout.threads * p.layout.processes);
+        assert_eq!(p.measured.status, Status::Ok, "{what}");
+        assert_eq!(p.measured.ops_expected, 2 * 7 * workers, "{what}");
+        assert_eq!(p.measured.ops_completed, p.measured.ops_expected, "{what}");
+        assert_eq!(p.measured.ops_wrong, 0, "{what}");
         // readback checks sampled ops per worker; the other modes each
         // slot's last output per worker; queue's clients check every answer.
         let per_trial = if c.sync == SyncMode::Readback { 3 } else { 4 };
         let checked = if c.strategy == StrategyKind::Queue {
-            p.ops_completed
+            p.measured.ops_completed
         } else {
             2 * per_trial * workers
         };
-        assert_eq!(p.ops_checked, checked, "{what}");
-        let phases = p.phases_us.unwrap();
+        assert_eq!(p.measured.ops_checked, checked, "{what}");
+        let phases = p.measured.phases_us.unwrap();
         assert!(
             phases.encode.median > 0.0 && phases.submit.median > 0.0,
             "{what}"
@@ -96,20 +102,28 @@ fn every_sync_mode_in_every_wait_style_under_every_strategy() {
             );
         }
         if run.info.adapter.timestamp_query {
-            assert_eq!(p.timing_method, TimingMethod::GpuTimestamps, "{what}");
+            assert_eq!(
+                p.measured.timing_method,
+                TimingMethod::GpuTimestamps,
+                "{what}"
+            );
             assert!(phases.gpu.unwrap().median > 0.0, "{what}");
         } else {
-            assert_eq!(p.timing_method, TimingMethod::WallClock, "{what}");
+            assert_eq!(p.measured.timing_method, TimingMethod::WallClock, "{what}");
         }
-        assert!(p.latency_us.unwrap().p50 > 0.0, "{what}");
+        assert!(p.measured.latency_us.unwrap().p50 > 0.0, "{what}");
         assert_eq!(
             c.sync_label().ends_with("encoded ahead"),
             c.encode_ahead,
             "{what}"
         );
         assert_eq!(
-            p.latency_histogram.iter().map(|b| b.count).sum::<u64>(),
-            p.ops_completed,
+            p.measured
+                .latency_histogram
+                .iter()
+                .map(|b| b.count)
+                .sum::<u64>(),
+            p.measured.ops_completed,
             "{what}"
         );
     }

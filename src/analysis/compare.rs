@@ -151,12 +151,12 @@ fn ran_differently(b: &Point, n: &Point) -> String {
     }
     let mut how = Vec::new();
     // Files written before the upload was recorded staged it.
-    let upload = |p: &Point| p.upload.unwrap_or(Upload::Staged).name();
+    let upload = |p: &Point| p.prepared.upload.unwrap_or(Upload::Staged).name();
     if upload(b) != upload(n) {
         how.push(format!("upload {} → {}", upload(b), upload(n)));
     }
     let pinned = |p: &Point| {
-        if p.owner_cores.is_some() {
+        if p.prepared.owner_cores.is_some() {
             "pinned"
         } else {
             "unpinned"
@@ -182,14 +182,17 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
             continue;
         };
         let point = b.describe() + &ran_differently(b, n);
-        let figures = (b.status == Status::Ok && n.status == Status::Ok)
+        let figures = (b.measured.status == Status::Ok && n.measured.status == Status::Ok)
             .then_some(())
-            .and(b.samples_per_s.zip(n.samples_per_s));
+            .and(b.measured.samples_per_s.zip(n.measured.samples_per_s));
         let change = match figures {
             Some((bs, ns)) if bs > 0.0 => {
                 let ratio = ns / bs;
-                let (lo, hi) = bootstrap_ratio(&b.samples_per_s_trials, &n.samples_per_s_trials)
-                    .unwrap_or((ratio, ratio));
+                let (lo, hi) = bootstrap_ratio(
+                    &b.measured.samples_per_s_trials,
+                    &n.measured.samples_per_s_trials,
+                )
+                .unwrap_or((ratio, ratio));
                 let change = if lo > 1.0 + threshold {
                     Change::Improved
                 } else if hi < 1.0 - threshold {
@@ -210,18 +213,22 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
             }
             _ => PointChange {
                 point,
-                base_samples_per_s: b.samples_per_s,
-                new_samples_per_s: n.samples_per_s,
+                base_samples_per_s: b.measured.samples_per_s,
+                new_samples_per_s: n.measured.samples_per_s,
                 ratio: None,
                 ratio_lo: None,
                 ratio_hi: None,
-                change: if b.status == Status::Ok && n.status != Status::Ok {
+                change: if b.measured.status == Status::Ok && n.measured.status != Status::Ok {
                     // A point that worked and now fails is a regression.
                     Change::Regressed
                 } else {
                     Change::NotComparable
                 },
-                note: Some(format!("base {}, new {}", b.status.name(), n.status.name())),
+                note: Some(format!(
+                    "base {}, new {}",
+                    b.measured.status.name(),
+                    n.measured.status.name()
+                )),
             },
         };
         points.push(change);
@@ -260,8 +267,8 @@ mod tests {
         let server = config(StrategyKind::Server, SyncMode::Readback);
         let staged = point(server.clone(), 16, &[100.0, 100.0, 100.0]);
         let mut mapped = point(server, 16, &[120.0, 120.0, 120.0]);
-        mapped.upload = Some(Upload::Mapped);
-        mapped.owner_cores = Some(OwnerCores {
+        mapped.prepared.upload = Some(Upload::Mapped);
+        mapped.prepared.owner_cores = Some(OwnerCores {
             owner: 0,
             clients: 15,
         });

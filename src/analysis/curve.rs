@@ -112,7 +112,9 @@ pub struct CurvePoint<'a> {
 
 impl CurvePoint<'_> {
     pub fn ok(&self) -> bool {
-        self.point.status == Status::Ok && self.point.samples_per_s.is_some() && !self.repeat
+        self.point.measured.status == Status::Ok
+            && self.point.measured.samples_per_s.is_some()
+            && !self.repeat
     }
 }
 
@@ -153,9 +155,10 @@ impl<'a> Curve<'a> {
     pub fn peak(&self) -> Option<&CurvePoint<'a>> {
         self.good().max_by(|a, b| {
             a.point
+                .measured
                 .samples_per_s
                 .unwrap_or(0.0)
-                .total_cmp(&b.point.samples_per_s.unwrap_or(0.0))
+                .total_cmp(&b.point.measured.samples_per_s.unwrap_or(0.0))
         })
     }
 }
@@ -183,8 +186,8 @@ pub fn config_key(c: &PointConfig) -> String {
 /// speedup and efficiency of `p` against a baseline of `base` samples/s
 /// (median and trial range), with `n` the divisor of the efficiency.
 fn against(p: &Point, base: f64, base_spread: Spread, n: f64) -> Option<(Interval, Interval)> {
-    let s = p.samples_per_s?;
-    let own = p.samples_per_s_spread.unwrap_or(Spread {
+    let s = p.measured.samples_per_s?;
+    let own = p.measured.samples_per_s_spread.unwrap_or(Spread {
         median: s,
         min: s,
         max: s,
@@ -207,8 +210,8 @@ fn against(p: &Point, base: f64, base_spread: Spread, n: f64) -> Option<(Interva
 }
 
 fn spread_of(p: &Point) -> Option<Spread> {
-    let s = p.samples_per_s?;
-    Some(p.samples_per_s_spread.unwrap_or(Spread {
+    let s = p.measured.samples_per_s?;
+    Some(p.measured.samples_per_s_spread.unwrap_or(Spread {
         median: s,
         min: s,
         max: s,
@@ -226,7 +229,10 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
             point: p,
             speedup: None,
             efficiency: None,
-            noise: Noise::of(&p.samples_per_s_trials, p.samples_per_s_spread),
+            noise: Noise::of(
+                &p.measured.samples_per_s_trials,
+                p.measured.samples_per_s_spread,
+            ),
             repeat: false,
         };
         match curves.iter_mut().find(|c| c.key == key) {
@@ -311,7 +317,7 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
         if c.config.strategy.info().scaling_model {
             let good: Vec<(f64, f64)> = c
                 .good()
-                .filter_map(|p| Some((f64::from(p.point.n), p.point.samples_per_s?)))
+                .filter_map(|p| Some((f64::from(p.point.n), p.point.measured.samples_per_s?)))
                 .collect();
             c.fit = judge(&good);
         }
@@ -338,14 +344,17 @@ fn own_baseline(c: &Curve) -> Baseline {
     // An N=1 measured twice has no single baseline.
     match ones.as_slice() {
         [] => Baseline::Missing("no N=1 point in this curve".into()),
-        [one] if one.point.status == Status::Ok => match spread_of(one.point) {
+        [one] if one.point.measured.status == Status::Ok => match spread_of(one.point) {
             Some(spread) if spread.median > 0.0 => Baseline::OwnN1 {
                 samples_per_s: spread.median,
                 spread,
             },
             _ => Baseline::Missing("its N=1 point measured no throughput".into()),
         },
-        [one] => Baseline::Missing(format!("its N=1 point is {}", one.point.status.name())),
+        [one] => Baseline::Missing(format!(
+            "its N=1 point is {}",
+            one.point.measured.status.name()
+        )),
         _ => Baseline::Missing(format!(
             "{} N=1 points share this curve's settings; none is taken as the baseline",
             ones.len()

@@ -36,7 +36,9 @@ pub fn roofline<'a>(a: &Analysis<'a>, run: usize) -> Vec<Roofline<'a>> {
         for p in c.good() {
             let key = (c.workload_label(), c.config.precision);
             match best.iter_mut().find(|(w, pr, _)| (w.clone(), *pr) == key) {
-                Some(b) if p.point.samples_per_s > b.2.samples_per_s => b.2 = p.point,
+                Some(b) if p.point.measured.samples_per_s > b.2.measured.samples_per_s => {
+                    b.2 = p.point
+                }
                 Some(_) => {}
                 None => best.push((key.0, key.1, p.point)),
             }
@@ -45,18 +47,19 @@ pub fn roofline<'a>(a: &Analysis<'a>, run: usize) -> Vec<Roofline<'a>> {
     best.into_iter()
         .filter_map(|(workload, precision, point)| {
             let flops = point.flops_per_sample?;
-            let sps = point.samples_per_s?;
+            let sps = point.measured.samples_per_s?;
             let achieved = sps * flops / 1e12;
             let peak = match precision {
                 Precision::F32 => ceilings.matmul_f32_tflops.as_ref(),
                 Precision::F16 => ceilings.matmul_f16_tflops.as_ref(),
             };
             let ops_per_s = point
+                .measured
                 .ops_per_s
-                .unwrap_or(sps / f64::from(point.batch.max(1)));
+                .unwrap_or(sps / f64::from(point.layout.batch.max(1)));
             let bytes = point.bytes_per_op;
             let gb_s = bytes.map(|b| b * ops_per_s / 1e9);
-            let intensity = bytes.map(|b| flops * f64::from(point.batch) / b);
+            let intensity = bytes.map(|b| flops * f64::from(point.layout.batch) / b);
             let pct_compute = peak.map(|p| 100.0 * achieved / p.value);
             let pct_bandwidth = gb_s
                 .zip(ceilings.bandwidth_gb_s.as_ref())
@@ -87,8 +90,9 @@ pub fn roofline<'a>(a: &Analysis<'a>, run: usize) -> Vec<Roofline<'a>> {
 
 /// Share of a point's ops at or above `us`.
 fn share_at_least(p: &Point, us: f64) -> f64 {
-    let total: u64 = p.latency_histogram.iter().map(|b| b.count).sum();
+    let total: u64 = p.measured.latency_histogram.iter().map(|b| b.count).sum();
     let slow: u64 = p
+        .measured
         .latency_histogram
         .iter()
         .filter(|b| b.le_us > us)
@@ -123,7 +127,8 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
             .good()
             .map(|p| p.point)
             .filter(|p| {
-                p.latency_us
+                p.measured
+                    .latency_us
                     .is_some_and(|l| l.p99 > 20.0 * l.p50 && l.p99 > 2000.0)
             })
             .collect();
@@ -134,7 +139,7 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
         else {
             continue;
         };
-        let l = worst.latency_us.expect("filtered on latency");
+        let l = worst.measured.latency_us.expect("filtered on latency");
         let shares = stalled
             .iter()
             .map(|p| format!("{:.1}% at N={}", 100.0 * share_at_least(p, 5000.0), p.n))
@@ -149,6 +154,7 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
             l.p50
         );
         let tails = worst
+            .measured
             .phases_us
             .and_then(|ph| Some((ph.wait.p99?, ph.submit.p99?, ph.encode.p99?)));
         match tails {
@@ -167,7 +173,7 @@ pub fn stalls(a: &Analysis, run: usize) -> Vec<String> {
                         let q = o.at(worst.n).filter(|q| q.ok())?;
                         Some(format!(
                             "{} {:.0} µs",
-                            o.config.wait, q.point.latency_us?.p99
+                            o.config.wait, q.point.measured.latency_us?.p99
                         ))
                     })
                     .collect();
@@ -223,8 +229,14 @@ pub fn frameworks(a: &Analysis) -> Vec<String> {
         let batch1 = seeds_curve(a, run, LINEAR, StrategyKind::Batch)?;
         Some((
             threads.at(8).and_then(|p| p.efficiency)?,
-            threads.peak()?.point.samples_per_s?,
-            batch1.at(1).filter(|p| p.ok())?.point.latency_us?.p50,
+            threads.peak()?.point.measured.samples_per_s?,
+            batch1
+                .at(1)
+                .filter(|p| p.ok())?
+                .point
+                .measured
+                .latency_us?
+                .p50,
         ))
     };
     let mut seen: Vec<(String, String)> = Vec::new();
@@ -287,10 +299,11 @@ pub fn gpus(a: &Analysis, run: usize) -> Vec<String> {
         };
         let share: Vec<String> = top
             .point
+            .measured
             .adapter_ops
             .iter()
             .map(|(adapter, ops)| {
-                let total: u64 = top.point.adapter_ops.values().sum();
+                let total: u64 = top.point.measured.adapter_ops.values().sum();
                 format!(
                     "adapter {adapter} {:.0}%",
                     100.0 * *ops as f64 / total.max(1) as f64
@@ -299,7 +312,7 @@ pub fn gpus(a: &Analysis, run: usize) -> Vec<String> {
             .collect();
         let phases = c
             .at(1)
-            .and_then(|p1| Some((p1.point.phases_us?, top.point.phases_us?)));
+            .and_then(|p1| Some((p1.point.measured.phases_us?, top.point.measured.phases_us?)));
         let grew = phases.map(|(one, many)| {
             let growth = [
                 ("encode", many.encode.median - one.encode.median),
@@ -363,12 +376,12 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
             let e8 = t.at(8).and_then(|p| p.efficiency);
             out.push(format!(
                 "On linear 256→128 with a readback after every op, threads peak at {} samples/s (N={}){}; one thread batching peaks at {} samples/s (batch {}), {:.0}× the threads' best.",
-                fmt_rate(tp.point.samples_per_s.unwrap_or(0.0)),
+                fmt_rate(tp.point.measured.samples_per_s.unwrap_or(0.0)),
                 tp.point.n,
                 e8.map_or(String::new(), |e| format!(", {:.0}% efficiency at 8 threads against 1 thread under the same sync", e.value * 100.0)),
-                fmt_rate(bp.point.samples_per_s.unwrap_or(0.0)),
+                fmt_rate(bp.point.measured.samples_per_s.unwrap_or(0.0)),
                 bp.point.n,
-                bp.point.samples_per_s.unwrap_or(0.0) / tp.point.samples_per_s.unwrap_or(1.0)
+                bp.point.measured.samples_per_s.unwrap_or(0.0) / tp.point.measured.samples_per_s.unwrap_or(1.0)
             ));
         }
     }
@@ -390,7 +403,12 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
                     && c.config.label.is_none()
                     && !c.config.upload_inputs
             })
-            .filter_map(|c| Some((c, c.at(1).filter(|p| p.ok())?.point.latency_us?.p50)))
+            .filter_map(|c| {
+                Some((
+                    c,
+                    c.at(1).filter(|p| p.ok())?.point.measured.latency_us?.p50,
+                ))
+            })
             .collect();
         if let Some(&(c, p50)) = round_trips.iter().min_by(|x, y| x.1.total_cmp(&y.1)) {
             // The same op and issue in the other wait styles: why this one.
@@ -436,7 +454,7 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
             p.n,
             p.config.workload_label(),
             p.config.sync_label(),
-            fmt_rate(p.samples_per_s.unwrap_or(0.0))
+            fmt_rate(p.measured.samples_per_s.unwrap_or(0.0))
         ));
     }
     out.extend(server_lines(&super::server_search(a, run)));
@@ -498,7 +516,7 @@ fn reaches(row: &super::ServerRow) -> String {
         p.config.strategy_label(),
         p.config.sync_label(),
         pinned(p),
-        fmt_rate(p.samples_per_s.unwrap_or(0.0)),
+        fmt_rate(p.measured.samples_per_s.unwrap_or(0.0)),
     )
 }
 
@@ -526,7 +544,7 @@ fn percent(v: super::Interval) -> String {
 
 /// How a spinning owner was placed, for a configuration's name.
 fn pinned(p: &Point) -> String {
-    p.owner_cores.map_or(String::new(), |c| {
+    p.prepared.owner_cores.map_or(String::new(), |c| {
         format!(
             " (owner pinned to a core of its own, clients sharing the other {})",
             c.clients
@@ -541,21 +559,21 @@ fn pinned(p: &Point) -> String {
 fn server_time(best: &super::ServerRow) -> Option<String> {
     let p = best.point;
     let b = best.batch16?;
-    let service = p.service_us?.p50;
-    let queued = p.queue_us?.p50;
-    let round_trip = b.latency_us?.p50;
-    let (own, base) = (p.phases_us?, b.phases_us?);
+    let service = p.measured.service_us?.p50;
+    let queued = p.measured.queue_us?.p50;
+    let round_trip = b.measured.latency_us?.p50;
+    let (own, base) = (p.measured.phases_us?, b.measured.phases_us?);
     let mean_batch = best.mean_batch?;
-    let b_rate = b.samples_per_s?;
+    let b_rate = b.measured.samples_per_s?;
     if service <= 0.0 || b_rate <= 0.0 {
         return None;
     }
     let bound = p.config.sync.depth() as f64 * mean_batch / (service * 1e-6);
     // The owner's own costs per batch, where recorded.
-    let costs = p.owner_us.map_or(String::new(), |o| {
+    let costs = p.measured.owner_us.map_or(String::new(), |o| {
         format!(
             "per batch the owner copies the requests' rows {} in {:.1} µs and hands out the answers in {:.1} µs{}; ",
-            match p.upload {
+            match p.prepared.upload {
                 Some(Upload::Mapped) => "in place, into the input it maps (the op copies nothing),",
                 Some(Upload::Staged) | None => "for a staging chunk (which the op copies to its input)",
             },
@@ -597,7 +615,7 @@ mod tests {
         c.worker_batch = Some(1);
         c.adapters = vec![0, 1];
         let mut two = crate::analysis::testing::point(c.clone(), 2, &[198.0, 199.0, 200.0]);
-        two.adapter_ops = [(0, 50), (1, 50)].into_iter().collect();
+        two.measured.adapter_ops = [(0, 50), (1, 50)].into_iter().collect();
         let mut linear = crate::analysis::testing::run(
             "x",
             vec![
@@ -611,9 +629,10 @@ mod tests {
             lines[0].contains(": linear: 100%") && lines[0].contains("adapter 1 50%"),
             "{lines:?}"
         );
-        linear.points[1].samples_per_s_trials = vec![120.0, 121.0, 122.0];
-        linear.points[1].samples_per_s = Some(121.0);
-        linear.points[1].samples_per_s_spread = crate::stats::spread(&[120.0, 121.0, 122.0]);
+        linear.points[1].measured.samples_per_s_trials = vec![120.0, 121.0, 122.0];
+        linear.points[1].measured.samples_per_s = Some(121.0);
+        linear.points[1].measured.samples_per_s_spread =
+            crate::stats::spread(&[120.0, 121.0, 122.0]);
         let runs = [linear];
         let lines = gpus(&Analysis::of(&runs), 0);
         assert!(
@@ -629,7 +648,7 @@ mod tests {
             4,
             &[1000.0],
         );
-        p.latency_histogram = vec![
+        p.measured.latency_histogram = vec![
             HistogramBin {
                 le_us: 100.0,
                 count: 98,
@@ -658,16 +677,16 @@ mod tests {
             p99: p50,
             max: p50,
         };
-        s.service_us = Some(lat(80.0));
-        s.queue_us = Some(lat(20.0));
-        s.batch_sizes = [(16, 3), (8, 2)].into_iter().collect();
+        s.measured.service_us = Some(lat(80.0));
+        s.measured.queue_us = Some(lat(20.0));
+        s.measured.batch_sizes = [(16, 3), (8, 2)].into_iter().collect();
         let center = |median: f64| crate::schema::Center {
             median,
             mean: median + 1.0,
             p99: None,
             max: None,
         };
-        s.owner_us = Some(crate::schema::OwnerBreakdown {
+        s.measured.owner_us = Some(crate::schema::OwnerBreakdown {
             rows: center(0.5),
             answer: center(3.5),
             idle: Some(center(20.0)),
@@ -692,7 +711,7 @@ mod tests {
         );
         // An owner that wrote its rows in place says so.
         let mut mapped = best.point.clone();
-        mapped.upload = Some(Upload::Mapped);
+        mapped.prepared.upload = Some(Upload::Mapped);
         let row = crate::analysis::ServerRow {
             point: &mapped,
             ..best
@@ -704,7 +723,7 @@ mod tests {
         );
         // Without the service time there is nothing to say.
         let mut no_service = best.point.clone();
-        no_service.service_us = None;
+        no_service.measured.service_us = None;
         let row = crate::analysis::ServerRow {
             point: &no_service,
             ..best
@@ -724,7 +743,7 @@ mod tests {
             c.max_delay_us = Some(50);
             c.wait = WaitStyle::Spin;
             let mut p = point(c, n, &[rate, rate, rate]);
-            p.owner_cores = Some(crate::schema::OwnerCores {
+            p.prepared.owner_cores = Some(crate::schema::OwnerCores {
                 owner: 0,
                 clients: 15,
             });

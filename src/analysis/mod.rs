@@ -169,7 +169,11 @@ pub fn advantages(a: &Analysis, run: usize) -> Vec<Matched> {
         };
         let label = c.config.strategy_label();
         for p in c.good() {
-            let sps = p.point.samples_per_s.expect("good points have a rate");
+            let sps = p
+                .point
+                .measured
+                .samples_per_s
+                .expect("good points have a rate");
             let rows = &mut groups[gi].rows;
             match rows.iter_mut().find(|r| r.n == p.point.n) {
                 Some(row) => row.samples_per_s.push((label.clone(), sps)),
@@ -210,9 +214,10 @@ pub fn picks<'a>(a: &Analysis<'a>, run: usize) -> Picks<'a> {
         .collect();
     let best = |keep: &dyn Fn(&Point) -> bool| {
         usable.iter().copied().filter(|p| keep(p)).max_by(|x, y| {
-            x.samples_per_s
+            x.measured
+                .samples_per_s
                 .unwrap_or(0.0)
-                .total_cmp(&y.samples_per_s.unwrap_or(0.0))
+                .total_cmp(&y.measured.samples_per_s.unwrap_or(0.0))
         })
     };
     Picks {
@@ -233,7 +238,7 @@ pub fn picks<'a>(a: &Analysis<'a>, run: usize) -> Picks<'a> {
             .map(|&bound| {
                 (
                     bound,
-                    best(&|p| p.latency_us.is_some_and(|l| l.p99 <= bound)),
+                    best(&|p| p.measured.latency_us.is_some_and(|l| l.p99 <= bound)),
                 )
             })
             .collect(),
@@ -251,12 +256,13 @@ pub fn server_capacity<'a>(a: &Analysis<'a>, run: usize) -> Vec<(String, f64, Op
         for &bound in &LATENCY_BOUNDS_US {
             let best = c
                 .good()
-                .filter(|p| p.point.latency_us.is_some_and(|l| l.p99 <= bound))
+                .filter(|p| p.point.measured.latency_us.is_some_and(|l| l.p99 <= bound))
                 .max_by(|x, y| {
                     x.point
+                        .measured
                         .samples_per_s
                         .unwrap_or(0.0)
-                        .total_cmp(&y.point.samples_per_s.unwrap_or(0.0))
+                        .total_cmp(&y.point.measured.samples_per_s.unwrap_or(0.0))
                 })
                 .map(|p| p.point);
             out.push((format!("{} · {}", c.workload_label(), c.label), bound, best));
@@ -307,8 +313,8 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
                     .and_then(|b| b.at(16).filter(|q| q.ok()))
             };
             let range = |p: &Point| {
-                let v = p.samples_per_s?;
-                let s = p.samples_per_s_spread;
+                let v = p.measured.samples_per_s?;
+                let s = p.measured.samples_per_s_spread;
                 Some((v, s.map_or(v, |s| s.min), s.map_or(v, |s| s.max)))
             };
             let against = |b: &CurvePoint| {
@@ -323,6 +329,7 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
             let (plain, uploading) = (batch16(false), batch16(true));
             let (sum, count) = p
                 .point
+                .measured
                 .batch_sizes
                 .iter()
                 .fold((0u64, 0u64), |(s, c), (size, n)| {
@@ -358,7 +365,7 @@ pub fn size_rows<'a>(a: &Analysis<'a>, run: usize) -> Vec<(Vec<u32>, u32, &'a Po
         .filter_map(|c| {
             let one = c.at(1).filter(|p| p.ok())?.point;
             let eight = c.at(8).filter(|p| p.ok())?.point;
-            Some((c.config.dims.clone(), one.batch, one, eight))
+            Some((c.config.dims.clone(), one.layout.batch, one, eight))
         })
         .collect();
     rows.sort_by_key(|(d, _, _, _)| d.iter().map(|&x| u64::from(x)).product::<u64>());
@@ -389,8 +396,9 @@ pub fn stress_points(run: &Run) -> Vec<&Point> {
                 && q.config.precision == p.config.precision
         };
         let rank = |q: &Point| {
-            let every = q.ops_checked > 0 && q.ops_checked == q.ops_completed;
-            (every, q.n, q.ops_checked)
+            let every =
+                q.measured.ops_checked > 0 && q.measured.ops_checked == q.measured.ops_completed;
+            (every, q.n, q.measured.ops_checked)
         };
         match chosen.iter().position(same) {
             Some(i) if rank(p) > rank(chosen[i]) => chosen[i] = p,
@@ -426,5 +434,7 @@ pub fn steady(p: &CurvePoint) -> bool {
 
 /// Points of a run that did not produce a figure.
 pub fn bad_points(run: &Run) -> impl Iterator<Item = &Point> {
-    run.points.iter().filter(|p| p.status != Status::Ok)
+    run.points
+        .iter()
+        .filter(|p| p.measured.status != Status::Ok)
 }

@@ -28,7 +28,7 @@ pub fn config(strategy: StrategyKind, sync: SyncMode) -> PointConfig {
 
 /// An ok point at `n` whose trials ran at `trials` samples/s.
 pub fn point(config: PointConfig, n: u32, trials: &[f64]) -> Point {
-    let shape = Shape::of(
+    let layout = Layout::of(
         config.strategy,
         n,
         config.worker_batch,
@@ -41,21 +41,19 @@ pub fn point(config: PointConfig, n: u32, trials: &[f64]) -> Point {
         p99: Some(v * 1.5),
         max: Some(v * 2.0),
     };
-    Point {
-        config,
-        n,
-        batch: shape.batch,
-        threads: shape.threads,
-        processes: shape.processes,
-        kernels: vec!["matmul 1×256→128: gemv".into()],
-        flops_per_sample: Some(2.0 * 256.0 * 128.0),
-        bytes_per_op: Some(4.0 * (256.0 * 128.0 + 128.0 + f64::from(shape.batch) * 384.0)),
+    let mut p = Point::new(config, n, layout);
+    p.flops_per_sample = Some(2.0 * 256.0 * 128.0);
+    p.bytes_per_op = Some(4.0 * (256.0 * 128.0 + 128.0 + f64::from(layout.batch) * 384.0));
+    p.prepared.kernels = vec!["matmul 1×256→128: gemv".into()];
+    p.wall_s = 1.5;
+    let ops = 100 * u64::from(layout.workers()) * trials.len() as u64;
+    p.measured = Measurement {
         trials: trials.len() as u32,
         ops_per_worker: 100,
         samples_per_s: spread.map(|s| s.median),
         samples_per_s_spread: spread,
         samples_per_s_trials: trials.to_vec(),
-        ops_per_s: spread.map(|s| s.median / f64::from(shape.batch)),
+        ops_per_s: spread.map(|s| s.median / f64::from(layout.batch)),
         latency_us: Some(Latency {
             avg: 50.0,
             p50: 45.0,
@@ -76,24 +74,14 @@ pub fn point(config: PointConfig, n: u32, trials: &[f64]) -> Point {
             readback: centre(0.5),
         }),
         timing_method: TimingMethod::GpuTimestamps,
-        queue_us: None,
-        service_us: None,
-        batch_sizes: Default::default(),
-        owner_cores: None,
-        upload: None,
-        owner_us: None,
-        adapter_ops: Default::default(),
-        ops_expected: 100 * u64::from(shape.workers()) * trials.len() as u64,
-        ops_completed: 100 * u64::from(shape.workers()) * trials.len() as u64,
+        ops_expected: ops,
+        ops_completed: ops,
         ops_checked: 8,
-        ops_wrong: 0,
         max_rel_error: Some(1e-7),
-        setup_s: SetupTimes::default(),
         measured_s: 1.0,
-        wall_s: 1.5,
-        status: Status::Ok,
-        error: None,
-    }
+        ..Measurement::default()
+    };
+    p
 }
 
 pub fn adapter(name: &str) -> AdapterSummary {

@@ -143,8 +143,8 @@ fn an_end_mode_point_never_wins_a_pick() {
 fn a_failed_point_has_no_efficiency_and_counts_against_the_curve() {
     let c = config(StrategyKind::Processes, SyncMode::Readback);
     let mut failed = point(c.clone(), 4, &[300.0]);
-    failed.status = Status::Failed;
-    failed.error = Some("worker process 2 exited".into());
+    failed.measured.status = Status::Failed;
+    failed.measured.error = Some("worker process 2 exited".into());
     let runs = one(vec![
         point(c.clone(), 1, &[100.0, 100.0, 100.0]),
         point(c, 2, &[150.0, 150.0, 150.0]),
@@ -206,9 +206,9 @@ fn verdicts_read_matched_figures_and_say_what_was_not_measured() {
 #[test]
 fn a_stall_is_called_traced_only_on_the_driver_the_trace_looked_into() {
     let mut stalled = point(config(StrategyKind::Threads, SyncMode::Readback), 4, &[1e4]);
-    let latency = stalled.latency_us.as_mut().unwrap();
+    let latency = stalled.measured.latency_us.as_mut().unwrap();
     (latency.p50, latency.p99) = (70.0, 10_000.0);
-    stalled.latency_histogram = vec![
+    stalled.measured.latency_histogram = vec![
         crate::schema::HistogramBin {
             le_us: 80.0,
             count: 97,
@@ -218,7 +218,7 @@ fn a_stall_is_called_traced_only_on_the_driver_the_trace_looked_into() {
             count: 3,
         },
     ];
-    stalled.phases_us.as_mut().unwrap().wait.p99 = Some(9_900.0);
+    stalled.measured.phases_us.as_mut().unwrap().wait.p99 = Some(9_900.0);
     let plain = point(config(StrategyKind::Threads, SyncMode::Readback), 1, &[1e4]);
     let mut runs = one(vec![plain, stalled]);
     let said = |runs: &[Run]| findings::stalls(&Analysis::of(runs), 0).join(" ");

@@ -144,8 +144,8 @@ fn times(i: Interval) -> String {
 
 /// samples/s of `p` as an interval over its trials.
 fn rate(p: &Point) -> Option<Interval> {
-    let v = p.samples_per_s?;
-    let s = p.samples_per_s_spread;
+    let v = p.measured.samples_per_s?;
+    let s = p.measured.samples_per_s_spread;
     Some(Interval {
         value: v,
         lo: s.map_or(v, |s| s.min),
@@ -165,8 +165,8 @@ fn ratio(a: Interval, b: Interval) -> Option<Interval> {
 /// Where an op's time goes at N=8 of `c`, in words, with each phase's
 /// growth from N=1: the measured reason behind a threads verdict.
 fn phases_reason(c: &Curve, n: u32) -> Option<(String, &'static str)> {
-    let one = good_at(c, 1)?.point.phases_us?;
-    let many = good_at(c, n)?.point.phases_us?;
+    let one = good_at(c, 1)?.point.measured.phases_us?;
+    let many = good_at(c, n)?.point.measured.phases_us?;
     let phases = [
         ("encode", one.encode.median, many.encode.median),
         ("submit", one.submit.median, many.submit.median),
@@ -218,7 +218,12 @@ fn threading_efficiency(a: &Analysis, run: usize) -> Verdict {
                 && b.config.label.is_none()
         })
         .and_then(|b| good_at(b, 1))
-        .and_then(|b1| Some(good_at(c, 8)?.point.samples_per_s? / (8.0 * b1.point.samples_per_s?)));
+        .and_then(|b1| {
+            Some(
+                good_at(c, 8)?.point.measured.samples_per_s?
+                    / (8.0 * b1.point.measured.samples_per_s?),
+            )
+        });
     let mut reason = match outcome {
         Outcome::Holds => "the matched efficiency is as low as the seeds found".to_string(),
         _ => {
@@ -287,8 +292,8 @@ fn batching_efficiency(a: &Analysis, run: usize) -> Verdict {
     };
     let gpu = good_at(c, 1).zip(good_at(c, 256)).and_then(|(p1, p256)| {
         Some((
-            p1.point.phases_us?.gpu?.median,
-            p256.point.phases_us?.gpu?.median,
+            p1.point.measured.phases_us?.gpu?.median,
+            p256.point.measured.phases_us?.gpu?.median,
         ))
     });
     claim.verdict(
@@ -473,7 +478,7 @@ fn size_impact(a: &Analysis, run: usize) -> Verdict {
         .filter_map(|(dims, _, one, eight)| {
             Some((
                 format!("{}×{}", dims[0], dims[1]),
-                eight.ops_per_s? / (8.0 * one.ops_per_s?),
+                eight.measured.ops_per_s? / (8.0 * one.measured.ops_per_s?),
             ))
         })
         .collect();
@@ -507,7 +512,9 @@ fn stack(a: &Analysis, run: usize) -> Verdict {
     let good: Vec<&Point> = steps
         .iter()
         .copied()
-        .filter(|p| p.status == crate::schema::Status::Ok && p.samples_per_s.is_some())
+        .filter(|p| {
+            p.measured.status == crate::schema::Status::Ok && p.measured.samples_per_s.is_some()
+        })
         .collect();
     let (Some(first), Some(last)) = (good.first(), good.last()) else {
         return claim.not_measured("labelled steps (experiments/stack.toml)");
@@ -528,7 +535,9 @@ fn stack(a: &Analysis, run: usize) -> Verdict {
             format!(
                 "{}: {:+.0}%",
                 w[1].config.label.as_deref().unwrap_or("?"),
-                (w[1].samples_per_s.unwrap_or(0.0) / w[0].samples_per_s.unwrap_or(1.0) - 1.0)
+                (w[1].measured.samples_per_s.unwrap_or(0.0)
+                    / w[0].measured.samples_per_s.unwrap_or(1.0)
+                    - 1.0)
                     * 100.0
             )
         })
@@ -595,8 +604,8 @@ fn stress(a: &Analysis, run: usize) -> Verdict {
     if points.is_empty() {
         return claim.not_measured("threads points");
     }
-    let checked: u64 = points.iter().map(|p| p.ops_checked).sum();
-    let wrong: u64 = points.iter().map(|p| p.ops_wrong).sum();
+    let checked: u64 = points.iter().map(|p| p.measured.ops_checked).sum();
+    let wrong: u64 = points.iter().map(|p| p.measured.ops_wrong).sum();
     let all = points.iter().all(|p| p.verified());
     claim.verdict(
         format!(
@@ -618,7 +627,7 @@ fn stress(a: &Analysis, run: usize) -> Verdict {
                     if p.verified() {
                         "verified"
                     } else {
-                        p.status.name()
+                        p.measured.status.name()
                     }
                 )
             })

@@ -1,49 +1,25 @@
-//! Turning the workers' raw trial records into a point's measured
-//! figures: throughput per trial, latencies, phases, checks, status.
-//! Figures across points (speedup, efficiency) are `analysis`'s.
+//! Turning the workers' raw trial records into a point's measurement
+//! (`schema::Measurement`): throughput per trial, latencies, phases,
+//! checks, status. Figures across points (speedup, efficiency) are
+//! `analysis`'s.
 
 use std::collections::BTreeMap;
 
 use super::record::{OwnerPhases, TrialRecord};
-use crate::schema::{
-    HistogramBin, Latency, OwnerBreakdown, PhaseBreakdown, Spread, Status, TimingMethod,
-};
+use crate::schema::{Measurement, OwnerBreakdown, PhaseBreakdown, Status, TimingMethod};
 use crate::stats;
-
-/// The figures of one point, derived from every worker's record of every trial.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Summary {
-    pub samples_per_s_trials: Vec<f64>,
-    pub samples_per_s: Option<Spread>,
-    pub ops_per_s: Option<f64>,
-    pub latency_us: Option<Latency>,
-    pub latency_histogram: Vec<HistogramBin>,
-    pub phases_us: Option<PhaseBreakdown>,
-    pub timing_method: TimingMethod,
-    /// Timed seconds: each trial from its first worker's start to its last one's end.
-    pub measured_s: f64,
-    pub queue_us: Option<Latency>,
-    pub service_us: Option<Latency>,
-    pub batch_sizes: BTreeMap<u32, u64>,
-    pub owner_us: Option<OwnerBreakdown>,
-    pub adapter_ops: BTreeMap<u32, u64>,
-    pub ops_completed: u64,
-    pub ops_checked: u64,
-    pub ops_wrong: u64,
-    pub max_rel_error: Option<f64>,
-    pub status: Status,
-    pub error: Option<String>,
-}
 
 /// `trials[t][w]` is worker `w`'s record of trial `t`. A trial's
 /// throughput is all its workers' ops over the span from the first
 /// worker's start to the last one's end; only complete trials count.
+/// Each worker ran `ops_per_worker` ops a trial, `ops_expected` in all.
 pub fn summarize(
     trials: &[Vec<TrialRecord>],
     batch: u32,
+    ops_per_worker: u64,
     ops_expected: u64,
     error: Option<String>,
-) -> Summary {
+) -> Measurement {
     let mut samples_per_s_trials = Vec::new();
     let mut ops_per_s_trials = Vec::new();
     let mut latencies_us = Vec::new();
@@ -124,7 +100,10 @@ pub fn summarize(
             readback: stats::center_us(&readback)?,
         })
     })();
-    Summary {
+    Measurement {
+        trials: trials.len() as u32,
+        ops_per_worker,
+        ops_expected,
         queue_us: stats::latency(&queue_us),
         service_us: stats::latency(&service_us),
         batch_sizes,
@@ -144,7 +123,8 @@ pub fn summarize(
             TimingMethod::GpuTimestamps
         },
         phases_us,
-        samples_per_s: stats::spread(&samples_per_s_trials),
+        samples_per_s: stats::median(&samples_per_s_trials),
+        samples_per_s_spread: stats::spread(&samples_per_s_trials),
         ops_per_s: stats::median(&ops_per_s_trials),
         samples_per_s_trials,
         latency_us: stats::latency(&latencies_us),
@@ -189,10 +169,10 @@ mod tests {
         let mut second = record(1.5, 3.0, 10, 0);
         second.adapter = Some(1);
         let trials = vec![vec![record(1.0, 2.0, 10, 0), second]];
-        let s = summarize(&trials, 4, 20, None);
+        let s = summarize(&trials, 4, 10, 20, None);
         assert_eq!(s.ops_per_s, Some(10.0));
         assert_eq!(s.measured_s, 2.0);
-        assert_eq!(s.samples_per_s.unwrap().median, 40.0);
+        assert_eq!(s.samples_per_s_spread.unwrap().median, 40.0);
         assert_eq!(s.latency_us.unwrap().p50, 1.0);
         let phases = s.phases_us.unwrap();
         assert_eq!(
@@ -212,18 +192,18 @@ mod tests {
 
     #[test]
     fn wrong_outputs_and_missing_ops_are_reported() {
-        let s = summarize(&[vec![record(0.0, 1.0, 10, 1)]], 1, 10, None);
+        let s = summarize(&[vec![record(0.0, 1.0, 10, 1)]], 1, 10, 10, None);
         assert_eq!(s.status, Status::Wrong);
         assert!(s.error.unwrap().contains("1 of 1 checked ops"));
 
         let mut short = record(0.0, 1.0, 7, 0);
         short.error = Some("device lost".into());
-        let s = summarize(&[vec![short]], 1, 10, None);
+        let s = summarize(&[vec![short]], 1, 10, 10, None);
         assert_eq!(s.status, Status::Failed);
         assert_eq!(s.ops_completed, 7);
         assert_eq!(s.error.as_deref(), Some("device lost"));
         assert!(
-            s.samples_per_s.is_none(),
+            s.samples_per_s_spread.is_none(),
             "an incomplete trial has no throughput"
         );
     }
@@ -243,14 +223,14 @@ mod tests {
             vec![owner(500, 3000, vec![])],
             vec![owner(700, 4000, vec![20_000, 30_000])],
         ];
-        let costs = summarize(&trials, 1, 8, None)
+        let costs = summarize(&trials, 1, 4, 8, None)
             .owner_us
             .expect("owner costs");
         assert_eq!(costs.rows.mean, 0.6);
         assert_eq!(costs.answer.mean, 3.5);
         assert_eq!(costs.idle.map(|i| i.mean), Some(25.0));
         // Workers that are no owner record none, and the point says none.
-        let plain = summarize(&[vec![record(0.0, 1.0, 4, 0)]], 1, 4, None);
+        let plain = summarize(&[vec![record(0.0, 1.0, 4, 0)]], 1, 4, 4, None);
         assert_eq!(plain.owner_us, None);
     }
 }

@@ -28,7 +28,7 @@ impl DeviceLimits {
 fn largest_batch(p: &PointSpec) -> u32 {
     match (p.strategy, p.server) {
         (StrategyKind::Server, Some((max_batch, _))) => max_batch,
-        _ => p.shape().batch,
+        _ => p.layout().batch,
     }
 }
 

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{
-    Launch, PointConfig, Precision, Shape, StrategyKind, SyncMode, WaitStyle, WorkloadKind,
+    Launch, Layout, PointConfig, Precision, StrategyKind, SyncMode, WaitStyle, WorkloadKind,
 };
 use crate::workload::{SLOTS, Workload};
 
@@ -329,8 +329,8 @@ pub struct PointSpec {
 }
 
 impl PointSpec {
-    pub fn shape(&self) -> Shape {
-        Shape::of(self.strategy, self.n, self.worker_batch, self.launch)
+    pub fn layout(&self) -> Layout {
+        Layout::of(self.strategy, self.n, self.worker_batch, self.launch)
     }
 
     /// The point's identity in its result, with the adapter indices a
@@ -789,7 +789,7 @@ impl Experiment {
                 if sweep.n[..i].contains(&n) {
                     return Err(err("n", format!("N = {n} is listed twice")));
                 }
-                let shape = Shape::of(sweep.strategy, n, worker_batch, launch);
+                let shape = Layout::of(sweep.strategy, n, worker_batch, launch);
                 let limit = |what: &str, value: u32, max: u32| {
                     (value > max)
                         .then(|| err("n", format!("N = {n} needs {value} {what}; at most {max}")))

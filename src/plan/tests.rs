@@ -134,7 +134,7 @@ fn worker_batch_is_only_for_hybrid_and_gpus() {
     ))
     .unwrap();
     assert_eq!((e.points[2].n, e.points[2].worker_batch), (4, Some(32)));
-    assert_eq!(e.points[2].shape().batch, 32);
+    assert_eq!(e.points[2].layout().batch, 32);
     assert_eq!(e.points[0].worker_batch, None);
     let e = parse(&GOOD.replace("n = [1, 2]", "n = [1, 2]\nbatch = 8")).unwrap_err();
     assert!(e.contains("line 11") && e.contains("hybrid"), "{e}");
@@ -377,7 +377,7 @@ fn gpus_sweeps_take_launch_and_adapters_and_others_refuse_them() {
     .unwrap();
     let p = &e.points[3];
     assert_eq!((p.launch, p.worker_batch), (Launch::Processes, Some(256)));
-    assert_eq!(p.shape().processes, 2);
+    assert_eq!(p.layout().processes, 2);
     assert_eq!(p.adapters, Some(AdapterSpec::Indices(vec![0, 1])));
     let e = parse(&GOOD.replace(
         "strategy = \"batch\"\nn = [4]",

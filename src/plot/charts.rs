@@ -46,7 +46,7 @@ impl Shapes {
 
 fn mark(p: &CurvePoint) -> Mark {
     if !p.ok() {
-        Mark::Missing(p.point.status.name().into())
+        Mark::Missing(p.point.measured.status.name().into())
     } else if p.noise.is_noisy() {
         Mark::Noisy
     } else {
@@ -75,7 +75,7 @@ fn over_n<'b, 'a>(curves: &[&'b Curve<'a>]) -> Vec<&'b Curve<'a>> {
         .filter(|c| {
             !c.points
                 .iter()
-                .all(|p| p.point.status == crate::schema::Status::Unsupported)
+                .all(|p| p.point.measured.status == crate::schema::Status::Unsupported)
         })
         .collect()
 }
@@ -94,15 +94,17 @@ fn throughput(a: &Analysis, workload: &str, curves: &[&Curve]) -> LineChart {
                 .points
                 .iter()
                 .filter(|p| !p.repeat)
-                .map(|p| match p.point.samples_per_s.filter(|_| p.ok()) {
-                    Some(v) => Dot {
-                        lo: p.point.samples_per_s_spread.map(|s| s.min),
-                        hi: p.point.samples_per_s_spread.map(|s| s.max),
-                        mark: mark(p),
-                        ..Dot::at(f64::from(p.point.n), v)
+                .map(
+                    |p| match p.point.measured.samples_per_s.filter(|_| p.ok()) {
+                        Some(v) => Dot {
+                            lo: p.point.measured.samples_per_s_spread.map(|s| s.min),
+                            hi: p.point.measured.samples_per_s_spread.map(|s| s.max),
+                            mark: mark(p),
+                            ..Dot::at(f64::from(p.point.n), v)
+                        },
+                        None => Dot::missing(f64::from(p.point.n), p.point.measured.status.name()),
                     },
-                    None => Dot::missing(f64::from(p.point.n), p.point.status.name()),
-                })
+                )
                 .collect(),
         })
         .collect();
@@ -112,7 +114,7 @@ fn throughput(a: &Analysis, workload: &str, curves: &[&Curve]) -> LineChart {
     let best = curves
         .iter()
         .flat_map(|c| c.good())
-        .filter_map(|p| p.point.samples_per_s)
+        .filter_map(|p| p.point.measured.samples_per_s)
         .fold(0.0f64, f64::max);
     let mut guides = Vec::new();
     let mut notes = Vec::new();
@@ -197,7 +199,7 @@ fn efficiency(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<LineCha
                     .filter_map(|p| {
                         let x = f64::from(p.point.n);
                         if !p.ok() {
-                            return Some(Dot::missing(x, p.point.status.name()));
+                            return Some(Dot::missing(x, p.point.measured.status.name()));
                         }
                         let e = p.efficiency?;
                         Some(Dot {
@@ -263,9 +265,9 @@ fn latency(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<LineChart>
                     .filter(|p| !p.repeat)
                     .map(|p| {
                         let x = f64::from(p.point.n);
-                        match p.point.latency_us.filter(|_| p.ok()) {
+                        match p.point.measured.latency_us.filter(|_| p.ok()) {
                             Some(l) => Dot::at(x, if dashed { l.p99 } else { l.p50 }),
-                            None => Dot::missing(x, p.point.status.name()),
+                            None => Dot::missing(x, p.point.measured.status.name()),
                         }
                     })
                     .collect(),
@@ -314,7 +316,7 @@ fn phases(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<BarChart> {
         .filter(|c| c.config.sync.waits_per_op())
     {
         for p in c.good() {
-            let Some(ph) = p.point.phases_us else {
+            let Some(ph) = p.point.measured.phases_us else {
                 continue;
             };
             if categories.len() >= MAX_BARS {
@@ -374,9 +376,15 @@ fn histogram(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<LineChar
         .filter_map(|c| {
             let p = c
                 .good()
-                .filter(|p| !p.point.latency_histogram.is_empty())
+                .filter(|p| !p.point.measured.latency_histogram.is_empty())
                 .last()?;
-            let total: u64 = p.point.latency_histogram.iter().map(|b| b.count).sum();
+            let total: u64 = p
+                .point
+                .measured
+                .latency_histogram
+                .iter()
+                .map(|b| b.count)
+                .sum();
             Some(Line {
                 label: format!("{} N={}", line_label(a, c), p.point.n),
                 colour: colour(c),
@@ -385,6 +393,7 @@ fn histogram(a: &Analysis, workload: &str, curves: &[&Curve]) -> Option<LineChar
                 connected: true,
                 dots: p
                     .point
+                    .measured
                     .latency_histogram
                     .iter()
                     .map(|b| Dot::at(b.le_us, 100.0 * b.count as f64 / total.max(1) as f64))
@@ -435,13 +444,15 @@ fn server(a: &Analysis, run: usize) -> Option<LineChart> {
             dots: c
                 .points
                 .iter()
-                .map(|p| match p.point.samples_per_s.filter(|_| p.ok()) {
-                    Some(v) => Dot {
-                        mark: mark(p),
-                        ..Dot::at(f64::from(p.point.n), v)
+                .map(
+                    |p| match p.point.measured.samples_per_s.filter(|_| p.ok()) {
+                        Some(v) => Dot {
+                            mark: mark(p),
+                            ..Dot::at(f64::from(p.point.n), v)
+                        },
+                        None => Dot::missing(f64::from(p.point.n), p.point.measured.status.name()),
                     },
-                    None => Dot::missing(f64::from(p.point.n), p.point.status.name()),
-                })
+                )
                 .collect(),
         });
     }
@@ -465,7 +476,12 @@ fn server(a: &Analysis, run: usize) -> Option<LineChart> {
             dots: b
                 .good()
                 .filter(|p| p.point.n <= 64)
-                .map(|p| Dot::at(f64::from(p.point.n), p.point.samples_per_s.unwrap_or(0.0)))
+                .map(|p| {
+                    Dot::at(
+                        f64::from(p.point.n),
+                        p.point.measured.samples_per_s.unwrap_or(0.0),
+                    )
+                })
                 .collect(),
         });
     }
@@ -503,12 +519,12 @@ fn size(a: &Analysis, run: usize) -> Option<BarChart> {
             Bars {
                 label: "1 thread".into(),
                 colour: StrategyKind::Batch.info().colour,
-                values: rows.iter().map(|r| r.2.ops_per_s).collect(),
+                values: rows.iter().map(|r| r.2.measured.ops_per_s).collect(),
             },
             Bars {
                 label: "8 threads".into(),
                 colour: StrategyKind::Threads.info().colour,
-                values: rows.iter().map(|r| r.3.ops_per_s).collect(),
+                values: rows.iter().map(|r| r.3.measured.ops_per_s).collect(),
             },
         ],
         stacked: false,
@@ -538,8 +554,9 @@ fn stack(a: &Analysis, run: usize) -> Option<BarChart> {
             values: steps
                 .iter()
                 .map(|p| {
-                    p.samples_per_s
-                        .filter(|_| p.status == crate::schema::Status::Ok)
+                    p.measured
+                        .samples_per_s
+                        .filter(|_| p.measured.status == crate::schema::Status::Ok)
                 })
                 .collect(),
         }],
@@ -569,10 +586,12 @@ fn gpus(a: &Analysis, run: usize) -> Vec<Named> {
             dots: c
                 .points
                 .iter()
-                .map(|p| match p.point.samples_per_s.filter(|_| p.ok()) {
-                    Some(v) => Dot::at(f64::from(p.point.n), v),
-                    None => Dot::missing(f64::from(p.point.n), p.point.status.name()),
-                })
+                .map(
+                    |p| match p.point.measured.samples_per_s.filter(|_| p.ok()) {
+                        Some(v) => Dot::at(f64::from(p.point.n), v),
+                        None => Dot::missing(f64::from(p.point.n), p.point.measured.status.name()),
+                    },
+                )
                 .collect(),
         })
         .collect();
@@ -596,7 +615,7 @@ fn gpus(a: &Analysis, run: usize) -> Vec<Named> {
     let points: Vec<&CurvePoint> = curves.iter().flat_map(|c| c.good()).collect();
     let mut adapters: Vec<u32> = points
         .iter()
-        .flat_map(|p| p.point.adapter_ops.keys().copied())
+        .flat_map(|p| p.point.measured.adapter_ops.keys().copied())
         .collect();
     adapters.sort_unstable();
     adapters.dedup();
@@ -620,8 +639,9 @@ fn gpus(a: &Analysis, run: usize) -> Vec<Named> {
                         values: points
                             .iter()
                             .map(|p| {
-                                let total: u64 = p.point.adapter_ops.values().sum();
+                                let total: u64 = p.point.measured.adapter_ops.values().sum();
                                 p.point
+                                    .measured
                                     .adapter_ops
                                     .get(adapter)
                                     .map(|&n| 100.0 * n as f64 / total.max(1) as f64)

@@ -32,7 +32,7 @@ fn caveats(a: &Analysis, notes: &[String]) -> Vec<String> {
         let label = &a.run_labels[i];
         let mut counts: Vec<(String, usize)> = Vec::new();
         for p in analysis::bad_points(r) {
-            let name = p.status.name().to_string();
+            let name = p.measured.status.name().to_string();
             match counts.iter_mut().find(|(k, _)| *k == name) {
                 Some(c) => c.1 += 1,
                 None => counts.push((name, 1)),
@@ -42,9 +42,15 @@ fn caveats(a: &Analysis, notes: &[String]) -> Vec<String> {
             let examples: Vec<String> = r
                 .points
                 .iter()
-                .filter(|p| p.status.name() == status)
+                .filter(|p| p.measured.status.name() == status)
                 .take(3)
-                .map(|p| format!("{} ({})", p.describe(), p.error.as_deref().unwrap_or("")))
+                .map(|p| {
+                    format!(
+                        "{} ({})",
+                        p.describe(),
+                        p.measured.error.as_deref().unwrap_or("")
+                    )
+                })
                 .collect();
             out.push(format!(
                 "{label}: {n} point(s) {status}: {}{}",

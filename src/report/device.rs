@@ -60,7 +60,7 @@ pub(super) fn ceilings_table(a: &Analysis, run: usize) -> Option<Table> {
         "",
         &["Ceiling", "Value", "How"],
     );
-    let mut row = |name: &str, m: &Option<crate::schema::Measured>, unit: &str| {
+    let mut row = |name: &str, m: &Option<crate::schema::Ceiling>, unit: &str| {
         if let Some(m) = m {
             t.push(vec![
                 name.into(),

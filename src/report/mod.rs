@@ -192,7 +192,7 @@ pub fn points_table(a: &Analysis) -> Table {
     for c in &a.curves {
         for p in &c.points {
             let pt = p.point;
-            let l = pt.latency_us;
+            let l = pt.measured.latency_us;
             t.push(vec![
                 a.runs[c.run].info.run_id.clone().into(),
                 a.runs[c.run].info.adapter.label().into(),
@@ -203,31 +203,50 @@ pub fn points_table(a: &Analysis) -> Table {
                 pt.config.wait.to_string().into(),
                 if pt.config.encode_ahead { "yes" } else { "no" }.into(),
                 if pt.config.upload_inputs { "yes" } else { "no" }.into(),
-                pt.upload.map_or("", |u| u.name()).into(),
+                pt.prepared.upload.map_or("", |u| u.name()).into(),
                 pt.config.precision.to_string().into(),
                 pt.config.label.clone().unwrap_or_default().into(),
-                Cell::number(pt.batch.to_string(), f64::from(pt.batch)),
-                Cell::number(pt.threads.to_string(), f64::from(pt.threads)),
-                Cell::number(pt.processes.to_string(), f64::from(pt.processes)),
-                num(pt.samples_per_s),
-                num(pt.samples_per_s_spread.map(|s| s.min)),
-                num(pt.samples_per_s_spread.map(|s| s.max)),
-                num(pt.ops_per_s),
+                Cell::number(pt.layout.batch.to_string(), f64::from(pt.layout.batch)),
+                Cell::number(pt.layout.threads.to_string(), f64::from(pt.layout.threads)),
+                Cell::number(
+                    pt.layout.processes.to_string(),
+                    f64::from(pt.layout.processes),
+                ),
+                num(pt.measured.samples_per_s),
+                num(pt.measured.samples_per_s_spread.map(|s| s.min)),
+                num(pt.measured.samples_per_s_spread.map(|s| s.max)),
+                num(pt.measured.ops_per_s),
                 num(l.map(|l| l.p50)),
                 num(l.and_then(|l| l.p90)),
                 num(l.and_then(|l| l.p95)),
                 num(l.map(|l| l.p99)),
                 num(l.map(|l| l.max)),
-                num(pt.phases_us.and_then(|ph| ph.gpu).map(|g| g.median)),
+                num(pt
+                    .measured
+                    .phases_us
+                    .and_then(|ph| ph.gpu)
+                    .map(|g| g.median)),
                 num(p.speedup.map(|s| s.value)),
                 num(p.efficiency.map(|e| e.value)),
                 if p.noise.is_noisy() { "yes" } else { "no" }.into(),
-                Cell::number(pt.ops_expected.to_string(), pt.ops_expected as f64),
-                Cell::number(pt.ops_completed.to_string(), pt.ops_completed as f64),
-                Cell::number(pt.ops_checked.to_string(), pt.ops_checked as f64),
-                Cell::number(pt.ops_wrong.to_string(), pt.ops_wrong as f64),
-                pt.status.name().into(),
-                pt.error.clone().unwrap_or_default().into(),
+                Cell::number(
+                    pt.measured.ops_expected.to_string(),
+                    pt.measured.ops_expected as f64,
+                ),
+                Cell::number(
+                    pt.measured.ops_completed.to_string(),
+                    pt.measured.ops_completed as f64,
+                ),
+                Cell::number(
+                    pt.measured.ops_checked.to_string(),
+                    pt.measured.ops_checked as f64,
+                ),
+                Cell::number(
+                    pt.measured.ops_wrong.to_string(),
+                    pt.measured.ops_wrong as f64,
+                ),
+                pt.measured.status.name().into(),
+                pt.measured.error.clone().unwrap_or_default().into(),
             ]);
         }
     }

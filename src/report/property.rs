@@ -65,13 +65,13 @@ prop_compose! {
             c.worker_batch = Some(4);
         }
         let mut p = point(c, n, &trials);
-        p.status = status;
-        if let Some(l) = p.latency_us.as_mut() {
+        p.measured.status = status;
+        if let Some(l) = p.measured.latency_us.as_mut() {
             l.p50 = latency;
             l.p99 = latency * 2.0;
         }
         if missing_spread {
-            p.samples_per_s_spread = None;
+            p.measured.samples_per_s_spread = None;
         }
         p
     }

@@ -44,9 +44,13 @@ pub(super) fn describe(p: &Point) -> String {
 }
 
 pub(super) fn status(p: &Point) -> String {
-    match p.status {
+    match p.measured.status {
         Status::Ok => "ok".into(),
-        other => format!("{}: {}", other.name(), p.error.as_deref().unwrap_or("")),
+        other => format!(
+            "{}: {}",
+            other.name(),
+            p.measured.error.as_deref().unwrap_or("")
+        ),
     }
 }
 
@@ -161,8 +165,8 @@ pub(super) fn picks_table(a: &Analysis, run: usize) -> Table {
             Some(p) => vec![
                 case.into(),
                 describe(p).into(),
-                rate(p.samples_per_s),
-                us(p.latency_us.map(|l| l.p99)),
+                rate(p.measured.samples_per_s),
+                us(p.measured.latency_us.map(|l| l.p99)),
             ],
             None => vec![
                 case.into(),
@@ -216,18 +220,22 @@ pub(super) fn curve_table(a: &Analysis, c: &Curve, index: usize) -> Table {
         ],
     );
     for p in &c.points {
-        let s = p.point.samples_per_s_spread;
+        let s = p.point.measured.samples_per_s_spread;
         t.push(vec![
             Cell::number(p.point.n.to_string(), f64::from(p.point.n)),
-            rate(p.point.samples_per_s),
+            rate(p.point.measured.samples_per_s),
             s.map_or_else(Cell::missing, |s| {
                 Cell::text(format!("{}–{}", si(s.min), si(s.max)))
             }),
             interval(p.speedup, false),
             interval(p.efficiency, true),
-            us(p.point.latency_us.map(|l| l.p50)),
-            us(p.point.latency_us.map(|l| l.p99)),
-            us(p.point.phases_us.and_then(|ph| ph.gpu).map(|g| g.median)),
+            us(p.point.measured.latency_us.map(|l| l.p50)),
+            us(p.point.measured.latency_us.map(|l| l.p99)),
+            us(p.point
+                .measured
+                .phases_us
+                .and_then(|ph| ph.gpu)
+                .map(|g| g.median)),
             if p.repeat {
                 "repeat: N measured twice".into()
             } else if p.noise.bimodal {
@@ -360,12 +368,12 @@ pub(super) fn server_table(a: &Analysis, run: usize) -> Option<Table> {
         t.push(vec![
             label.into(),
             format!("{} ms", bound / 1000.0).into(),
-            rate(p.and_then(|p| p.samples_per_s)),
+            rate(p.and_then(|p| p.measured.samples_per_s)),
             p.map_or("none within the bound".to_string(), |p| {
                 format!("N={}", p.n)
             })
             .into(),
-            us(p.and_then(|p| p.latency_us.map(|l| l.p99))),
+            us(p.and_then(|p| p.measured.latency_us.map(|l| l.p99))),
         ]);
     }
     Some(t)
@@ -400,7 +408,7 @@ pub(super) fn server_search_table(a: &Analysis, run: usize) -> Option<Table> {
             p.config.strategy_label().into(),
             Cell::number(p.n.to_string(), f64::from(p.n)),
             p.config.sync_label().into(),
-            rate(p.samples_per_s),
+            rate(p.measured.samples_per_s),
             interval(r.vs_batch16, true),
         ];
         if uploads {
@@ -409,7 +417,7 @@ pub(super) fn server_search_table(a: &Analysis, run: usize) -> Option<Table> {
         row.extend([
             r.mean_batch
                 .map_or_else(Cell::missing, |m| Cell::number(format!("{m:.1}"), m)),
-            us(p.latency_us.map(|l| l.p99)),
+            us(p.measured.latency_us.map(|l| l.p99)),
         ]);
         t.push(row);
     }
@@ -434,14 +442,15 @@ pub(super) fn size_table(a: &Analysis, run: usize) -> Option<Table> {
     );
     for (dims, batch, one, eight) in rows {
         let eff = one
+            .measured
             .ops_per_s
-            .zip(eight.ops_per_s)
+            .zip(eight.measured.ops_per_s)
             .map(|(o, e)| e / (8.0 * o));
         t.push(vec![
             format!("{}×{}", dims[0], dims[1]).into(),
             Cell::number(batch.to_string(), f64::from(batch)),
-            rate(one.ops_per_s),
-            rate(eight.ops_per_s),
+            rate(one.measured.ops_per_s),
+            rate(eight.measured.ops_per_s),
             eff.map_or_else(Cell::missing, |e| {
                 Cell::number(format!("{:.1}%", e * 100.0), e * 100.0)
             }),
@@ -466,10 +475,13 @@ pub(super) fn steps_table(a: &Analysis, run: usize) -> Option<Table> {
             "cumulative",
         ],
     );
-    let first = steps.first().and_then(|p| p.samples_per_s);
+    let first = steps.first().and_then(|p| p.measured.samples_per_s);
     let mut previous: Option<f64> = None;
     for p in steps {
-        let s = p.samples_per_s.filter(|_| p.status == Status::Ok);
+        let s = p
+            .measured
+            .samples_per_s
+            .filter(|_| p.measured.status == Status::Ok);
         t.push(vec![
             p.config.label.clone().unwrap_or_default().into(),
             describe(p).into(),
@@ -512,10 +524,22 @@ pub(super) fn stress_table(a: &Analysis, run: usize) -> Option<Table> {
         t.push(vec![
             format!("{} {}", p.config.workload_label(), p.config.precision).into(),
             Cell::number(p.n.to_string(), f64::from(p.n)),
-            Cell::number(p.ops_expected.to_string(), p.ops_expected as f64),
-            Cell::number(p.ops_completed.to_string(), p.ops_completed as f64),
-            Cell::number(p.ops_checked.to_string(), p.ops_checked as f64),
-            Cell::number(p.ops_wrong.to_string(), p.ops_wrong as f64),
+            Cell::number(
+                p.measured.ops_expected.to_string(),
+                p.measured.ops_expected as f64,
+            ),
+            Cell::number(
+                p.measured.ops_completed.to_string(),
+                p.measured.ops_completed as f64,
+            ),
+            Cell::number(
+                p.measured.ops_checked.to_string(),
+                p.measured.ops_checked as f64,
+            ),
+            Cell::number(
+                p.measured.ops_wrong.to_string(),
+                p.measured.ops_wrong as f64,
+            ),
             if p.verified() { "PASS" } else { "FAIL" }.into(),
         ]);
     }
@@ -550,8 +574,8 @@ pub(super) fn across_table(a: &Analysis) -> Option<Table> {
             for run in 0..a.runs.len() {
                 let p = g.iter().find(|c| c.run == run).and_then(|c| c.at(n));
                 row.push(match p {
-                    Some(p) if p.ok() => rate(p.point.samples_per_s),
-                    Some(p) => p.point.status.name().into(),
+                    Some(p) if p.ok() => rate(p.point.measured.samples_per_s),
+                    Some(p) => p.point.measured.status.name().into(),
                     None => Cell::missing(),
                 });
             }

@@ -1,4 +1,4 @@
-//! How parallelism N is obtained. What each strategy is (its shape, how
+//! How parallelism N is obtained. What each strategy is (its layout, how
 //! it launches, its colour, its N label, whether a scaling model applies)
 //! is one table in `schema` (`StrategyKind::info`); this module starts the
 //! workers a launch kind needs, outside every timed region, and hands the
@@ -25,8 +25,7 @@ use crate::plan::{PointSpec, Settings};
 use serde::{Deserialize, Serialize};
 
 use crate::schema::{
-    AdapterSummary, Launch, LaunchKind, OwnerCores, Precision, SetupTimes, SyncMode, Upload,
-    WaitStyle,
+    AdapterSummary, Launch, OwnerCores, Precision, SetupTimes, Spawn, SyncMode, Upload, WaitStyle,
 };
 use crate::workload::Workload;
 
@@ -163,17 +162,17 @@ pub fn prepare(
     adapters: &[AdapterSummary],
     stop: &Stop,
 ) -> Result<Box<dyn Workers>, String> {
-    let shape = point.shape();
+    let layout = point.layout();
     let shared = || threads::DeviceSource::Shared(Arc::clone(&env.ctx));
     let own = |_| threads::DeviceSource::Own(env.selection.clone());
-    match point.strategy.info().launch {
-        LaunchKind::SharedDevice => threads::start(point, shape, |_| shared(), stop),
-        LaunchKind::OwnDevice => threads::start(point, shape, own, stop),
-        LaunchKind::Processes => {
-            processes::start(point, shape, &env.exe, |_| env.ctx.info.clone(), stop)
+    match point.strategy.info().spawn {
+        Spawn::SharedDevice => threads::start(point, layout, |_| shared(), stop),
+        Spawn::OwnDevice => threads::start(point, layout, own, stop),
+        Spawn::Processes => {
+            processes::start(point, layout, &env.exe, |_| env.ctx.info.clone(), stop)
         }
-        LaunchKind::GpuOwner => owner::start(point, env, stop),
-        LaunchKind::Spread => {
+        Spawn::GpuOwner => owner::start(point, env, stop),
+        Spawn::Spread => {
             if adapters.is_empty() {
                 return Err("no adapters to spread over".into());
             }
@@ -181,11 +180,11 @@ pub fn prepare(
             match point.launch {
                 Launch::Threads => threads::start(
                     point,
-                    shape,
+                    layout,
                     |w| threads::DeviceSource::Own(AdapterSelection::exact(&on(w))),
                     stop,
                 ),
-                Launch::Processes => processes::start(point, shape, &env.exe, on, stop),
+                Launch::Processes => processes::start(point, layout, &env.exe, on, stop),
             }
         }
     }

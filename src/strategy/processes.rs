@@ -23,7 +23,7 @@ use super::{LoopSpec, Workers, prepare_loop, worker_seed};
 use crate::gpu::{AdapterSelection, GpuContext};
 use crate::measure::stop::{Stop, deadline_after};
 use crate::plan::PointSpec;
-use crate::schema::{AdapterSummary, Shape};
+use crate::schema::{AdapterSummary, Layout};
 
 /// What a worker process is told to prepare.
 #[derive(Debug, Serialize, Deserialize)]
@@ -170,11 +170,11 @@ impl Drop for ProcessLink {
     }
 }
 
-/// Starts `shape.workers()` worker processes of `point`, worker `w` on
+/// Starts `layout.workers()` worker processes of `point`, worker `w` on
 /// adapter `adapter(w)`, and waits until every one is ready.
 pub fn start(
     point: &PointSpec,
-    shape: Shape,
+    layout: Layout,
     exe: &Path,
     adapter: impl Fn(usize) -> AdapterSummary,
     stop: &Stop,
@@ -182,7 +182,7 @@ pub fn start(
     let started = Instant::now();
     let (events_tx, events) = channel();
     let mut links: Vec<Box<dyn Link>> = Vec::new();
-    for worker in 0..shape.workers() as usize {
+    for worker in 0..layout.workers() as usize {
         let mut child = Command::new(exe)
             .arg("worker")
             .stdin(Stdio::piped())
@@ -230,7 +230,7 @@ pub fn start(
         });
         let spec = WorkerSpec {
             point: LoopSpec::of(point),
-            batch: shape.batch,
+            batch: layout.batch,
             seed: worker_seed(point.settings.seed, worker),
             adapter: adapter(worker),
             deadline_in_s: stop.left().as_secs_f64(),

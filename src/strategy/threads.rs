@@ -13,7 +13,7 @@ use super::{LoopSpec, Workers, prepare_loop, worker_seed};
 use crate::gpu::{AdapterSelection, GpuContext};
 use crate::measure::stop::Stop;
 use crate::plan::PointSpec;
-use crate::schema::Shape;
+use crate::schema::Layout;
 
 /// Where a worker's device comes from.
 #[derive(Clone)]
@@ -64,11 +64,11 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "panicked".into())
 }
 
-/// Starts `shape.workers()` worker threads of `point`, worker `w` on
+/// Starts `layout.workers()` worker threads of `point`, worker `w` on
 /// `source(w)`, and waits until every one is ready.
 pub fn start(
     point: &PointSpec,
-    shape: Shape,
+    layout: Layout,
     source: impl Fn(usize) -> DeviceSource,
     stop: &Stop,
 ) -> Result<Box<dyn Workers>, String> {
@@ -76,7 +76,7 @@ pub fn start(
     let (events_tx, events) = channel();
     let mut links: Vec<Box<dyn Link>> = Vec::new();
     let mut shared_device_s = 0.0;
-    for worker in 0..shape.workers() as usize {
+    for worker in 0..layout.workers() as usize {
         let (commands_tx, commands) = channel::<ToWorker>();
         let source = source(worker);
         if let DeviceSource::Shared(ctx) = &source {
@@ -85,7 +85,7 @@ pub fn start(
         let events = events_tx.clone();
         let point = point.clone();
         let stop = stop.clone();
-        let batch = shape.batch;
+        let batch = layout.batch;
         let thread = std::thread::Builder::new()
             .name(format!("worker-{worker}"))
             .spawn(move || {
