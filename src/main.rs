@@ -101,7 +101,9 @@ enum Command {
         /// No progress bar (it is hidden anyway when stderr is not a terminal).
         #[arg(long)]
         quiet: bool,
-        /// Timed trials per point (at least), over the file's `trials`.
+        /// Exactly this many timed trials per point, over the file's
+        /// `trials` and `max_trials` (a quick run: the intervals are as
+        /// wide as few trials make them).
         #[arg(long, value_name = "N")]
         trials: Option<NonZeroU32>,
         /// For a slow adapter (lavapipe, llvmpipe): fewer ops per trial, so
@@ -686,6 +688,7 @@ fn peak(
                 path: PathBuf::from("curves peak"),
                 text: String::new(),
                 points: Vec::new(),
+                rounds: curves::plan::Rounds::default(),
                 overrides: [
                     options.quick.then(|| "quick".to_string()),
                     options.shapes.as_ref().map(|shapes| {
@@ -704,7 +707,7 @@ fn peak(
             let (dir, mut info) = runner::new_run(out, &experiment, &ctx.info)?;
             info.finished_at = Some(chrono::Utc::now());
             curves::store::write_run_info(&dir, &info)?;
-            curves::store::write_points(&dir, &[])?;
+            curves::store::write_points::<curves::schema::Point>(&dir, &[])?;
             dir
         }
     };

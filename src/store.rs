@@ -76,10 +76,10 @@ pub fn write_run_info(dir: &Path, info: &RunInfo) -> anyhow::Result<()> {
     write_atomic(&dir.join(RUN_FILE), &serde_json::to_vec_pretty(info)?)
 }
 
-pub fn write_points(dir: &Path, points: &[Point]) -> anyhow::Result<()> {
+pub fn write_points<P: std::borrow::Borrow<Point>>(dir: &Path, points: &[P]) -> anyhow::Result<()> {
     let mut text = Vec::new();
     for point in points {
-        serde_json::to_writer(&mut text, point)?;
+        serde_json::to_writer(&mut text, point.borrow())?;
         text.push(b'\n');
     }
     write_atomic(&dir.join(POINTS_FILE), &text)

@@ -36,6 +36,9 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
                 ops: ops.get(),
                 checks: ops.get(),
                 timeout_s,
+                // Exactly `ops` ops on each thread, one trial.
+                trial_s: None,
+                min_measured_s: 0.0,
                 ..Settings::default()
             },
             origin: Origin::default(),

@@ -242,7 +242,7 @@ fn every_variant_is_right(c: &curves::schema::Ceilings) {
 /// run, whose report then reads its best points against them.
 #[test]
 fn peak_quick_measures_every_ceiling_and_goes_beside_a_run() {
-    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 5\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 4]\n";
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 5\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 4]\n";
     let (dir, run) = common::run_experiment(common::curves(), text, &[]);
     common::curves()
         .args(["peak", "--quick", "--into", run.dir.to_str().unwrap()])

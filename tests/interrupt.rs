@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LONG: &str = "[settings]\nwarmup_ops = 2\ntrials = 3\nops = 6\nchecks = 2\n\
+const LONG: &str = "rounds = \"point\"\n[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 3\nmax_trials = 3\nops = 6\nchecks = 2\n\
     [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 2]\n\
-    [[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\nops = 200000\ntrials = 1\ntimeout_s = 600\n\
+    [[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\nops = 200000\ntrials = 1\nmax_trials = 1\ntimeout_s = 600\n\
     [[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [1, 2]\n";
 
 fn start(dir: &Path) -> (Child, PathBuf) {

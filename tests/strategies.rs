@@ -10,8 +10,11 @@ use curves::schema::{Status, StrategyKind, Upload};
 const TINY: &str = r#"
 name = "tiny"
 [settings]
+trial_s = 0
+min_measured_s = 0
 warmup_ops = 2
 trials = 2
+max_trials = 2
 ops = 6
 checks = 3
 timeout_s = 120
@@ -221,7 +224,7 @@ fn every_strategy_and_workload_completes_the_expected_ops_on_gl() {
 /// the reason, and the run goes on.
 #[test]
 fn f16_without_shader_f16_is_unsupported_and_the_run_goes_on() {
-    let text = "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\nprecision = \"f16\"\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nops = 3\ntrials = 1\nmax_trials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\nprecision = \"f16\"\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &["--backend", "gl"]);
     assert!(!run.info.adapter.shader_f16);
@@ -241,7 +244,7 @@ fn f16_without_shader_f16_is_unsupported_and_the_run_goes_on() {
 /// exit status and the worker's last words, and the run goes on.
 #[test]
 fn a_dying_worker_process_fails_its_point_and_the_run_goes_on() {
-    let text = "[settings]\nops = 3\ntrials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nops = 3\ntrials = 1\nmax_trials = 1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [2]\n";
     let mut cmd = common::curves();
     cmd.env(curves::strategy::processes::DIE_ON_TRIAL, "1");
@@ -269,7 +272,7 @@ fn a_dying_worker_process_fails_its_point_and_the_run_goes_on() {
 /// company before it runs; every request is counted, none is wrong.
 #[test]
 fn server_respects_max_batch_and_max_delay() {
-    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 6\nchecks = 3\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 6\nchecks = 3\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [4]\nmax_batch = 2\nmax_delay_us = 100000\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [1]\nmax_batch = 8\nmax_delay_us = 20000\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
@@ -333,7 +336,7 @@ fn server_respects_max_batch_and_max_delay() {
 /// shared batches come out wrong, so a mix-up cannot pass unseen.
 #[test]
 fn server_never_mixes_up_requests() {
-    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 8\nchecks = 1\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 8\nchecks = 1\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [4]\nmax_batch = 4\nmax_delay_us = 100000\n\
                 [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"server\"\nn = [3]\nmax_batch = 4\nmax_delay_us = 2000\narrival_rate_per_s = 3000\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [3]\nsync = \"wait\"\nwait = \"spin\"\n\
@@ -479,7 +482,7 @@ fn server_never_mixes_up_requests() {
 /// every request is still answered once, checked, and batched.
 #[test]
 fn open_loop_server_answers_every_request() {
-    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 30\nchecks = 3\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 30\nchecks = 3\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"server\"\nn = [3]\nmax_batch = 8\nmax_delay_us = 2000\narrival_rate_per_s = 2000\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
     let p = &run.points[0];
@@ -513,8 +516,9 @@ fn open_loop_server_answers_every_request() {
 /// mode and workload, and the points say they were measured so.
 #[test]
 fn without_the_pool_every_op_allocates_and_stays_right() {
-    let mut text =
-        String::from("[settings]\nwarmup_ops = 2\ntrials = 2\nops = 6\nchecks = 3\npool = false\n");
+    let mut text = String::from(
+        "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 6\nchecks = 3\npool = false\n",
+    );
     for (strategy, sync) in [
         ("threads", "readback"),
         ("threads", "wait"),
@@ -566,7 +570,9 @@ fn without_the_pool_every_op_allocates_and_stays_right() {
 /// devices, queue and server run every workload, not only linear.
 #[test]
 fn devices_queue_and_server_run_every_workload() {
-    let mut text = String::from("[settings]\nwarmup_ops = 2\ntrials = 1\nops = 4\nchecks = 2\n");
+    let mut text = String::from(
+        "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 1\nmax_trials = 1\nops = 4\nchecks = 2\n",
+    );
     for (workload, dims) in [("mlp", "[20, 33, 7]"), ("transformer", "[32, 2, 5, 48]")] {
         for strategy in ["devices", "queue", "server"] {
             text += &format!(
@@ -595,7 +601,7 @@ fn devices_queue_and_server_run_every_workload() {
 /// records the ops it ran, and the run records what the command line set.
 #[test]
 fn trial_s_fits_ops_per_trial_to_a_slow_adapter() {
-    let text = "[settings]\nops = 1000000\nwarmup_ops = 1000000\ntrials = 5\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nops = 1000000\nwarmup_ops = 1000000\ntrials = 5\nmax_trials = 5\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 8]\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [2]\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"queue\"\nn = [2]\n";
@@ -628,7 +634,7 @@ fn trial_s_fits_ops_per_trial_to_a_slow_adapter() {
 /// point its share of the ops per adapter, and every output is checked.
 #[test]
 fn gpus_spreads_workers_over_two_adapters_and_records_both() {
-    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 6\nchecks = 3\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 6\nchecks = 3\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"gpus\"\nn = [1, 2]\nadapters = [0, 1]\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"gpus\"\nbatch = 4\nn = [2]\nlaunch = \"processes\"\nadapters = [0, 1]\n";
     let (_dir, run) = common::run_experiment(common::curves(), text, &[]);
@@ -718,7 +724,7 @@ fn one_gpu_listed_twice_is_refused() {
 /// (GL) they are unsupported, with the reason.
 #[test]
 fn workers_that_write_their_inputs_every_op_stay_right_or_are_unsupported() {
-    let text = "[settings]\nwarmup_ops = 2\ntrials = 2\nops = 8\nchecks = 8\nupload_inputs = true\n\
+    let text = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 8\nchecks = 8\nupload_inputs = true\n\
                 [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 4]\n\
                 [[sweep]]\nworkload = \"mlp\"\ndims = [20, 33, 7]\nstrategy = \"threads\"\nn = [1, 2]\nsync = \"pipeline:3\"\nwait = \"spin\"\n\
                 [[sweep]]\nworkload = \"transformer\"\ndims = [32, 2, 5, 48]\nstrategy = \"hybrid\"\nbatch = 2\nn = [1, 2]\nencode_ahead = true\n\

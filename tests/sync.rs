@@ -15,7 +15,9 @@ const WAIT_STYLES: [&str; 3] = ["block", "spin", "callback"];
 
 #[test]
 fn every_sync_mode_in_every_wait_style_under_every_strategy() {
-    let mut text = String::from("[settings]\nwarmup_ops = 2\ntrials = 2\nops = 7\nchecks = 3\n");
+    let mut text = String::from(
+        "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_ops = 2\ntrials = 2\nmax_trials = 2\nops = 7\nchecks = 3\n",
+    );
     let mut expected = 0;
     for sync in SYNC_MODES {
         for wait in WAIT_STYLES {

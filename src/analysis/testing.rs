@@ -123,6 +123,8 @@ pub fn run(name: &str, points: Vec<Point>) -> Run {
             started_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a valid time"),
             finished_at: None,
             interrupted: None,
+            cpu_governor: None,
+            gpu_clock_source: None,
             notes: Vec::new(),
         },
         points,

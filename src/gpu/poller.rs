@@ -7,7 +7,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long the device must have been idle before the poller sleeps
+/// between polls instead of yielding: far longer than any gap between
+/// the ops of a trial.
+const IDLE_AFTER: Duration = Duration::from_millis(20);
 
 pub struct Poller {
     stop: Arc<AtomicBool>,
@@ -21,13 +26,23 @@ impl Poller {
         let thread = std::thread::Builder::new()
             .name("device-poller".into())
             .spawn(move || {
+                let mut idle_since: Option<Instant> = None;
                 while !flag.load(Ordering::Acquire) {
                     let polled = device.poll(wgpu::PollType::Wait {
                         submission_index: None,
                         timeout: Some(Duration::from_millis(100)),
                     });
-                    if matches!(polled, Ok(wgpu::PollStatus::QueueEmpty)) {
-                        // Nothing submitted: give the core to the workers.
+                    if !matches!(polled, Ok(wgpu::PollStatus::QueueEmpty)) {
+                        idle_since = None;
+                        continue;
+                    }
+                    // Nothing submitted: give the core to the workers, and
+                    // sleep once the device has been idle a while (between
+                    // trials, while other points of a round run).
+                    let since = *idle_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() > IDLE_AFTER {
+                        std::thread::sleep(Duration::from_millis(1));
+                    } else {
                         std::thread::yield_now();
                     }
                 }

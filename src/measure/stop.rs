@@ -31,6 +31,15 @@ impl Stop {
         }
     }
 
+    /// The same stop (one cancel for both) with another deadline: a point
+    /// measured in rounds gives each trial what is left of its time.
+    pub fn renewed(&self, deadline: Instant) -> Self {
+        Self {
+            deadline,
+            cancel: Arc::clone(&self.cancel),
+        }
+    }
+
     /// Tells every holder of this stop (and its clones) to stop.
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::SeqCst);

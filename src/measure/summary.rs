@@ -6,15 +6,41 @@
 use std::collections::BTreeMap;
 
 use super::record::{OwnerPhases, TrialRecord};
-use crate::schema::{Measurement, OwnerBreakdown, PhaseBreakdown, Status, TimingMethod};
+use crate::schema::{
+    Conditions, Measurement, OwnerBreakdown, PhaseBreakdown, Status, TimingMethod,
+};
 use crate::stats;
 
-/// `trials[t][w]` is worker `w`'s record of trial `t`. A trial's
+/// One trial of a point: every worker's record, and what the runner read
+/// around it.
+#[derive(Clone, Debug, Default)]
+pub struct TrialRun {
+    pub records: Vec<TrialRecord>,
+    /// The round of interleaved trials it ran in.
+    pub round: u32,
+    /// The GPU's SM clock around the trial (lower of start and end), and
+    /// its highest, MHz, where they can be read.
+    pub gpu_clock_mhz: Option<f64>,
+    pub gpu_clock_max_mhz: Option<f64>,
+    /// The host's one-minute load average at its start.
+    pub load_1m: Option<f64>,
+}
+
+impl TrialRun {
+    pub fn of(records: Vec<TrialRecord>) -> Self {
+        Self {
+            records,
+            ..Self::default()
+        }
+    }
+}
+
+/// `trials[t].records[w]` is worker `w`'s record of trial `t`. A trial's
 /// throughput is all its workers' ops over the span from the first
 /// worker's start to the last one's end; only complete trials count.
 /// Each worker ran `ops_per_worker` ops a trial, `ops_expected` in all.
 pub fn summarize(
-    trials: &[Vec<TrialRecord>],
+    trials: &[TrialRun],
     batch: u32,
     ops_per_worker: u64,
     ops_expected: u64,
@@ -33,7 +59,16 @@ pub fn summarize(
     let mut batch_sizes = BTreeMap::new();
     let mut owner = OwnerPhases::default();
     let mut adapter_ops = BTreeMap::new();
-    for records in trials {
+    let mut trial_rounds = Vec::new();
+    let mut conditions = Conditions::default();
+    for trial in trials {
+        let records = &trial.records;
+        conditions.gpu_clock_mhz.extend(trial.gpu_clock_mhz);
+        conditions.load_1m.extend(trial.load_1m);
+        if let Some(max) = trial.gpu_clock_max_mhz {
+            conditions.gpu_clock_max_mhz =
+                Some(conditions.gpu_clock_max_mhz.unwrap_or(0.0).max(max));
+        }
         let mut trial_ops = 0u64;
         for r in records {
             trial_ops = trial_ops.saturating_add(r.ops_completed);
@@ -74,6 +109,7 @@ pub fn summarize(
             let wall_s = (end - start) as f64 / 1e9;
             ops_per_s_trials.push(trial_ops as f64 / wall_s);
             samples_per_s_trials.push(trial_ops as f64 * f64::from(batch) / wall_s);
+            trial_rounds.push(trial.round);
         }
     }
     let status = if first_error.is_some() || completed != ops_expected {
@@ -125,6 +161,14 @@ pub fn summarize(
         phases_us,
         samples_per_s: stats::median(&samples_per_s_trials),
         samples_per_s_spread: stats::spread(&samples_per_s_trials),
+        samples_per_s_ci: stats::median_ci(&samples_per_s_trials, stats::LEVEL),
+        // Rounds say something only where a point shared them.
+        trial_rounds: if trial_rounds.iter().any(|&r| r > 0) {
+            trial_rounds
+        } else {
+            Vec::new()
+        },
+        conditions: (conditions != Conditions::default()).then_some(conditions),
         ops_per_s: stats::median(&ops_per_s_trials),
         samples_per_s_trials,
         latency_us: stats::latency(&latencies_us),
@@ -168,7 +212,7 @@ mod tests {
         // Two workers, 10 ops each, together from t=1 to t=3: 10 ops/s.
         let mut second = record(1.5, 3.0, 10, 0);
         second.adapter = Some(1);
-        let trials = vec![vec![record(1.0, 2.0, 10, 0), second]];
+        let trials = vec![TrialRun::of(vec![record(1.0, 2.0, 10, 0), second])];
         let s = summarize(&trials, 4, 10, 20, None);
         assert_eq!(s.ops_per_s, Some(10.0));
         assert_eq!(s.measured_s, 2.0);
@@ -192,13 +236,19 @@ mod tests {
 
     #[test]
     fn wrong_outputs_and_missing_ops_are_reported() {
-        let s = summarize(&[vec![record(0.0, 1.0, 10, 1)]], 1, 10, 10, None);
+        let s = summarize(
+            &[TrialRun::of(vec![record(0.0, 1.0, 10, 1)])],
+            1,
+            10,
+            10,
+            None,
+        );
         assert_eq!(s.status, Status::Wrong);
         assert!(s.error.unwrap().contains("1 of 1 checked ops"));
 
         let mut short = record(0.0, 1.0, 7, 0);
         short.error = Some("device lost".into());
-        let s = summarize(&[vec![short]], 1, 10, 10, None);
+        let s = summarize(&[TrialRun::of(vec![short])], 1, 10, 10, None);
         assert_eq!(s.status, Status::Failed);
         assert_eq!(s.ops_completed, 7);
         assert_eq!(s.error.as_deref(), Some("device lost"));
@@ -220,8 +270,8 @@ mod tests {
             r
         };
         let trials = vec![
-            vec![owner(500, 3000, vec![])],
-            vec![owner(700, 4000, vec![20_000, 30_000])],
+            TrialRun::of(vec![owner(500, 3000, vec![])]),
+            TrialRun::of(vec![owner(700, 4000, vec![20_000, 30_000])]),
         ];
         let costs = summarize(&trials, 1, 4, 8, None)
             .owner_us
@@ -230,7 +280,7 @@ mod tests {
         assert_eq!(costs.answer.mean, 3.5);
         assert_eq!(costs.idle.map(|i| i.mean), Some(25.0));
         // Workers that are no owner record none, and the point says none.
-        let plain = summarize(&[vec![record(0.0, 1.0, 4, 0)]], 1, 4, 4, None);
+        let plain = summarize(&[TrialRun::of(vec![record(0.0, 1.0, 4, 0)])], 1, 4, 4, None);
         assert_eq!(plain.owner_us, None);
     }
 }

@@ -62,15 +62,20 @@ pub struct Settings {
     pub warmup_ops: u64,
     /// Keep warming up for at least this many seconds, so clocks and caches settle.
     pub warmup_s: f64,
-    /// Timed trials per point, at least; the point reports their median and spread.
+    /// Timed trials per point, at least; the point reports their median,
+    /// its 95% confidence interval and their spread.
     pub trials: NonZeroU32,
-    /// Up to this many trials while the trials' spread stays over
-    /// `target_spread` (nvbench's stopping rule); `trials` by default,
-    /// which turns the rule off.
+    /// Up to this many trials while the median's interval is wider than
+    /// `target_ci` (nvbench's stopping rule).
     pub max_trials: NonZeroU32,
-    /// The spread ((max − min) / median of samples/s) a point aims under.
-    pub target_spread: f64,
-    /// Ops per worker per trial.
+    /// The 95% confidence interval of the median samples/s a point aims
+    /// within, as a fraction of the median either way (0.02: ±2%).
+    pub target_ci: f64,
+    /// Timed seconds a point runs at least, all trials together
+    /// (nvbench's `--min-time`, LoadGen's minimum duration).
+    pub min_measured_s: f64,
+    /// Ops per worker per trial where `trial_s` is off; otherwise the most
+    /// ops a calibration trial runs.
     pub ops: u64,
     /// Ops per worker per trial whose output is compared with the CPU
     /// reference (spread evenly over the trial; more than `ops` checks
@@ -100,9 +105,11 @@ pub struct Settings {
     /// point is unsupported.
     #[serde(default)]
     pub upload_inputs: bool,
-    /// For slow adapters: fewer ops per trial, so that a trial lasts about
-    /// this many seconds (at least 1 op, never more than `ops`), and
-    /// warm-up stops after this long (or `warmup_s`, whichever is longer).
+    /// How long a trial lasts: its ops per worker are fitted to it from
+    /// calibration trials, so a trial is long enough to mean something on
+    /// a fast GPU and short enough on a CPU adapter; warm-up stops after
+    /// twice this long (or `warmup_s`, whichever is longer). `None` (0 in
+    /// a file) runs `ops` ops a trial.
     pub trial_s: Option<f64>,
 }
 
@@ -111,9 +118,10 @@ impl Default for Settings {
         Self {
             warmup_ops: 10,
             warmup_s: 0.0,
-            trials: NonZeroU32::new(3).expect("non-zero"),
-            max_trials: NonZeroU32::new(3).expect("non-zero"),
-            target_spread: 0.1,
+            trials: NonZeroU32::new(10).expect("non-zero"),
+            max_trials: NonZeroU32::new(30).expect("non-zero"),
+            target_ci: 0.02,
+            min_measured_s: 1.0,
             ops: 100,
             checks: 8,
             timeout_s: 300.0,
@@ -121,7 +129,7 @@ impl Default for Settings {
             pool: true,
             encode_ahead: false,
             upload_inputs: false,
-            trial_s: None,
+            trial_s: Some(0.1),
         }
     }
 }
@@ -134,7 +142,10 @@ struct SettingsFile {
     warmup_s: Option<f64>,
     trials: Option<NonZeroU32>,
     max_trials: Option<NonZeroU32>,
-    target_spread: Option<f64>,
+    target_ci: Option<f64>,
+    min_measured_s: Option<f64>,
+    /// Refused with a pointer to `target_ci`, which replaced it.
+    target_spread: Option<toml::Value>,
     ops: Option<u64>,
     checks: Option<u64>,
     timeout_s: Option<f64>,
@@ -163,7 +174,8 @@ impl SettingsFile {
                 } else {
                     base.max_trials.max(trials)
                 }),
-            target_spread: self.target_spread.unwrap_or(base.target_spread),
+            target_ci: self.target_ci.unwrap_or(base.target_ci),
+            min_measured_s: self.min_measured_s.unwrap_or(base.min_measured_s),
             ops: self.ops.unwrap_or(base.ops),
             checks: self.checks.unwrap_or(base.checks),
             timeout_s: self.timeout_s.unwrap_or(base.timeout_s),
@@ -171,7 +183,11 @@ impl SettingsFile {
             pool: self.pool.unwrap_or(base.pool),
             encode_ahead: self.encode_ahead.unwrap_or(base.encode_ahead),
             upload_inputs: self.upload_inputs.unwrap_or(base.upload_inputs),
-            trial_s: self.trial_s.or(base.trial_s),
+            trial_s: match self.trial_s {
+                Some(0.0) => None,
+                Some(t) => Some(t),
+                None => base.trial_s,
+            },
         }
     }
 }
@@ -188,6 +204,22 @@ pub enum Order {
     Interleave,
 }
 
+/// How the points are interleaved while they are measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rounds {
+    /// Every point of one workload is prepared at once, and each round
+    /// runs one trial of each in a shuffled order: the curves of a
+    /// workload and what a verdict compares them with share the
+    /// machine's slow and fast episodes alike.
+    #[default]
+    Workload,
+    /// The same, for the points of one curve only.
+    Curve,
+    /// Each point's trials back to back, one point after the other.
+    Point,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExperimentFile {
@@ -195,6 +227,8 @@ struct ExperimentFile {
     description: Option<String>,
     #[serde(default)]
     order: Order,
+    #[serde(default)]
+    rounds: Rounds,
     settings: Option<toml::Spanned<SettingsFile>>,
     sweep: toml::Spanned<Vec<toml::Spanned<SweepFile>>>,
 }
@@ -251,7 +285,9 @@ struct SweepFile {
     warmup_s: Option<f64>,
     trials: Option<NonZeroU32>,
     max_trials: Option<NonZeroU32>,
-    target_spread: Option<f64>,
+    target_ci: Option<f64>,
+    min_measured_s: Option<f64>,
+    target_spread: Option<toml::Value>,
     ops: Option<u64>,
     checks: Option<u64>,
     timeout_s: Option<f64>,
@@ -270,7 +306,9 @@ impl SweepFile {
             warmup_s: self.warmup_s,
             trials: self.trials,
             max_trials: self.max_trials,
-            target_spread: self.target_spread,
+            target_ci: self.target_ci,
+            min_measured_s: self.min_measured_s,
+            target_spread: self.target_spread.clone(),
             ops: self.ops,
             checks: self.checks,
             timeout_s: self.timeout_s,
@@ -383,6 +421,8 @@ pub struct Experiment {
     /// The file's text, recorded with the run.
     pub text: String,
     pub points: Vec<PointSpec>,
+    /// How the points are interleaved while they are measured.
+    pub rounds: Rounds,
     /// Settings given on the command line over the file's, as
     /// `key = value`; recorded with the run.
     pub overrides: Vec<String>,
@@ -423,6 +463,17 @@ fn key_line(text: &str, span: &std::ops::Range<usize>, key: &str) -> usize {
     line_of(text, start)
 }
 
+/// Keys an earlier version took, refused with what replaced them.
+fn check_replaced(s: &SettingsFile) -> Result<(), (&'static str, String)> {
+    match &s.target_spread {
+        Some(_) => Err((
+            "target_spread",
+            "target_spread (the trials' (max − min) / median) was replaced by target_ci: the 95% confidence interval of the median, as a fraction of it either way (target_ci = 0.02 is ±2%)".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Checks every setting's meaning; the error names the key.
 fn check_settings(s: &Settings) -> Result<(), (&'static str, String)> {
     let finite_in = |v: f64, lo: f64, hi: f64| v.is_finite() && v >= lo && v <= hi;
@@ -450,7 +501,7 @@ fn check_settings(s: &Settings) -> Result<(), (&'static str, String)> {
         return Err((
             "trial_s",
             format!(
-                "trial_s must be more than 0 and at most timeout_s ({}), not {t}",
+                "trial_s must be 0 (off: `ops` ops a trial) or more, and at most timeout_s ({}), not {t}",
                 s.timeout_s
             ),
         ));
@@ -482,12 +533,21 @@ fn check_settings(s: &Settings) -> Result<(), (&'static str, String)> {
             ),
         ));
     }
-    if !(finite_in(s.target_spread, 0.0, 10.0) && s.target_spread > 0.0) {
+    if !(finite_in(s.target_ci, 0.0, 10.0) && s.target_ci > 0.0) {
         return Err((
-            "target_spread",
+            "target_ci",
             format!(
-                "target_spread must be more than 0 (0.1 = 10%), not {}",
-                s.target_spread
+                "target_ci must be more than 0 (0.02 = a 95% interval within ±2% of the median), not {}",
+                s.target_ci
+            ),
+        ));
+    }
+    if !finite_in(s.min_measured_s, 0.0, s.timeout_s) {
+        return Err((
+            "min_measured_s",
+            format!(
+                "min_measured_s must be between 0 and timeout_s ({}), not {}",
+                s.timeout_s, s.min_measured_s
             ),
         ));
     }
@@ -495,8 +555,9 @@ fn check_settings(s: &Settings) -> Result<(), (&'static str, String)> {
 }
 
 impl Experiment {
-    /// Sets `trials` and `trial_s` of every point, over the file's values
-    /// (`curves run --trials --trial-s`: the same sweep on a slower adapter).
+    /// Sets `trial_s` of every point, and exactly `trials` trials (no more
+    /// while an interval is wide), over the file's values (`curves run
+    /// --trials --trial-s`: the same sweep on a slower adapter).
     pub fn override_settings(
         &mut self,
         trials: Option<NonZeroU32>,
@@ -518,13 +579,9 @@ impl Experiment {
         }
         for point in &mut self.points {
             if let Some(t) = trials {
-                // A cap of its own stays (raised to t); none follows t.
-                point.settings.max_trials = if point.settings.max_trials == point.settings.trials {
-                    t
-                } else {
-                    point.settings.max_trials.max(t)
-                };
+                // Exactly `t` trials: a quick run on a slow adapter.
                 point.settings.trials = t;
+                point.settings.max_trials = t;
             }
             point.settings.trial_s = trial_s.or(point.settings.trial_s);
         }
@@ -548,6 +605,9 @@ impl Experiment {
             toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
         let base = match &file.settings {
             Some(s) => {
+                check_replaced(s.get_ref()).map_err(|(key, e)| {
+                    invalid(format!("line {}: {e}", key_line(text, &s.span(), key)))
+                })?;
                 let resolved = s.get_ref().over(&Settings::default());
                 check_settings(&resolved).map_err(|(key, e)| {
                     invalid(format!("line {}: {e}", key_line(text, &s.span(), key)))
@@ -639,6 +699,7 @@ impl Experiment {
                     ));
                 }
             };
+            check_replaced(&sweep.settings()).map_err(|(key, e)| err(key, e))?;
             let settings = sweep.settings().over(&base);
             check_settings(&settings).map_err(|(key, e)| err(key, e))?;
             if let Some(rate) = sweep.arrival_rate_per_s {
@@ -850,6 +911,7 @@ impl Experiment {
             path: path.to_path_buf(),
             text: text.to_string(),
             points,
+            rounds: file.rounds,
             overrides: Vec::new(),
         })
     }

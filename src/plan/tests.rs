@@ -44,8 +44,8 @@ fn sweeps_expand_to_points_in_order_with_overrides() {
     assert_eq!(e.points[0].settings.trials.get(), 2);
     assert_eq!(
         e.points[0].settings.max_trials.get(),
-        2,
-        "no cap: exactly `trials` trials"
+        Settings::default().max_trials.get(),
+        "no cap of its own: the default cap"
     );
     let capped = parse(
         &GOOD
@@ -67,13 +67,31 @@ fn sweeps_expand_to_points_in_order_with_overrides() {
 }
 
 #[test]
+fn trial_s_zero_turns_the_fitting_off_and_target_spread_points_at_target_ci() {
+    let e = parse(&GOOD.replace("ops = 5\n", "ops = 5\ntrial_s = 0\n")).unwrap();
+    assert!(e.points.iter().all(|p| p.settings.trial_s.is_none()));
+    assert_eq!(Settings::default().trial_s, Some(0.1), "fitted by default");
+    let e = parse(&GOOD.replace("ops = 7\n", "ops = 7\ntarget_spread = 0.1\n")).unwrap_err();
+    assert!(e.contains("line 18") && e.contains("target_ci"), "{e}");
+    let e = parse(&GOOD.replace("ops = 5\n", "ops = 5\nmin_measured_s = -1\n")).unwrap_err();
+    assert!(e.contains("min_measured_s"), "{e}");
+    let e = parse(&format!("rounds = \"curve\"\n{GOOD}")).unwrap();
+    assert_eq!(e.rounds, Rounds::Curve);
+    assert_eq!(parse(GOOD).unwrap().rounds, Rounds::Workload);
+    assert!(parse(&format!("rounds = \"sweep\"\n{GOOD}")).is_err());
+}
+
+#[test]
 fn trial_s_comes_from_the_file_or_the_command_line() {
     let mut e = parse(&GOOD.replace("ops = 5\n", "ops = 5\ntrial_s = 0.5\n")).unwrap();
     assert!(e.points.iter().all(|p| p.settings.trial_s == Some(0.5)));
     e.override_settings(NonZeroU32::new(4), Some(2.0)).unwrap();
     assert!(e.points.iter().all(|p| p.settings.trial_s == Some(2.0)));
     assert!(e.points.iter().all(|p| p.settings.trials.get() == 4));
-    assert!(e.points.iter().all(|p| p.settings.max_trials.get() >= 4));
+    assert!(
+        e.points.iter().all(|p| p.settings.max_trials.get() == 4),
+        "--trials asks for exactly that many"
+    );
     assert_eq!(e.overrides, vec!["trial_s = 2", "trials = 4"]);
     assert!(e.override_settings(None, Some(0.0)).is_err());
     assert!(e.override_settings(None, Some(f64::INFINITY)).is_err());

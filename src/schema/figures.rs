@@ -75,3 +75,29 @@ pub struct OwnerBreakdown {
     /// for requests. `None` where no batch waited so.
     pub idle: Option<Center>,
 }
+
+/// A confidence interval of a median: the true median lies between `lo`
+/// and `hi` with probability `level` (0.95 is 95%). From order
+/// statistics, so it assumes nothing of the distribution; with few
+/// values `level` is what they allow, below the one asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfidenceInterval {
+    pub lo: f64,
+    pub hi: f64,
+    pub level: f64,
+}
+
+/// What could change a point's speed, read while it ran.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conditions {
+    /// The GPU's SM clock, MHz, the lower of its readings at each trial's
+    /// start and end (NVML, where present), in trial order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpu_clock_mhz: Vec<f64>,
+    /// The highest SM clock the GPU can run at, MHz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_clock_max_mhz: Option<f64>,
+    /// The host's one-minute load average at each trial's start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_1m: Vec<f64>,
+}

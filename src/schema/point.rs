@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{HistogramBin, Latency, Layout, OwnerBreakdown, PhaseBreakdown, PointConfig, Spread};
+use super::{
+    Conditions, ConfidenceInterval, HistogramBin, Latency, Layout, OwnerBreakdown, PhaseBreakdown,
+    PointConfig, Spread,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -158,8 +161,21 @@ pub struct Measurement {
     pub samples_per_s: Option<f64>,
     /// Median, min, max and IQR of samples/s over trials.
     pub samples_per_s_spread: Option<Spread>,
-    /// Every trial's samples/s, raw.
+    /// The 95% confidence interval of the median samples/s, from the
+    /// trials' order statistics (none in files written before it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples_per_s_ci: Option<ConfidenceInterval>,
+    /// Every complete trial's samples/s, raw, in the order they ran.
     pub samples_per_s_trials: Vec<f64>,
+    /// The round each of those trials ran in: the points of one group
+    /// take a trial each per round, so two points' trials of one round
+    /// ran minutes apart at most, side by side (empty in files written
+    /// before rounds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trial_rounds: Vec<u32>,
+    /// What could change its speed, read trial by trial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Conditions>,
     /// Median over trials of ops (dispatches) per second, all workers together.
     pub ops_per_s: Option<f64>,
     /// Per-op latency, host submit to result, over all trials and workers.
@@ -235,7 +251,10 @@ impl Default for Measurement {
             ops_per_worker: 0,
             samples_per_s: None,
             samples_per_s_spread: None,
+            samples_per_s_ci: None,
             samples_per_s_trials: Vec::new(),
+            trial_rounds: Vec::new(),
+            conditions: None,
             ops_per_s: None,
             latency_us: None,
             latency_histogram: Vec::new(),

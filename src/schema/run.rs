@@ -68,6 +68,13 @@ pub struct RunInfo {
     /// Why the run stopped early (a signal), if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// The host's CPU frequency governor when the run began (Linux).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_governor: Option<String>,
+    /// Where each point's GPU clock readings come from (`NVML`); none
+    /// where the adapter's clock cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_clock_source: Option<String>,
     /// Things that happened to the run as a whole (a fresh device opened
     /// after a worker was left behind, a resume), in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -8,7 +8,7 @@
 //! killed, and a thread that does not (stuck in the driver) is recorded
 //! as left behind, so the runner moves on to a fresh device.
 
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,10 @@ use crate::schema::SetupTimes;
 
 /// How long workers get to stop after a deadline before being given up on.
 const GRACE: Duration = Duration::from_secs(5);
+/// The same after an interrupt.
+const INTERRUPT_GRACE: Duration = Duration::from_millis(500);
+/// How often a wait for workers looks at the interrupt.
+const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -165,14 +169,33 @@ impl Cohort {
         Ok(cohort)
     }
 
-    /// The next message from any worker, within the deadline.
+    /// The next message from any worker, within the deadline; an
+    /// interrupt ends the wait at once (a worker process only hears of
+    /// it when its parent closes its pipe).
     fn next(&mut self, doing: &str) -> Result<(usize, FromWorker), String> {
-        match self.events.recv_timeout(self.stop.left()) {
+        let received = loop {
+            match self
+                .events
+                .recv_timeout(self.stop.left().min(INTERRUPT_CHECK))
+            {
+                Err(RecvTimeoutError::Timeout)
+                    if !self.stop.left().is_zero() && !crate::interrupt::requested() =>
+                {
+                    continue;
+                }
+                other => break other,
+            }
+        };
+        match received {
             Ok((worker, Event::Message(m))) => Ok((worker, m)),
             Ok((worker, Event::Lost(what))) => {
                 let why = self.links[worker].describe(&what);
                 self.give_up();
                 Err(why)
+            }
+            Err(_) if crate::interrupt::requested() => {
+                self.give_up();
+                Err(format!("interrupted while workers were {doing}"))
             }
             Err(_) => {
                 self.give_up();
@@ -201,7 +224,13 @@ impl Cohort {
         for link in &mut self.links {
             link.close(false);
         }
-        let grace = Instant::now() + GRACE;
+        // Interrupted, the user waits: a shorter grace before the kill.
+        let grace = Instant::now()
+            + if crate::interrupt::requested() {
+                INTERRUPT_GRACE
+            } else {
+                GRACE
+            };
         while Instant::now() < grace && self.links.iter_mut().any(|l| l.still_running()) {
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -227,7 +256,13 @@ impl Workers for Cohort {
         self.left_behind
     }
 
-    fn run_trial(&mut self, ops: u64, checks: u64) -> Result<Vec<TrialRecord>, String> {
+    fn run_trial(
+        &mut self,
+        ops: u64,
+        checks: u64,
+        deadline: Instant,
+    ) -> Result<Vec<TrialRecord>, String> {
+        self.stop = self.stop.renewed(deadline);
         self.stop.check().map_err(|e| e.to_string())?;
         let command = ToWorker::Trial {
             ops,

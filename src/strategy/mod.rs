@@ -16,6 +16,7 @@ pub mod threads;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::gpu::{AdapterSelection, GpuContext};
 use crate::measure::op_loop::{OpLoop, WarmUp};
@@ -66,8 +67,13 @@ impl Env {
 pub trait Workers {
     fn setup(&self) -> SetupTimes;
     /// Starts every worker at once on `ops` ops each and returns each
-    /// worker's record; an error if a worker dies or the deadline passes.
-    fn run_trial(&mut self, ops: u64, checks: u64) -> Result<Vec<TrialRecord>, String>;
+    /// worker's record; an error if a worker dies or `deadline` passes.
+    fn run_trial(
+        &mut self,
+        ops: u64,
+        checks: u64,
+        deadline: Instant,
+    ) -> Result<Vec<TrialRecord>, String>;
     /// Whether a worker could not be stopped and was left running on the
     /// shared device (stuck in the driver past the deadline).
     fn left_behind(&self) -> bool {
@@ -96,7 +102,7 @@ pub fn warm_up_of(settings: &Settings) -> WarmUp {
     WarmUp {
         ops: settings.warmup_ops,
         min_s: settings.warmup_s,
-        budget_s: settings.trial_s.map(|t| t.max(settings.warmup_s)),
+        budget_s: settings.trial_s.map(|t| (2.0 * t).max(settings.warmup_s)),
     }
 }
 

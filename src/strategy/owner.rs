@@ -608,8 +608,14 @@ impl Workers for Owner {
         Some(self.upload)
     }
 
-    fn run_trial(&mut self, ops: u64, _checks: u64) -> Result<Vec<TrialRecord>, String> {
+    fn run_trial(
+        &mut self,
+        ops: u64,
+        _checks: u64,
+        deadline: Instant,
+    ) -> Result<Vec<TrialRecord>, String> {
         // Clients check every answer, so `checks` does not apply.
+        self.stop = self.stop.renewed(deadline);
         self.stop.check().map_err(|e| e.to_string())?;
         self.send(ToOwner::Begin {
             ops: ops.saturating_mul(self.clients as u64),

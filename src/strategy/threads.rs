@@ -110,7 +110,7 @@ pub fn start(
                         serve_trials(
                             &mut op_loop,
                             commands.iter(),
-                            |_| stop.clone(),
+                            |left| stop.renewed(crate::measure::stop::deadline_after(left)),
                             |m| send(Event::Message(m)),
                         );
                     }
