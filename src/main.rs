@@ -24,7 +24,7 @@ const EXIT_INTERRUPTED: u8 = 130;
 #[derive(Parser)]
 #[command(
     name = "curves",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CURVES_GIT_REVISION"), ")"),
     about = "When many requests hit one GPU, what scales: threads, batches or processes?",
     long_about = "Runs the same WGSL compute kernels through wgpu (Vulkan, Metal, DX12, GL) under several \
                   parallel strategies, measures throughput, efficiency and latency with matched baselines, \
@@ -188,6 +188,23 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Do runs of one experiment agree? For every point measured by two
+    /// runs or more of one adapter: whether each pair of runs agrees
+    /// within their intervals (the 95% interval of the ratio of their
+    /// medians covers 1), the share that do, how far apart the medians
+    /// are; and each claim's verdict counted over the runs ("holds in 3
+    /// of 3"). Exits 1 when a claim holds in one run and does not hold in
+    /// another.
+    Reproduce {
+        #[arg(required = true, num_args = 2.., value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReproduceFormat,
+        /// Also write reproduce.md, reproduce.json and reproduce-points.csv
+        /// (every pair of runs of every point) into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Export the points of run directories, or the report's tables, as CSV
     /// or JSON (figures derived at export time: speedup, efficiency).
     Export {
@@ -265,6 +282,12 @@ enum Command {
     /// Internal: one worker process of the `processes` strategy.
     #[command(hide = true)]
     Worker,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ReproduceFormat {
+    Md,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -465,6 +488,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             what,
             out,
         } => export(&runs, format, what, out.as_deref()),
+        Command::Reproduce { runs, format, out } => reproduce(&runs, format, out.as_deref()),
         Command::Peak {
             adapter,
             quick,
@@ -511,11 +535,12 @@ fn compare(
     format: CompareFormat,
     out: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let (runs, _) = load(&[base.to_path_buf(), new.to_path_buf()])?;
-    anyhow::ensure!(
-        runs.len() == 2,
-        "BASE and NEW are the same run: nothing to compare"
-    );
+    // Both loaded as given: a run compared with itself or a copy of it is
+    // a comparison too (every point unchanged).
+    let runs = [
+        curves::store::Run::load(base)?,
+        curves::store::Run::load(new)?,
+    ];
     let c = curves::analysis::compare::compare(&runs[0], &runs[1], threshold);
     let (table, chart) = curves::report::comparison(&c);
     let mut md = format!(
@@ -566,6 +591,45 @@ fn compare(
         curves::plot::write_all(&named, dir, curves::plot::Files::Every)?;
     }
     Ok(if c.regressed() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn reproduce(
+    dirs: &[PathBuf],
+    format: ReproduceFormat,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let (runs, _) = load(dirs)?;
+    anyhow::ensure!(
+        runs.len() >= 2,
+        "reproduce reads two runs or more (the same run given twice counts once)"
+    );
+    let analysis = curves::analysis::Analysis::of(&runs);
+    let r = curves::analysis::reproduce::reproduce(&analysis);
+    let md = curves::report::reproduce::markdown(&analysis, &r);
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "runs": runs.iter().map(|r| r.info.run_id.clone()).collect::<Vec<_>>(),
+        "agreeing": r.agreeing(),
+        "inside": r.inside(),
+        "median_gaps": r.median_gaps().map(|(m, p90, n)| serde_json::json!({"median": m, "p90": p90, "pairs": n})),
+        "claims": curves::report::reproduce::claims_table(&r).json(),
+        "points": curves::report::reproduce::points_table(&r, false).json(),
+    }))?;
+    match format {
+        ReproduceFormat::Md => emit(&md),
+        ReproduceFormat::Json => say(&json),
+    }
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        curves::store::write_atomic(&dir.join("reproduce.md"), md.as_bytes())?;
+        curves::store::write_atomic(&dir.join("reproduce.json"), json.as_bytes())?;
+        let csv = curves::report::reproduce::points_table(&r, false).csv();
+        curves::store::write_atomic(&dir.join("reproduce-points.csv"), csv.as_bytes())?;
+    }
+    Ok(if r.claims.iter().any(|c| c.flips()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -184,9 +184,20 @@ impl Run {
             let mut value: serde_json::Value = serde_json::from_str(line)
                 .with_context(|| format!("{} line {}", points_path.display(), i + 1))?;
             migrate_point(&mut value);
-            let point = serde_json::from_value(value)
+            let point: Point = serde_json::from_value(value)
                 .with_context(|| format!("{} line {}", points_path.display(), i + 1))?;
             points.push(point);
+        }
+        // The PyTorch peer before it set CUDA's schedule wrote `block` for
+        // every point while CUDA's default schedule (spinning, with fewer
+        // threads than cores) ran: read as what ran.
+        if info.crate_version == "peer" && info.git_revision == "peers/pytorch/curves_peer.py" {
+            for p in &mut points {
+                p.config.wait = crate::schema::WaitStyle::Auto;
+            }
+            info.notes.push(
+                "written by the PyTorch peer before it set CUDA's schedule: its points ran CUDA's default schedule, read as wait = auto".into(),
+            );
         }
         let ceilings_path = dir.join(CEILINGS_FILE);
         let ceilings = match std::fs::read_to_string(&ceilings_path) {

@@ -22,6 +22,7 @@ pub fn stress(env: &Env, threads: NonZeroU32, ops: NonZeroU64, timeout_s: f64) -
             n: threads.get(),
             worker_batch: None,
             label: None,
+            group: None,
             server: None,
             arrival_rate_per_s: None,
             sync: SyncMode::Readback,

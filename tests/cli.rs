@@ -397,3 +397,54 @@ fn peak_workloads_measures_only_the_layers() {
         .code(2)
         .stderr(predicate::str::contains("cannot be used with"));
 }
+
+/// Every committed run compared with a copy of itself (another directory,
+/// the same run id) changes nothing: every point with a figure is "no
+/// change", and the comparison exits 0.
+#[test]
+fn every_committed_run_compares_with_its_copy_as_no_change() {
+    let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("points.jsonl").exists() {
+            continue;
+        }
+        let copy = tempfile::tempdir().unwrap();
+        for file in ["run.json", "points.jsonl"] {
+            std::fs::copy(dir.join(file), copy.path().join(file)).unwrap();
+        }
+        let out = common::curves()
+            .args([
+                "compare",
+                dir.to_str().unwrap(),
+                copy.path().to_str().unwrap(),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for p in c["points"].as_array().unwrap() {
+            let change = p["change"].as_str().unwrap();
+            assert!(
+                change == "no_change" || (change == "not_comparable" && p["ratio"].is_null()),
+                "{}: {p}",
+                dir.display()
+            );
+            if let Some(r) = p["ratio"].as_f64() {
+                assert!((r - 1.0).abs() < 1e-12, "{}: {p}", dir.display());
+            }
+        }
+        assert!(c["only_in_base"].as_array().unwrap().is_empty());
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} runs");
+}

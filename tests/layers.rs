@@ -32,7 +32,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plan", &["plan", "workload", "schema"]),
     (
         "strategy",
-        &["strategy", "measure", "workload", "gpu", "plan", "schema"],
+        &[
+            "strategy",
+            "measure",
+            "workload",
+            "gpu",
+            "plan",
+            "schema",
+            "interrupt",
+        ],
     ),
     (
         "runner",

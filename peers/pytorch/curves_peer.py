@@ -1,26 +1,43 @@
 #!/usr/bin/env python3
-"""PyTorch beside curves: the same experiment file, the same methodology, the same result files.
+"""PyTorch beside curves: the same experiment file, the same method, the same result files.
 
     python3 peers/pytorch/curves_peer.py experiments/seeds.toml [--device cuda|mps|cpu] [--out results]
+                                         [--schedule matched|auto]
 
-Reads a curves experiment (TOML), runs its linear, mlp and transformer points on PyTorch with the
-strategies that exist there (threads, batch, processes, hybrid), under the same sync meanings
+Reads a curves experiment (TOML) and runs its linear, mlp and transformer points on PyTorch with
+the strategies that exist there (threads, batch, processes, hybrid), under the same sync meanings
 (readback = .cpu() after each op, wait = an event per op, device = synchronize(), pipeline:D = D
-ops in flight, end = one synchronize per trial), with the same warm-up, trials and checks (each
-checked op against a float64 reference of the same model on the CPU), and writes run.json and
-points.jsonl in curves' format, the adapter named "PyTorch <version> · <device name>". Points it
-cannot run (devices, queue, server, gpus; f16 on the CPU) are written as unsupported, with why.
-`curves report RUN_DIR PEER_RUN_DIR` then draws both on the same charts.
+ops in flight, end = one synchronize per trial), and the same method as curves: every point of a
+workload prepared at once and measured in interleaved rounds (a trial of each per round, the
+order shuffled from the seed), trials fitted to trial_s from calibration trials of 1, 4, 16 ...
+ops, a re-warm before each, and the same stopping rule (at least `trials` trials and
+`min_measured_s`, then the 95% order-statistic interval of the median within `target_ci`, or
+`max_trials`). Each checked op is compared with a float64 reference of the same model on the CPU.
+It writes run.json and points.jsonl in curves' format, the adapter named
+"PyTorch <version> · <device name>", and the project's revision.
+
+How the host waits is matched too. CUDA's default schedule spins while fewer threads are active
+than cores and yields otherwise; curves' `block` waits in the driver. With --schedule matched
+(the default) a point's wait style sets the CUDA context's schedule before CUDA starts, in each
+process: `block` is blocking sync (cudaDeviceScheduleBlockingSync), `spin` spins; the schedule
+read back from the driver is recorded. With --schedule auto CUDA's default is kept and points
+record the wait `auto`. One process has one schedule, so each wait style's points run in a child
+process of their own. Points the peer cannot run as asked (devices, queue, server, gpus; the
+`callback` wait; encode_ahead, upload_inputs, pool = false; f16 on the CPU) are written as
+unsupported, with why.
 
 PyTorch is the only dependency; Python 3.11 or later (tomllib).
 """
 import argparse
+import ctypes
 import datetime as dt
 import json
 import math
 import multiprocessing as mp
 import os
 import platform
+import random
+import subprocess
 import sys
 import threading
 import time
@@ -30,35 +47,55 @@ import torch
 import torch.nn as nn
 
 SLOTS = 4
-DEFAULTS = dict(warmup_ops=10, warmup_s=0.0, trials=3, max_trials=None, target_spread=0.1, ops=100, checks=8,
-                timeout_s=300.0, seed=1, pool=True, trial_s=None)
+MAX_OPS = 1_000_000_000
+LEVEL = 0.95
+DEFAULTS = dict(warmup_ops=10, warmup_s=0.0, trials=10, max_trials=None, target_ci=0.02, min_measured_s=1.0,
+                ops=100, checks=8, timeout_s=300.0, seed=1, pool=True, encode_ahead=False, upload_inputs=False,
+                trial_s=0.1)
 DIMS = {"linear": [256, 128], "mlp": [256, 512, 256, 128], "transformer": [256, 4, 32, 2048]}
 TOLERANCE = {"f32": 1e-4, "f16": 1e-2}
 RUNNABLE = {"threads", "batch", "processes", "hybrid"}
+# The CUDA driver's context flags (cuda.h): CU_CTX_SCHED_*.
+SCHEDULES = {"spin": 0x1, "yield": 0x2, "block": 0x4}
+SCHEDULE_NAMES = {0x0: "auto", 0x1: "spin", 0x2: "yield", 0x4: "blocking sync"}
 
 
 # ---------------------------------------------------------------- the experiment
+
+def label_of(workload, dims):
+    if workload == "transformer":
+        d, h, s, f = dims
+        return f"transformer d{d} h{h} seq{s} ff{f}"
+    return f"{workload} " + "→".join(str(x) for x in dims)
+
 
 def sweeps(path):
     text = open(path, encoding="utf-8").read()
     doc = tomllib.loads(text)
     base = dict(DEFAULTS)
-    base.update({k: v for k, v in (doc.get("settings") or {}).items()})
+    file_settings = doc.get("settings") or {}
+    if "target_spread" in file_settings or any("target_spread" in s for s in doc["sweep"]):
+        sys.exit(f"{path}: target_spread was replaced by target_ci (the 95% interval of the median, ±fraction)")
+    base.update(file_settings)
+    base_cap = file_settings.get("max_trials")
     points = []
     for sweep in doc["sweep"]:
         settings = dict(base)
         settings.update({k: sweep[k] for k in DEFAULTS if k in sweep})
-        if "max_trials" not in sweep and "trials" in sweep and (base.get("max_trials") in (None, base["trials"])):
-            settings["max_trials"] = settings["trials"]
-        settings["max_trials"] = max(settings.get("max_trials") or settings["trials"], settings["trials"])
+        cap = sweep.get("max_trials", base_cap)
+        settings["max_trials"] = max(cap if cap is not None else 30, settings["trials"])
+        if settings.get("trial_s") == 0:
+            settings["trial_s"] = None
         for n in sweep["n"]:
             points.append(dict(
                 workload=sweep["workload"], dims=sweep.get("dims") or DIMS[sweep["workload"]], strategy=sweep["strategy"],
                 n=n, worker_batch=sweep.get("batch"), sync=sweep.get("sync", "readback"), wait=sweep.get("wait", "block"),
                 precision=sweep.get("precision", "f32"), label=sweep.get("label"), max_batch=sweep.get("max_batch"),
                 max_delay_us=sweep.get("max_delay_us"), arrival_rate_per_s=sweep.get("arrival_rate_per_s"),
-                settings=settings))
-    return doc.get("name") or os.path.splitext(os.path.basename(path))[0], text, points
+                group=sweep.get("group"), settings=settings))
+    for i, p in enumerate(points):
+        p["index"] = i
+    return doc.get("name") or os.path.splitext(os.path.basename(path))[0], text, doc.get("rounds", "workload"), points
 
 
 def shape(p):
@@ -71,6 +108,70 @@ def shape(p):
     if s == "hybrid":
         return n, 1, p["worker_batch"] or 1
     return n, 1, 1
+
+
+def groups(points, rounds):
+    """The groups of points measured together in rounds, as curves forms them."""
+    def key(p):
+        if rounds == "point":
+            return (p["index"],)
+        if rounds == "curve":
+            return (p["workload"], tuple(p["dims"]), p["strategy"], p["sync"], p["precision"], p["label"],
+                    p["worker_batch"])
+        return ("group", p["group"]) if p["group"] else ("workload", label_of(p["workload"], p["dims"]))
+    out = {}
+    for p in points:
+        out.setdefault(key(p), []).append(p)
+    return list(out.values())
+
+
+# ---------------------------------------------------------------- statistics (as curves' stats.rs)
+
+def quantile(v, q):
+    if not v:
+        return None
+    v = sorted(v)
+    pos = q * (len(v) - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def median_ci(values, level=LEVEL):
+    """The order-statistic interval of the median: (lo, hi, coverage)."""
+    v = sorted(x for x in values if math.isfinite(x))
+    n = len(v)
+    if n == 0:
+        return None
+
+    def coverage(k):
+        return 1.0 - 2.0 * sum(math.comb(n, i) for i in range(k)) / 2.0 ** n
+
+    k = 1
+    while k < (n + 1) // 2 and coverage(k + 1) >= level:
+        k += 1
+    return v[k - 1], v[n - k], max(0.0, coverage(k))
+
+
+class StoppingRule:
+    """curves' rule: at least `trials` and `min_measured_s`, then the median's 95% interval within ±target_ci."""
+
+    def __init__(self, s):
+        self.s, self.rates, self.trials, self.measured_s = s, [], 0, 0.0
+
+    def add(self, rate, seconds):
+        self.trials += 1
+        self.measured_s += seconds
+        if rate is not None and math.isfinite(rate):
+            self.rates.append(rate)
+
+    def target_met(self):
+        ci = median_ci(self.rates)
+        med = quantile(self.rates, 0.5)
+        return (self.trials >= self.s["trials"] and self.measured_s >= self.s["min_measured_s"] * (1 - 1e-9)
+                and ci is not None and ci[2] >= LEVEL and med and (ci[1] - ci[0]) / 2 / med <= self.s["target_ci"])
+
+    def finished(self):
+        return self.trials >= self.s["max_trials"] or self.target_met()
 
 
 # ---------------------------------------------------------------- the model
@@ -94,6 +195,42 @@ def flops_per_sample(workload, dims):
     return 2.0 * s * (d * 3 * d + d * d + 2 * d * ff) + 4.0 * s * s * d
 
 
+def set_schedule(wait, device):
+    """Sets the CUDA primary context's schedule for `wait` before CUDA starts; returns the schedule read back."""
+    if device != "cuda" or wait not in SCHEDULES:
+        return None
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+        dev = ctypes.c_int()
+        if cuda.cuInit(0) != 0 or cuda.cuDeviceGet(ctypes.byref(dev), 0) != 0:
+            return "unknown (the driver API did not answer)"
+        cuda.cuDevicePrimaryCtxSetFlags(dev, SCHEDULES[wait])
+        torch.cuda.init()
+        torch.zeros(1, device="cuda")
+        flags, active = ctypes.c_uint(), ctypes.c_int()
+        if cuda.cuDevicePrimaryCtxGetState(dev, ctypes.byref(flags), ctypes.byref(active)) != 0:
+            return "unknown (the driver API did not answer)"
+        return SCHEDULE_NAMES.get(flags.value & 0x7, f"flags {flags.value:#x}")
+    except OSError as e:
+        return f"unknown ({e})"
+
+
+def gpu_clock_mhz(device):
+    if device != "cuda":
+        return None
+    try:
+        return float(torch.cuda.clock_rate())
+    except Exception:  # no pynvml, or NVML refused: the clock is simply not read
+        return None
+
+
+def load_1m():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 class Worker:
     """One worker's model, inputs and references, on the device."""
 
@@ -114,12 +251,9 @@ class Worker:
         self.model = model.to(device=device, dtype=dtype)
         self.inputs = [x.to(device=device, dtype=dtype) for x in xs]
         self.device = device
+        self.precision = p["precision"]
         self.sync = p["sync"]
         self.depth = int(self.sync.split(":")[1]) if self.sync.startswith("pipeline:") else 1
-
-    def wait(self, handle):
-        if self.device == "cuda":
-            handle.synchronize()
 
     def event(self):
         if self.device != "cuda":
@@ -147,14 +281,17 @@ class Worker:
                     if stride and i % stride == 0 and len(kept) < checks:
                         kept.append((slot, host))
                 elif self.sync == "wait":
-                    self.wait(self.event())
+                    e = self.event()
+                    if e is not None:
+                        e.synchronize()
                 elif self.sync == "device":
                     if self.device == "cuda":
                         torch.cuda.synchronize()
                 elif self.sync.startswith("pipeline:"):
                     if len(in_flight) >= self.depth:
                         e0, s0 = in_flight.pop(0)
-                        self.wait(e0)
+                        if e0 is not None:
+                            e0.synchronize()
                         rec["latencies_ns"].append(time.perf_counter_ns() - s0)
                         rec["ops_completed"] += 1
                     in_flight.append((self.event(), t0))
@@ -180,135 +317,224 @@ class Worker:
                 err = float("inf")
             rec["ops_checked"] += 1
             rec["max_rel_error"] = max(rec["max_rel_error"], err)
-            rec["ops_wrong"] += int(err > TOLERANCE[self.precision_name()])
+            rec["ops_wrong"] += int(err > TOLERANCE[self.precision])
         return rec
-
-    def precision_name(self):
-        return "f16" if self.inputs[0].dtype == torch.float16 else "f32"
 
 
 def warm(w, s, deadline):
     t = time.monotonic()
-    done = 0
+    done, budget = 0, None if s["trial_s"] is None else max(2 * s["trial_s"], s["warmup_s"])
     while done < max(1, s["warmup_ops"]) or time.monotonic() - t < s["warmup_s"]:
         w.run(1, 0, deadline)
         done += 1
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or (budget is not None and time.monotonic() - t >= budget):
             break
     return time.monotonic() - t
 
 
-# ---------------------------------------------------------------- strategies
+# ---------------------------------------------------------------- strategies: prepared workers
 
-def run_threads(p, workers_n, batch, device, deadline, trials):
-    s = p["settings"]
-    t_setup = time.monotonic()
-    workers = [Worker(p, batch, s["seed"] + 1_000_003 * k, device) for k in range(workers_n)]
-    prepare_s = time.monotonic() - t_setup
-    warmup_s = max(warm(w, s, deadline) for w in workers)
-    records = []
-    while len(records) < trials():
-        barrier = threading.Barrier(workers_n)
-        out = [None] * workers_n
+class InProcess:
+    """threads, batch, hybrid: worker threads of this process, the trial's threads started together."""
+
+    def __init__(self, p, device, deadline):
+        threads, _, batch = shape(p)
+        s = p["settings"]
+        t = time.monotonic()
+        self.workers = [Worker(p, batch, s["seed"] + 1_000_003 * k, device) for k in range(threads)]
+        self.setup = dict(device_s=0.0, prepare_s=time.monotonic() - t, start_s=0.0)
+        self.setup["warmup_s"] = max(warm(w, s, deadline) for w in self.workers)
+
+    def trial(self, ops, checks, deadline):
+        barrier = threading.Barrier(len(self.workers))
+        out = [None] * len(self.workers)
 
         def body(k):
             barrier.wait()
-            out[k] = workers[k].run(s["ops"], min(s["checks"], s["ops"]), deadline)
+            try:
+                out[k] = self.workers[k].run(ops, checks, deadline)
+            except Exception as e:  # a failed op is data
+                out[k] = dict(start_unix_ns=time.time_ns(), end_unix_ns=time.time_ns(), latencies_ns=[],
+                              ops_completed=0, ops_checked=0, ops_wrong=0, max_rel_error=0.0,
+                              error=f"{type(e).__name__}: {e}")
 
-        threads = [threading.Thread(target=body, args=(k,)) for k in range(workers_n)]
+        threads = [threading.Thread(target=body, args=(k,)) for k in range(len(self.workers))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        records.append(out)
-        if any(r["error"] for r in out) or trials.done(records, batch):
-            break
-    return records, dict(device_s=0.0, prepare_s=prepare_s, warmup_s=warmup_s, start_s=0.0)
+        return out
+
+    def close(self):
+        self.workers = []
 
 
-def process_main(p, batch, seed, device, deadline_in, start, results, ready, rounds):
+def process_main(p, batch, seed, device, deadline_in, commands, results, wait):
+    set_schedule(wait, device)
     deadline = time.monotonic() + deadline_in
     s = p["settings"]
     t = time.monotonic()
     w = Worker(p, batch, seed, device)
     prepare_s = time.monotonic() - t
-    ready.put((prepare_s, warm(w, s, deadline)))
-    for _ in range(rounds):
-        start.wait()
-        results.put(w.run(s["ops"], min(s["checks"], s["ops"]), deadline))
+    results.put(("ready", prepare_s, warm(w, s, deadline)))
+    while True:
+        cmd = commands.get()
+        if cmd[0] == "stop":
+            return
+        _, ops, checks, deadline_in, start_at = cmd
+        while time.time() < start_at:
+            time.sleep(min(0.001, max(0.0, start_at - time.time())))
+        results.put(("trial", w.run(ops, checks, time.monotonic() + deadline_in)))
 
 
-def run_processes(p, n, batch, device, deadline, trials):
-    s = p["settings"]
-    ctx = mp.get_context("spawn")
-    rounds = s["max_trials"]
-    start, results, ready = ctx.Barrier(n + 1), ctx.Queue(), ctx.Queue()
-    t = time.monotonic()
-    procs = [ctx.Process(target=process_main, args=(p, batch, s["seed"] + 1_000_003 * k, device,
-                                                    deadline - time.monotonic(), start, results, ready, rounds),
-                         daemon=True) for k in range(n)]
-    for q in procs:
-        q.start()
-    setups = [ready.get(timeout=max(1.0, deadline - time.monotonic())) for _ in procs]
-    start_s = time.monotonic() - t
-    records = []
-    try:
-        for _ in range(rounds):
-            start.wait(timeout=max(1.0, deadline - time.monotonic()))
-            out = [results.get(timeout=max(1.0, deadline - time.monotonic())) for _ in procs]
-            records.append(out)
-            if any(r["error"] for r in out) or (len(records) >= trials() and trials.done(records, batch)):
-                break
-    finally:
-        for q in procs:
-            q.terminate()
-    return records, dict(device_s=0.0, prepare_s=max(x[0] for x in setups), warmup_s=max(x[1] for x in setups),
-                         start_s=start_s)
+class Processes:
+    """processes: worker processes that stay up for the whole group, each told when to start a trial."""
+
+    def __init__(self, p, device, deadline, wait):
+        _, n, batch = shape(p)
+        s = p["settings"]
+        ctx = mp.get_context("spawn")
+        t = time.monotonic()
+        self.results = ctx.Queue()
+        self.commands = [ctx.Queue() for _ in range(n)]
+        self.procs = [ctx.Process(target=process_main,
+                                  args=(p, batch, s["seed"] + 1_000_003 * k, device, deadline - time.monotonic(),
+                                        self.commands[k], self.results, wait), daemon=True) for k in range(n)]
+        for q in self.procs:
+            q.start()
+        ready = [self.results.get(timeout=max(1.0, deadline - time.monotonic())) for _ in self.procs]
+        self.setup = dict(device_s=0.0, prepare_s=max(r[1] for r in ready), warmup_s=max(r[2] for r in ready),
+                          start_s=time.monotonic() - t)
+
+    def trial(self, ops, checks, deadline):
+        start_at = time.time() + 0.005
+        for c in self.commands:
+            c.put(("trial", ops, checks, max(0.001, deadline - time.monotonic()), start_at))
+        return [self.results.get(timeout=max(1.0, deadline - time.monotonic()))[1] for _ in self.procs]
+
+    def close(self):
+        for c in self.commands:
+            c.put(("stop",))
+        for q in self.procs:
+            q.join(timeout=2)
+            if q.is_alive():
+                q.terminate()
 
 
-class Trials:
-    """curves' stopping rule: at least `trials`, up to `max_trials` while the spread is over target."""
+# ---------------------------------------------------------------- one point, measured
 
-    def __init__(self, s):
-        self.s = s
-
-    def __call__(self):
-        return self.s["trials"]
-
-    def done(self, records, batch):
-        if len(records) < self.s["trials"]:
-            return False
-        if len(records) >= self.s["max_trials"]:
-            return True
-        rates = sorted(trial_rate(r, batch) for r in records)
-        med = rates[len(rates) // 2]
-        return med > 0 and (rates[-1] - rates[0]) / med <= self.s["target_spread"]
+def span_s(records):
+    return max(0.0, (max(r["end_unix_ns"] for r in records) - min(r["start_unix_ns"] for r in records)) / 1e9)
 
 
 def trial_rate(records, batch):
-    start = min(r["start_unix_ns"] for r in records)
-    end = max(r["end_unix_ns"] for r in records)
-    ops = sum(r["ops_completed"] for r in records)
-    return ops * batch / max(1e-9, (end - start) / 1e9)
-
-
-# ---------------------------------------------------------------- summaries
-
-def quantile(v, q):
-    if not v:
+    if any(r["error"] for r in records):
         return None
-    v = sorted(v)
-    pos = q * (len(v) - 1)
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+    span = span_s(records)
+    return sum(r["ops_completed"] for r in records) * batch / span if span > 0 else None
 
 
-def spread(v):
-    v = [x for x in v if math.isfinite(x)]
-    if not v:
-        return None
-    return dict(median=quantile(v, .5), min=min(v), max=max(v), iqr=quantile(v, .75) - quantile(v, .25))
+class Measuring:
+    def __init__(self, p, device, wait):
+        self.p, self.device, self.started = p, device, time.monotonic()
+        self.s = p["settings"]
+        self.rule = StoppingRule(self.s)
+        self.trials, self.error, self.workers = [], None, None
+        self.ops = None if self.s["trial_s"] else self.s["ops"]
+        self.used = 0.0
+        self.finished = False
+        self.unsupported = why_unsupported(p, device)
+        self.setup = dict(device_s=0.0, prepare_s=0.0, warmup_s=0.0, start_s=0.0)
+        if self.unsupported:
+            self.finished = True
+            return
+        t = time.monotonic()
+        try:
+            deadline = t + self.s["timeout_s"]
+            threads, processes, _ = shape(p)
+            self.workers = (Processes(p, device, deadline, wait) if p["strategy"] == "processes"
+                            else InProcess(p, device, deadline))
+            self.setup = self.workers.setup
+        except Exception as e:  # a point's failure is data, never the run's end
+            self.error, self.finished = f"{type(e).__name__}: {e}", True
+        self.used += time.monotonic() - t
 
+    def deadline(self):
+        left = self.s["timeout_s"] - self.used
+        if left <= 0:
+            raise TimeoutError(f"timed out: the point's {self.s['timeout_s']} s (timeout_s) were used up "
+                               f"after {len(self.trials)} trials")
+        return time.monotonic() + left
+
+    def untimed(self, ops):
+        records = self.workers.trial(ops, 0, self.deadline())
+        for r in records:
+            if r["error"]:
+                raise RuntimeError(r["error"])
+        return records
+
+    def calibrate(self):
+        ops, trial_s = 1, self.s["trial_s"]
+        while True:
+            span = max(span_s(self.untimed(ops)), 1e-9)
+            if span >= trial_s / 8 or ops >= self.s["ops"]:
+                fitted = max(1.0, trial_s * ops / span)
+                return max(1, min(MAX_OPS, 2 ** round(math.log2(fitted))))
+            ops = min(ops * 4, self.s["ops"])
+
+    def trial(self, round_):
+        if self.finished:
+            return
+        t = time.monotonic()
+        try:
+            if self.ops is None:
+                self.ops = self.calibrate()
+            elif round_ > 0 and self.trials:
+                self.untimed(max(1, self.ops // 10))
+            _, _, batch = shape(self.p)
+            clock0, load = gpu_clock_mhz(self.device), load_1m()
+            records = self.workers.trial(self.ops, min(self.s["checks"], self.ops), self.deadline())
+            clock1 = gpu_clock_mhz(self.device)
+            clocks = [c for c in (clock0, clock1) if c is not None]
+            self.rule.add(trial_rate(records, batch), span_s(records))
+            self.trials.append(dict(records=records, round=round_, clock=min(clocks) if clocks else None, load=load))
+            failed = next((r["error"] for r in records if r["error"]), None)
+            if failed:
+                self.error, self.finished = failed, True
+        except Exception as e:
+            self.error, self.finished = f"{type(e).__name__}: {e}", True
+        self.used += time.monotonic() - t
+        if self.rule.finished():
+            self.finished = True
+
+    def finish(self, wait_recorded):
+        if self.workers is not None:
+            self.workers.close()
+        if self.unsupported:
+            return point_record(self.p, [], self.setup, 0.0, self.unsupported, self.s["ops"], wait_recorded,
+                                status="unsupported")
+        return point_record(self.p, self.trials, self.setup, self.used, self.error, self.ops or self.s["ops"],
+                            wait_recorded)
+
+
+def why_unsupported(p, device):
+    s = p["settings"]
+    if p["strategy"] not in RUNNABLE:
+        return f"the PyTorch peer has no {p['strategy']} strategy (threads, batch, processes, hybrid)"
+    if p["precision"] == "f16" and device == "cpu":
+        return "f16 on the CPU device is not measured"
+    if p["wait"] == "callback":
+        return "the PyTorch peer has no callback wait (a poller thread driving the device)"
+    if s.get("encode_ahead"):
+        return "PyTorch eager records nothing ahead (encode_ahead)"
+    if s.get("upload_inputs"):
+        return "the PyTorch peer keeps its inputs on the device (upload_inputs)"
+    if not s.get("pool", True):
+        return "the PyTorch peer keeps PyTorch's caching allocator (pool = false is not modelled)"
+    return None
+
+
+# ---------------------------------------------------------------- records
 
 def histogram(us):
     bins = {}
@@ -318,72 +544,110 @@ def histogram(us):
     return [dict(le_us=2 ** (k / 4), count=c) for k, c in sorted(bins.items())]
 
 
-def point_record(p, records, setup, started, error):
+def spread(v):
+    v = [x for x in v if math.isfinite(x)]
+    if not v:
+        return None
+    return dict(median=quantile(v, .5), min=min(v), max=max(v), iqr=quantile(v, .75) - quantile(v, .25))
+
+
+def point_record(p, trials, setup, used, error, ops, wait, status=None):
     threads, processes, batch = shape(p)
     s = p["settings"]
-    trials = len(records)
-    rates = [trial_rate(r, batch) for r in records if all(x["error"] is None for x in r)]
-    ops_rates = [x / batch for x in rates]
-    lat = [ns / 1e3 for r in records for x in r for ns in x["latencies_ns"]]
-    completed = sum(x["ops_completed"] for r in records for x in r)
-    checked = sum(x["ops_checked"] for r in records for x in r)
-    wrong = sum(x["ops_wrong"] for r in records for x in r)
-    first_error = error or next((x["error"] for r in records for x in r if x["error"]), None)
-    expected = max(trials, s["trials"]) * threads * processes * s["ops"]
-    status = "failed" if first_error or completed != expected else ("wrong" if wrong else "ok")
-    if status == "failed" and not first_error:
-        first_error = f"{completed} of {expected} ops completed"
-    if status == "wrong":
-        first_error = f"{wrong} of {checked} checked ops differ from the float64 reference"
+    complete = [t for t in trials if all(x["error"] is None for x in t["records"])]
+    rates = [trial_rate(t["records"], batch) for t in complete]
+    rounds = [t["round"] for t in complete] if any(t["round"] for t in complete) else []
+    lat = [ns / 1e3 for t in trials for x in t["records"] for ns in x["latencies_ns"]]
+    completed = sum(x["ops_completed"] for t in trials for x in t["records"])
+    checked = sum(x["ops_checked"] for t in trials for x in t["records"])
+    wrong = sum(x["ops_wrong"] for t in trials for x in t["records"])
+    expected = max(len(trials), s["trials"]) * threads * processes * ops
+    if status is None:
+        status = "failed" if error or completed != expected else ("wrong" if wrong else "ok")
+        if status == "failed" and not error:
+            error = f"{completed} of {expected} ops completed"
+        if status == "wrong":
+            error = f"{wrong} of {checked} checked ops differ from the float64 reference"
     sp = spread(rates)
+    ci = median_ci(rates)
+    clocks = [t["clock"] for t in trials if t["clock"] is not None]
+    loads = [t["load"] for t in trials if t["load"] is not None]
+    conditions = {k: v for k, v in dict(gpu_clock_mhz=clocks, load_1m=loads).items() if v}
     return dict(
-        workload=p["workload"], dims=p["dims"], strategy=p["strategy"], sync=p["sync"], wait="block",
+        workload=p["workload"], dims=p["dims"], strategy=p["strategy"], sync=p["sync"], wait=wait,
         precision=p["precision"], **({"label": p["label"]} if p["label"] else {}),
         **({"worker_batch": p["worker_batch"] or 1} if p["strategy"] == "hybrid" else {}),
         **({"max_batch": p["max_batch"] or 16, "max_delay_us": 200 if p["max_delay_us"] is None else p["max_delay_us"]}
            if p["strategy"] == "server" else {}),
         **({"arrival_rate_per_s": p["arrival_rate_per_s"]} if p["arrival_rate_per_s"] else {}),
+        **({"pool": False} if not s.get("pool", True) else {}),
+        **({"encode_ahead": True} if s.get("encode_ahead") else {}),
+        **({"upload_inputs": True} if s.get("upload_inputs") else {}),
         n=p["n"], batch=batch, threads=threads, processes=processes,
         kernels=["PyTorch eager (nn.Module forward)"], flops_per_sample=flops_per_sample(p["workload"], p["dims"]),
-        trials=trials, ops_per_worker=s["ops"], samples_per_s=sp["median"] if sp else None, samples_per_s_spread=sp,
-        samples_per_s_trials=rates, ops_per_s=quantile(ops_rates, .5),
+        trials=len(trials), ops_per_worker=ops, samples_per_s=sp["median"] if sp else None, samples_per_s_spread=sp,
+        **({"samples_per_s_ci": dict(lo=ci[0], hi=ci[1], level=ci[2])} if ci else {}),
+        samples_per_s_trials=rates, **({"trial_rounds": rounds} if rounds else {}),
+        **({"conditions": conditions} if conditions else {}),
+        ops_per_s=quantile([r / batch for r in rates], .5),
         latency_us=dict(avg=sum(lat) / len(lat), p50=quantile(lat, .5), p90=quantile(lat, .9), p95=quantile(lat, .95),
                         p99=quantile(lat, .99), max=max(lat)) if lat else None,
         latency_histogram=histogram(lat), phases_us=None, timing_method="wall-clock",
-        ops_expected=expected, ops_completed=completed, ops_checked=checked, ops_wrong=wrong,
-        max_rel_error=max([x["max_rel_error"] for r in records for x in r if x["ops_checked"]], default=None),
-        setup_s=setup, measured_s=sum((max(x["end_unix_ns"] for x in r) - min(x["start_unix_ns"] for x in r)) / 1e9
-                                      for r in records),
-        wall_s=time.monotonic() - started, status=status, error=first_error)
-
-
-def unsupported(p, why):
-    threads, processes, batch = shape(p)
-    rec = point_record(p, [], dict(device_s=0, prepare_s=0, warmup_s=0, start_s=0), time.monotonic(), why)
-    rec.update(status="unsupported", error=why, ops_expected=0)
-    return rec
-
-
-def measure(p, device):
-    s = p["settings"]
-    if p["strategy"] not in RUNNABLE:
-        return unsupported(p, f"the PyTorch peer has no {p['strategy']} strategy (threads, batch, processes, hybrid)")
-    if p["precision"] == "f16" and device == "cpu":
-        return unsupported(p, "f16 on the CPU device is not measured")
-    threads, processes, batch = shape(p)
-    started = time.monotonic()
-    deadline = started + s["timeout_s"]
-    try:
-        if processes > 1 or p["strategy"] == "processes":
-            records, setup = run_processes(p, processes, batch, device, deadline, Trials(s))
-        else:
-            records, setup = run_threads(p, threads, batch, device, deadline, Trials(s))
-        return point_record(p, records, setup, started, None)
-    except Exception as e:  # a point's failure is data, never the run's end
-        return point_record(p, [], dict(device_s=0, prepare_s=0, warmup_s=0, start_s=0), started, f"{type(e).__name__}: {e}")
+        ops_expected=0 if status == "unsupported" else expected, ops_completed=completed, ops_checked=checked,
+        ops_wrong=wrong,
+        max_rel_error=max([x["max_rel_error"] for t in trials for x in t["records"] if x["ops_checked"]], default=None),
+        setup_s=setup, measured_s=sum(span_s(t["records"]) for t in trials), wall_s=used, status=status, error=error)
 
 
 # ---------------------------------------------------------------- the run
+
+def measure_wait(points, rounds, device, wait, schedule, out):
+    """Measures `points` (all of one wait style) in this process and puts each record on `out`."""
+    recorded = wait
+    if schedule == "matched":
+        got = set_schedule(wait, device)
+        if got is not None:
+            out.put(("note", f"points with wait = {wait}: the CUDA context's schedule read back as {got}"))
+    elif device == "cuda":
+        recorded = "auto"
+    seed = points[0]["settings"]["seed"] if points else 1
+    for group in groups(points, rounds):
+        interleaved = rounds != "point"
+        active = [Measuring(p, device, wait) for p in group]
+        round_ = 0
+        while True:
+            for m in [m for m in active if m.finished]:
+                out.put(("point", m.p["index"], m.finish(recorded)))
+            active = [m for m in active if not m.finished]
+            if not active:
+                break
+            round_ += 1
+            order = list(range(len(active)))
+            random.Random(seed ^ (round_ * 0x9E3779B9)).shuffle(order)
+            for i in order:
+                active[i].trial(round_ if interleaved else 0)
+    out.put(("done",))
+
+
+def revision():
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=here, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    if os.environ.get("CURVES_REVISION"):
+        return os.environ["CURVES_REVISION"]
+    binary = os.path.join(here, "..", "..", "target", "release", "curves")
+    try:
+        # `curves --version` prints "curves 0.1.0 (REVISION)".
+        text = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout
+        if "(" in text:
+            return text.split("(", 1)[1].rstrip().rstrip(")")
+    except OSError:
+        pass
+    return "unknown"
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -391,14 +655,24 @@ def main():
     ap.add_argument("--device", choices=["cuda", "mps", "cpu"], help="default: cuda, else mps, else cpu")
     ap.add_argument("--out", default="results")
     ap.add_argument("--only", help="measure only points whose workload, strategy or sync contains this")
+    ap.add_argument("--schedule", choices=["matched", "auto"], default="matched",
+                    help="matched: each wait style sets CUDA's schedule (block = blocking sync, spin = spin); "
+                         "auto: CUDA's default, recorded as the wait `auto`")
+    ap.add_argument("--wait", choices=["block", "spin"], help="run every point with this wait style instead")
     a = ap.parse_args()
     device = a.device or ("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    name, text, points = sweeps(a.experiment)
+    name, text, rounds, points = sweeps(a.experiment)
     if a.only:
         points = [p for p in points if a.only in f"{p['workload']} {p['strategy']} {p['sync']}"]
-    gpu = torch.cuda.get_device_name(0) if device == "cuda" else platform.processor() or device
+    if a.wait:
+        for p in points:
+            p["wait"] = a.wait
+    # Naming the device must not start CUDA in this process: children set their schedule first.
+    gpu = (subprocess.run([sys.executable, "-c", "import torch; print(torch.cuda.get_device_name(0))"],
+                          capture_output=True, text=True).stdout.strip() or "CUDA device") if device == "cuda" \
+        else platform.processor() or device
     adapter = dict(name=f"PyTorch {torch.__version__} · {gpu}", backend=device,
                    device_type="discrete-gpu" if device == "cuda" else "other", driver="PyTorch",
                    driver_info=f"torch {torch.__version__}, CUDA {torch.version.cuda}" if device == "cuda" else f"torch {torch.__version__}",
@@ -408,10 +682,20 @@ def main():
     run_id = f"{started_at:%Y%m%d-%H%M%S}-{name}-pytorch-{device}-{slug}"
     out = os.path.join(a.out, run_id)
     os.makedirs(out, exist_ok=False)
-    info = dict(run_id=run_id, experiment_name=name, experiment_path=a.experiment, experiment_text=text, overrides=[],
-                adapter=adapter, os=f"{sys.platform} ({platform.platform()})", arch=platform.machine(),
-                cpu_count=os.cpu_count() or 1, crate_version="peer", git_revision="peers/pytorch/curves_peer.py",
-                timing_method="wall-clock", started_at=started_at.isoformat(), finished_at=None)
+    governor = None
+    try:
+        governor = open("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").read().strip() or None
+    except OSError:
+        pass
+    info = dict(run_id=run_id, experiment_name=name, experiment_path=a.experiment, experiment_text=text,
+                overrides=[f"wait = {a.wait}"] if a.wait else [], adapter=adapter,
+                os=f"{sys.platform} ({platform.platform()})", arch=platform.machine(), cpu_count=os.cpu_count() or 1,
+                crate_version="peer", git_revision=revision(), timing_method="wall-clock",
+                started_at=started_at.isoformat(), finished_at=None, notes=[])
+    if governor:
+        info["cpu_governor"] = governor
+    if device == "cuda":
+        info["gpu_clock_source"] = "NVML (torch.cuda.clock_rate)"
 
     def write(path, data):
         tmp = path + ".tmp"
@@ -420,14 +704,38 @@ def main():
         os.replace(tmp, path)
 
     write(os.path.join(out, "run.json"), json.dumps(info, indent=2))
-    lines = []
-    for i, p in enumerate(points):
-        rec = measure(p, device)
-        lines.append(json.dumps(rec))
-        write(os.path.join(out, "points.jsonl"), "\n".join(lines) + "\n")
-        sps = rec["samples_per_s"]
-        print(f"[{i + 1}/{len(points)}] {p['workload']} {p['strategy']} N={p['n']} {p['sync']} {p['precision']}: "
-              f"{rec['status']}{'' if sps is None else f', {sps:,.0f} samples/s'}", file=sys.stderr, flush=True)
+    records = {}
+    by_wait = {}
+    for p in points:
+        by_wait.setdefault(p["wait"], []).append(p)
+    ctx = mp.get_context("spawn")
+    for wait, group in by_wait.items():
+        queue = ctx.Queue()
+        child = ctx.Process(target=measure_wait, args=(group, rounds, device, wait, a.schedule, queue))
+        child.start()
+        while True:
+            try:
+                msg = queue.get(timeout=5)
+            except Exception:
+                if not child.is_alive():
+                    sys.exit(f"the child measuring wait = {wait} ended without finishing (exit {child.exitcode})")
+                continue
+            if msg[0] == "done":
+                break
+            if msg[0] == "note":
+                info["notes"].append(msg[1])
+                write(os.path.join(out, "run.json"), json.dumps(info, indent=2))
+                continue
+            _, index, rec = msg
+            records[index] = rec
+            lines = [json.dumps(records[i]) for i in sorted(records)]
+            write(os.path.join(out, "points.jsonl"), "\n".join(lines) + "\n")
+            p = points[[q["index"] for q in points].index(index)]
+            sps = rec["samples_per_s"]
+            print(f"[{len(records)}/{len(points)}] {p['workload']} {p['strategy']} N={p['n']} {p['sync']} "
+                  f"{rec['wait']} {p['precision']}: {rec['status']}{'' if sps is None else f', {sps:,.0f} samples/s'}",
+                  file=sys.stderr, flush=True)
+        child.join()
     info["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat()
     write(os.path.join(out, "run.json"), json.dumps(info, indent=2))
     print(out)

@@ -11,9 +11,6 @@ use super::curve::config_key;
 use crate::schema::{Point, Status, Upload};
 use crate::store::Run;
 
-/// Bootstrap resamples per point.
-const RESAMPLES: usize = 2000;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
@@ -83,63 +80,26 @@ fn identity(p: &Point) -> String {
     format!("{} n={}", config_key(&p.config), p.n)
 }
 
-/// A deterministic generator (xorshift), so a comparison reads the same twice.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, v: &'a [f64]) -> &'a f64 {
-        &v[(self.next() % v.len() as u64) as usize]
-    }
-}
-
-fn median_of(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-/// The 95% bootstrap interval of median(new) / median(base).
-pub fn bootstrap_ratio(base: &[f64], new: &[f64]) -> Option<(f64, f64)> {
-    let base: Vec<f64> = base
+/// Each point of `points` with its identity and which occurrence of that
+/// identity it is: files written before every setting was recorded (a
+/// peer's wait styles, say) hold points that share one, and the k-th of
+/// them in one run is compared with the k-th in the other.
+pub(crate) fn identities(points: &[Point]) -> Vec<(String, usize)> {
+    let mut seen: Vec<String> = Vec::new();
+    points
         .iter()
-        .copied()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .collect();
-    let new: Vec<f64> = new
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .collect();
-    if base.is_empty() || new.is_empty() {
-        return None;
-    }
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let (mut b, mut n) = (vec![0.0; base.len()], vec![0.0; new.len()]);
-    let mut ratios: Vec<f64> = (0..RESAMPLES)
-        .map(|_| {
-            for x in b.iter_mut() {
-                *x = *rng.pick(&base);
-            }
-            for x in n.iter_mut() {
-                *x = *rng.pick(&new);
-            }
-            median_of(&mut n) / median_of(&mut b)
+        .map(|p| {
+            let id = identity(p);
+            let k = seen.iter().filter(|s| **s == id).count();
+            seen.push(id.clone());
+            (id, k)
         })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let at = |q: f64| ratios[((q * (RESAMPLES - 1) as f64).round() as usize).min(RESAMPLES - 1)];
-    Some((at(0.025), at(0.975)))
+        .collect()
+}
+
+/// One string for an identity and its occurrence.
+pub(crate) fn identity_of((id, k): &(String, usize)) -> String {
+    format!("{id} #{k}")
 }
 
 /// What ran differently between the two sides of one point, where their
@@ -176,42 +136,41 @@ fn ran_differently(b: &Point, n: &Point) -> String {
 pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
     let mut points = Vec::new();
     let mut only_in_base = Vec::new();
-    for b in &base.points {
-        let Some(n) = new.points.iter().find(|n| identity(n) == identity(b)) else {
+    let (base_ids, new_ids) = (identities(&base.points), identities(&new.points));
+    for (b, id) in base.points.iter().zip(&base_ids) {
+        let Some(n) = new_ids
+            .iter()
+            .position(|other| other == id)
+            .map(|i| &new.points[i])
+        else {
             only_in_base.push(b.describe());
             continue;
         };
         let point = b.describe() + &ran_differently(b, n);
-        let figures = (b.measured.status == Status::Ok && n.measured.status == Status::Ok)
-            .then_some(())
-            .and(b.measured.samples_per_s.zip(n.measured.samples_per_s));
-        let change = match figures {
-            Some((bs, ns)) if bs > 0.0 => {
-                let ratio = ns / bs;
-                let (lo, hi) = bootstrap_ratio(
-                    &b.measured.samples_per_s_trials,
-                    &n.measured.samples_per_s_trials,
-                )
-                .unwrap_or((ratio, ratio));
-                let change = if lo > 1.0 + threshold {
+        let both_ok = b.measured.status == Status::Ok && n.measured.status == Status::Ok;
+        // The ratio and its interval come from the same numbers: the
+        // trials, resampled (two runs share no rounds).
+        let figures = both_ok
+            .then(|| super::estimate::across_runs(&[n, b], |r| r[0] / r[1]))
+            .flatten();
+        points.push(match figures {
+            Some(r) => PointChange {
+                point,
+                base_samples_per_s: b.measured.samples_per_s,
+                new_samples_per_s: n.measured.samples_per_s,
+                ratio: Some(r.value),
+                ratio_lo: Some(r.lo),
+                ratio_hi: Some(r.hi),
+                change: if r.lo > 1.0 + threshold {
                     Change::Improved
-                } else if hi < 1.0 - threshold {
+                } else if r.hi < 1.0 - threshold {
                     Change::Regressed
                 } else {
                     Change::NoChange
-                };
-                PointChange {
-                    point,
-                    base_samples_per_s: Some(bs),
-                    new_samples_per_s: Some(ns),
-                    ratio: Some(ratio),
-                    ratio_lo: Some(lo),
-                    ratio_hi: Some(hi),
-                    change,
-                    note: None,
-                }
-            }
-            _ => PointChange {
+                },
+                note: None,
+            },
+            None => PointChange {
                 point,
                 base_samples_per_s: b.measured.samples_per_s,
                 new_samples_per_s: n.measured.samples_per_s,
@@ -224,20 +183,24 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
                 } else {
                     Change::NotComparable
                 },
-                note: Some(format!(
-                    "base {}, new {}",
-                    b.measured.status.name(),
-                    n.measured.status.name()
-                )),
+                note: Some(if both_ok {
+                    "a side has no trial with a throughput".into()
+                } else {
+                    format!(
+                        "base {}, new {}",
+                        b.measured.status.name(),
+                        n.measured.status.name()
+                    )
+                }),
             },
-        };
-        points.push(change);
+        });
     }
     let only_in_new = new
         .points
         .iter()
-        .filter(|n| !base.points.iter().any(|b| identity(b) == identity(n)))
-        .map(Point::describe)
+        .zip(&new_ids)
+        .filter(|(_, id)| !base_ids.contains(id))
+        .map(|(n, _)| n.describe())
         .collect();
     Comparison {
         base: base.info.run_id.clone(),
@@ -252,13 +215,6 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn identical_trials_give_a_tight_interval_around_one() {
-        let t = [100.0, 101.0, 99.0, 100.5, 100.2];
-        let (lo, hi) = bootstrap_ratio(&t, &t).unwrap();
-        assert!(lo <= 1.0 && hi >= 1.0 && hi - lo < 0.03, "{lo} {hi}");
-    }
 
     #[test]
     fn a_point_that_ran_differently_says_how() {
@@ -293,11 +249,43 @@ mod tests {
     }
 
     #[test]
-    fn a_slowed_copy_lies_wholly_below_one() {
-        let t = [100.0, 101.0, 99.0, 100.5, 100.2];
-        let slow: Vec<f64> = t.iter().map(|v| v * 0.8).collect();
-        let (lo, hi) = bootstrap_ratio(&t, &slow).unwrap();
-        assert!(hi < 0.85 && lo > 0.75, "{lo} {hi}");
-        assert!(bootstrap_ratio(&[], &t).is_none());
+    fn points_sharing_an_identity_compare_with_their_own_twin() {
+        use crate::analysis::testing::{config, point, run};
+        use crate::schema::{StrategyKind, SyncMode};
+        // A peer's file from before it recorded its wait styles: two
+        // points with one identity, far apart.
+        let c = config(StrategyKind::Batch, SyncMode::Readback);
+        let (slow, fast) = (
+            point(c.clone(), 1, &[100.0, 101.0, 99.0, 100.5, 100.2]),
+            point(c, 1, &[130.0, 131.0, 129.0, 130.5, 130.2]),
+        );
+        let base = run("a", vec![slow.clone(), fast.clone()]);
+        let copy = run("b", vec![slow, fast]);
+        let c = compare(&base, &copy, 0.05);
+        assert_eq!(c.points.len(), 2);
+        assert!(
+            c.points.iter().all(|p| p.change == Change::NoChange),
+            "{:?}",
+            c.points
+        );
+        assert!(c.points.iter().all(|p| p.ratio == Some(1.0)));
+    }
+
+    #[test]
+    fn a_point_with_no_trials_is_not_comparable_and_the_ratio_comes_from_the_trials() {
+        use crate::analysis::testing::{config, point, run};
+        use crate::schema::{StrategyKind, SyncMode};
+        let c = config(StrategyKind::Batch, SyncMode::Readback);
+        let mut a = point(c.clone(), 1, &[100.0, 101.0, 99.0]);
+        let mut b = point(c, 1, &[50.0, 51.0, 49.0]);
+        // A stated median that disagrees with the trials is not believed.
+        a.measured.samples_per_s = Some(0.0);
+        let cmp = compare(&run("a", vec![a.clone()]), &run("b", vec![b.clone()]), 0.05);
+        assert!((cmp.points[0].ratio.unwrap() - 0.5).abs() < 1e-9);
+        assert_eq!(cmp.points[0].change, Change::Regressed);
+        b.measured.samples_per_s_trials.clear();
+        let cmp = compare(&run("a", vec![a]), &run("b", vec![b]), 0.05);
+        assert_eq!(cmp.points[0].change, Change::NotComparable);
+        assert!(cmp.points[0].note.as_deref().unwrap().contains("no trial"));
     }
 }

@@ -3,12 +3,13 @@
 //! figures derived against it. Built once, in [`build`]; charts, tables
 //! and reports read curves and never regroup points.
 
-use crate::schema::{BaselineRule, Point, PointConfig, Spread, Status, StrategyKind};
+use crate::schema::{BaselineRule, Point, PointConfig, Status, StrategyKind};
 
+use super::estimate;
 use super::usl::{FitOutcome, judge};
 
-/// A figure with the range the trials allow: `lo` and `hi` combine the
-/// point's and the baseline's slowest and fastest trials.
+/// A figure with its 95% confidence interval (`analysis::estimate` says
+/// how each is made).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
     pub value: f64,
@@ -23,35 +24,47 @@ impl Interval {
     }
 }
 
-/// A point's trials: how far they spread, and whether they fall into two
-/// levels (an op's rate flipping between two states) rather than scatter.
+/// A point's trials: how far they spread, how sure their median is, and
+/// whether they fall into two levels (an op's rate flipping between two
+/// states) rather than scatter.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Noise {
     /// (max − min) / median of the trials' samples/s.
     pub spread: f64,
+    /// Half the width of the median's 95% interval, over the median.
+    pub half_width: f64,
     pub bimodal: bool,
 }
 
-/// A point's trials span more than this fraction of their median: noisy.
-pub const NOISY_SPREAD: f64 = 0.2;
+/// A median whose interval reaches further than this either way: noisy.
+pub const NOISY_HALF_WIDTH: f64 = 0.05;
 
 impl Noise {
-    pub fn of(trials: &[f64], spread: Option<Spread>) -> Self {
-        let spread = spread.map_or(0.0, |s| {
+    pub fn of(p: &Point) -> Self {
+        let trials = &p.measured.samples_per_s_trials;
+        let spread = p.measured.samples_per_s_spread.map_or(0.0, |s| {
             if s.median > 0.0 {
                 (s.max - s.min) / s.median
             } else {
                 0.0
             }
         });
+        let half_width = estimate::rate(p).map_or(0.0, |r| {
+            if r.value > 0.0 {
+                (r.hi - r.lo) / 2.0 / r.value
+            } else {
+                0.0
+            }
+        });
         Self {
             spread,
+            half_width,
             bimodal: is_bimodal(trials),
         }
     }
 
     pub fn is_noisy(&self) -> bool {
-        self.spread > NOISY_SPREAD || self.bimodal
+        self.half_width > NOISY_HALF_WIDTH || self.bimodal
     }
 }
 
@@ -84,9 +97,9 @@ pub fn is_bimodal(trials: &[f64]) -> bool {
 
 /// What a curve's efficiency is measured against.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Baseline {
+pub enum Baseline<'a> {
     /// The curve's own N=1 point.
-    OwnN1 { samples_per_s: f64, spread: Spread },
+    OwnN1(&'a Point),
     /// `batch` of the same run, workload, sync and precision at the size
     /// the owner batches to: `queue` and `server`.
     BatchAtSize,
@@ -128,7 +141,7 @@ pub struct Curve<'a> {
     /// `threads (wait · spin) f16`: the curve without its workload or adapter.
     pub label: String,
     pub points: Vec<CurvePoint<'a>>,
-    pub baseline: Baseline,
+    pub baseline: Baseline<'a>,
     /// The USL where the strategy's N counts contending workers.
     pub fit: Option<FitOutcome>,
 }
@@ -183,40 +196,16 @@ pub fn config_key(c: &PointConfig) -> String {
     serde_json::to_string(c).unwrap_or_else(|_| format!("{c:?}"))
 }
 
-/// speedup and efficiency of `p` against a baseline of `base` samples/s
-/// (median and trial range), with `n` the divisor of the efficiency.
-fn against(p: &Point, base: f64, base_spread: Spread, n: f64) -> Option<(Interval, Interval)> {
-    let s = p.measured.samples_per_s?;
-    let own = p.measured.samples_per_s_spread.unwrap_or(Spread {
-        median: s,
-        min: s,
-        max: s,
-        iqr: 0.0,
-    });
-    if base <= 0.0 || base_spread.min <= 0.0 {
-        return None;
-    }
-    let speedup = Interval {
-        value: s / base,
-        lo: own.min / base_spread.max,
-        hi: own.max / base_spread.min,
-    };
+/// speedup and efficiency of `p` against the baseline point `base`,
+/// with `n` the divisor of the efficiency.
+fn against(p: &Point, base: &Point, n: f64) -> Option<(Interval, Interval)> {
+    let speedup = estimate::ratio(p, base)?;
     let efficiency = Interval {
         value: speedup.value / n,
         lo: speedup.lo / n,
         hi: speedup.hi / n,
     };
     Some((speedup, efficiency))
-}
-
-fn spread_of(p: &Point) -> Option<Spread> {
-    let s = p.measured.samples_per_s?;
-    Some(p.measured.samples_per_s_spread.unwrap_or(Spread {
-        median: s,
-        min: s,
-        max: s,
-        iqr: 0.0,
-    }))
 }
 
 /// Groups one run's points into curves, in the order their first points
@@ -229,10 +218,7 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
             point: p,
             speedup: None,
             efficiency: None,
-            noise: Noise::of(
-                &p.measured.samples_per_s_trials,
-                p.measured.samples_per_s_spread,
-            ),
+            noise: Noise::of(p),
             repeat: false,
         };
         match curves.iter_mut().find(|c| c.key == key) {
@@ -259,7 +245,7 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
     }
     // Efficiency against a baseline: the curve's own N=1, or batching at
     // the same size for the GPU owner's clients.
-    let batch_rates: Vec<(String, Vec<(u32, Spread)>)> = curves
+    let batch_rates: Vec<(String, Vec<(u32, &Point)>)> = curves
         .iter()
         .filter(|c| c.strategy() == StrategyKind::Batch)
         .map(|c| {
@@ -267,26 +253,18 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
             key_config.strategy = StrategyKind::Server;
             (
                 peer_key(&key_config),
-                c.good()
-                    .filter_map(|p| Some((p.point.n, spread_of(p.point)?)))
-                    .collect(),
+                c.good().map(|p| (p.point.n, p.point)).collect(),
             )
         })
         .collect();
     for c in &mut curves {
         match c.config.strategy.info().baseline {
             BaselineRule::OwnN1 => {
-                if let Baseline::OwnN1 {
-                    samples_per_s,
-                    spread,
-                } = c.baseline
-                {
+                if let Baseline::OwnN1(base) = c.baseline {
                     // Only a good point has a figure to compare: a failed
                     // point's partial trials are not a measurement.
                     for p in c.points.iter_mut().filter(|p| p.ok()) {
-                        if let Some((s, e)) =
-                            against(p.point, samples_per_s, spread, f64::from(p.point.n))
-                        {
+                        if let Some((s, e)) = against(p.point, base, f64::from(p.point.n)) {
                             (p.speedup, p.efficiency) = (Some(s), Some(e));
                         }
                     }
@@ -306,8 +284,8 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
                 for p in c.points.iter_mut().filter(|p| p.ok()) {
                     let size = p.point.n.min(max_batch);
                     let base = rates.and_then(|r| r.iter().find(|(n, _)| *n == size));
-                    if let Some((_, spread)) = base
-                        && let Some((s, e)) = against(p.point, spread.median, *spread, 1.0)
+                    if let Some((_, base)) = base
+                        && let Some((s, e)) = against(p.point, base, 1.0)
                     {
                         (p.speedup, p.efficiency) = (Some(s), Some(e));
                     }
@@ -339,18 +317,17 @@ fn peer_key(c: &PointConfig) -> String {
 }
 
 /// The curve's N=1 point as its baseline, or why there is none.
-fn own_baseline(c: &Curve) -> Baseline {
+fn own_baseline<'a>(c: &Curve<'a>) -> Baseline<'a> {
     let ones: Vec<&CurvePoint> = c.points.iter().filter(|p| p.point.n == 1).collect();
     // An N=1 measured twice has no single baseline.
     match ones.as_slice() {
         [] => Baseline::Missing("no N=1 point in this curve".into()),
-        [one] if one.point.measured.status == Status::Ok => match spread_of(one.point) {
-            Some(spread) if spread.median > 0.0 => Baseline::OwnN1 {
-                samples_per_s: spread.median,
-                spread,
-            },
-            _ => Baseline::Missing("its N=1 point measured no throughput".into()),
-        },
+        [one] if one.point.measured.status == Status::Ok => {
+            match one.point.measured.samples_per_s {
+                Some(rate) if rate > 0.0 => Baseline::OwnN1(one.point),
+                _ => Baseline::Missing("its N=1 point measured no throughput".into()),
+            }
+        }
         [one] => Baseline::Missing(format!(
             "its N=1 point is {}",
             one.point.measured.status.name()

@@ -7,7 +7,10 @@
 
 pub mod compare;
 pub mod curve;
+pub mod estimate;
 pub mod findings;
+pub mod reproduce;
+pub mod sanity;
 #[cfg(test)]
 pub mod testing;
 #[cfg(test)]

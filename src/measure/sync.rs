@@ -49,7 +49,7 @@ impl Waiter {
     /// Whether each op registers a completion signal when it is encoded
     /// (the styles that wait on callbacks, in the modes that wait per op).
     pub fn needs_signal(&self) -> bool {
-        self.style != WaitStyle::Block
+        !self.style.blocks()
             && matches!(
                 self.sync,
                 SyncMode::Wait | SyncMode::Pipeline(_) | SyncMode::End
@@ -73,7 +73,7 @@ impl Waiter {
         stop: &Stop,
     ) -> Result<(), GpuError> {
         match (self.style, signal) {
-            (WaitStyle::Block, _) | (_, None) => {
+            (WaitStyle::Block | WaitStyle::Auto, _) | (_, None) => {
                 ctx.device
                     .poll(wgpu::PollType::Wait {
                         submission_index: Some(submission),
@@ -96,7 +96,7 @@ impl Waiter {
     /// Waits until everything submitted to the device so far (by any
     /// thread) is done.
     pub fn wait_device(&self, ctx: &GpuContext, stop: &Stop) -> Result<(), GpuError> {
-        if self.style == WaitStyle::Block {
+        if self.style.blocks() {
             ctx.device
                 .poll(wgpu::PollType::Wait {
                     submission_index: None,

@@ -208,10 +208,10 @@ pub enum Order {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rounds {
-    /// Every point of one workload is prepared at once, and each round
-    /// runs one trial of each in a shuffled order: the curves of a
-    /// workload and what a verdict compares them with share the
-    /// machine's slow and fast episodes alike.
+    /// Every point of one workload (or of one `group` its sweep names) is
+    /// prepared at once, and each round runs one trial of each in a
+    /// shuffled order: the curves of a workload and what a verdict
+    /// compares them with share the machine's slow and fast episodes.
     #[default]
     Workload,
     /// The same, for the points of one curve only.
@@ -278,6 +278,10 @@ struct SweepFile {
     /// Names the sweep's points as a step of a sequence (the seeds'
     /// optimisation stack); the report tabulates labelled steps in order.
     label: Option<String>,
+    /// Measures the sweep's points in rounds with every other sweep of the
+    /// same group, whatever their workloads (the layer sizes a verdict
+    /// compares, say); by default a sweep's group is its workload.
+    group: Option<String>,
     sync: Option<SyncMode>,
     wait: Option<WaitStyle>,
     precision: Option<Precision>,
@@ -352,6 +356,9 @@ pub struct PointSpec {
     pub worker_batch: Option<u32>,
     /// The sweep's label, if it has one.
     pub label: Option<String>,
+    /// The group of points measured in rounds together, where the sweep
+    /// names one (else its workload's).
+    pub group: Option<String>,
     /// `server`'s batching limits (requests, µs); `None` for other strategies.
     pub server: Option<(u32, u64)>,
     /// Open-loop clients' mean request rate each (requests/s).
@@ -734,6 +741,12 @@ impl Experiment {
                     ));
                 }
             }
+            if sweep.wait == Some(WaitStyle::Auto) {
+                return Err(err(
+                    "wait",
+                    "wait = \"auto\" is what a framework peer records when it leaves CUDA's schedule at its default; curves waits block, spin or callback".into(),
+                ));
+            }
             let sync = sweep.sync.unwrap_or(SyncMode::Readback);
             if info.answers_requests && sync == SyncMode::End {
                 return Err(err(
@@ -867,6 +880,7 @@ impl Experiment {
                     n,
                     worker_batch,
                     label: sweep.label.clone(),
+                    group: sweep.group.clone(),
                     server,
                     arrival_rate_per_s: sweep.arrival_rate_per_s,
                     sync,

@@ -78,14 +78,14 @@ fn caveats(a: &Analysis, notes: &[String]) -> Vec<String> {
                 if p.noise.bimodal {
                     "trials at two levels".to_string()
                 } else {
-                    format!("trials spread {:.0}%", p.noise.spread * 100.0)
+                    format!("median ±{:.0}%", p.noise.half_width * 100.0)
                 }
             )
         })
         .collect();
     if !noisy.is_empty() {
         out.push(format!(
-            "{} point(s) stayed noisy after their trials (drawn hollow, their intervals shown): {}",
+            "{} point(s) stayed noisy after their trials (their median's interval wider than ±5%, or trials at two levels; drawn hollow, their intervals shown): {}",
             noisy.len(),
             noisy.iter().take(8).cloned().collect::<Vec<_>>().join("; ")
                 + if noisy.len() > 8 { "; …" } else { "" }
@@ -124,7 +124,11 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
     let intro = "Drawn by `curves report` from result files only. Efficiency is always against N=1 of the same curve \
                  (same workload, strategy, sync mode, wait style and precision); the GPU owner's curves (queue, server) \
                  are against one thread batching at the same size. Comparisons across strategies are advantages under one \
-                 sync mode, never efficiencies. Intervals run from the slowest to the fastest trials."
+                 sync mode, never efficiencies. Method: a point's throughput is the median of its trials (each about `trial_s` long), \
+                 the points of a workload measured in interleaved rounds (a trial of each per round, in a shuffled order), so a slow \
+                 episode of the machine hits them alike. Every interval is a 95% confidence interval: of a median, from its trials' \
+                 order statistics; of a figure across points (speedup, efficiency, an advantage, a gain), from the figure computed \
+                 round by round where the points shared rounds, else from each point's trials resampled (bootstrap)."
         .to_string();
     // One run: its verdicts, summary, picks, ceilings and stalls. Several:
     // one verdict table (each claim once per adapter, from the first run
@@ -132,7 +136,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
     // run's own sections go to the appendix.
     let mut sections = Vec::new();
     let mut per_run: Vec<Section> = Vec::new();
-    let verdict_note = Block::Para("Each claim of the seed reports (PyTorch on Apple's MPS), its figure there, the matched figure measured here, and a verdict by the stated rule: a figure holds when its measured interval overlaps half to twice the seeds' figure.".into());
+    let verdict_note = Block::Para("Each claim of the seed reports (PyTorch on Apple's MPS), its figure there, the matched figure measured here with its 95% interval, and a verdict by the rule stated in its row: a claim holds when the whole interval lies on the claim's side of its rule, does not hold when the whole interval lies on the other side, and is inconclusive otherwise, so noise never makes a verdict easier. Where several runs of one adapter measured a claim, the verdict counts them.".into());
     if a.runs.len() > 1 {
         sections.push(Section {
             heading: "The seeds' claims".into(),
@@ -164,6 +168,16 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
             heading: named("The seeds' claims"),
             blocks: vec![verdict_note.clone(), Block::Table(verdict_table(a, run))],
         });
+        let flags = crate::analysis::sanity::flags(a, run);
+        if !flags.is_empty() {
+            out.push(Section {
+                heading: named("Sanity flags"),
+                blocks: vec![
+                    Block::Para("Figures not to take at face value: an efficiency above 100% beyond its interval (its baseline was slow), the same op at N=1 under two strategies disagreeing by 5% or more beyond their intervals, a GPU clock that moved by more than a quarter during a point.".into()),
+                    Block::Bullets(flags.iter().map(|f| format!("{}: {}", f.kind.name(), f.text)).collect()),
+                ],
+            });
+        }
         out.push(Section {
             heading: named("Summary"),
             blocks: vec![Block::Bullets(summary(a, run, &v, &p))],

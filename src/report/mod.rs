@@ -13,6 +13,7 @@ mod device;
 mod html;
 #[cfg(test)]
 mod property;
+pub mod reproduce;
 pub mod table;
 mod tables;
 

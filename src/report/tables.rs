@@ -68,16 +68,26 @@ pub(super) fn verdict_table(a: &Analysis, run: usize) -> Table {
         ],
     );
     for v in verdicts(a, run) {
+        let why = why(&v);
         t.push(vec![
             v.source.into(),
             v.claim.into(),
             v.seeds.into(),
             v.measured.into(),
             v.outcome.name().into(),
-            v.reason.into(),
+            why.into(),
         ]);
     }
     t
+}
+
+/// A verdict's reason with its rule.
+fn why(v: &crate::analysis::verdicts::Verdict) -> String {
+    if v.rule.is_empty() {
+        v.reason.clone()
+    } else {
+        format!("{}; rule: {}", v.reason, v.rule)
+    }
 }
 
 /// The run of each adapter that measured the most claims, in run order:
@@ -99,8 +109,10 @@ pub(super) fn primary_runs(a: &Analysis) -> Vec<usize> {
     best.into_iter().map(|(_, run, _)| run).collect()
 }
 
-/// Every claim once per adapter, from the first run of that adapter
-/// that measured it; a claim no run measured, once, as not measured.
+/// Every claim once per adapter: measured as the adapter's first run
+/// that measured it says, and its verdict counted over every run of the
+/// adapter that measured it; a claim no run measured, once, as not
+/// measured.
 pub(super) fn merged_verdicts(a: &Analysis) -> Table {
     let mut t = Table::new(
         "verdicts",
@@ -126,15 +138,31 @@ pub(super) fn merged_verdicts(a: &Analysis) -> Table {
             if v.outcome == Outcome::NotMeasured || seen.contains(&adapter) {
                 continue;
             }
-            seen.push(adapter);
+            seen.push(adapter.clone());
+            let over_runs = crate::analysis::reproduce::ClaimAcross {
+                adapter: adapter.clone(),
+                source: v.source,
+                claim: v.claim,
+                outcomes: all
+                    .iter()
+                    .enumerate()
+                    .filter(|(r, _)| a.runs[*r].info.adapter.label() == adapter)
+                    .map(|(r, vs)| (r, vs[i].outcome))
+                    .collect(),
+            };
+            let verdict = if over_runs.measured() > 1 {
+                over_runs.summary()
+            } else {
+                v.outcome.name().to_string()
+            };
             t.push(vec![
                 v.source.into(),
                 v.claim.into(),
                 v.seeds.into(),
                 a.run_labels[run].clone().into(),
                 v.measured.clone().into(),
-                v.outcome.name().into(),
-                v.reason.clone().into(),
+                verdict.into(),
+                why(v).into(),
             ]);
         }
         if seen.is_empty() {

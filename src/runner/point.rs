@@ -239,7 +239,8 @@ fn untimed(
 
 /// Ops per worker for trials of about `trial_s` seconds: untimed trials
 /// of 1, 4, 16 … ops (at most `max_ops`) until one lasts an eighth of
-/// that, then the ops its time per op gives, at least 1.
+/// that, then the power of two nearest to the ops its time per op gives,
+/// so that a rerun whose op time moved a little runs the same trials.
 fn calibrate(
     workers: &mut dyn Workers,
     trial_s: f64,
@@ -252,8 +253,9 @@ fn calibrate(
             .map_err(|e| format!("calibrating the trial's length: {e}"))?;
         let span = span_s(&records).max(1e-9);
         if span >= trial_s / 8.0 || ops >= max_ops {
-            let fitted = (trial_s * ops as f64 / span).round();
-            return Ok((fitted as u64).clamp(1, MAX_OPS));
+            let fitted = (trial_s * ops as f64 / span).max(1.0);
+            let power = 2f64.powf(fitted.log2().round()).min(MAX_OPS as f64);
+            return Ok((power as u64).clamp(1, MAX_OPS));
         }
         ops = ops.saturating_mul(4).min(max_ops);
     }

@@ -25,7 +25,10 @@ pub const MAX_GROUP: usize = 64;
 /// the order of their first points.
 pub fn groups<'a>(todo: &[&'a PointSpec], rounds: Rounds) -> Vec<Vec<&'a PointSpec>> {
     let key = |p: &PointSpec| match rounds {
-        Rounds::Workload => p.workload.label(),
+        Rounds::Workload => match &p.group {
+            Some(g) => format!("group {g}"),
+            None => p.workload.label(),
+        },
         Rounds::Curve => format!("{:?}", p.config(Vec::new())),
         Rounds::Point => p.key(),
     };
@@ -115,6 +118,20 @@ mod tests {
                 .iter()
                 .all(|p| p.workload.label() == "linear 256→128")
         );
+    }
+
+    #[test]
+    fn a_named_group_gathers_sweeps_of_several_workloads() {
+        let e = plan(&format!(
+            "{TWO_WORKLOADS}[[sweep]]\nworkload = \"linear\"\ndims = [512, 256]\nstrategy = \"hybrid\"\nbatch = 16\nn = [1, 8]\ngroup = \"size\"\n\
+             [[sweep]]\nworkload = \"linear\"\ndims = [1024, 512]\nstrategy = \"hybrid\"\nbatch = 16\nn = [1, 8]\ngroup = \"size\"\n"
+        ));
+        let todo: Vec<&PointSpec> = e.points.iter().collect();
+        let sizes: Vec<usize> = groups(&todo, Rounds::Workload)
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, vec![4, 2, 4]);
     }
 
     #[test]

@@ -112,16 +112,27 @@ pub enum WaitStyle {
     /// Sleep until the op's completion callback fires, while a poller
     /// thread drives the device (an event loop's way of waiting).
     Callback,
+    /// A framework's default, recorded by a peer: CUDA's context
+    /// schedule left as it is, which spins while fewer threads are active
+    /// than cores and yields otherwise. Never matched with `block`.
+    Auto,
 }
 
 impl WaitStyle {
     pub const ALL: [WaitStyle; 3] = [WaitStyle::Block, WaitStyle::Spin, WaitStyle::Callback];
+
+    /// Whether the host waits in the driver (`auto` is a framework's
+    /// default, which curves itself never runs: it waits as `block`).
+    pub fn blocks(self) -> bool {
+        matches!(self, WaitStyle::Block | WaitStyle::Auto)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
             WaitStyle::Block => "block",
             WaitStyle::Spin => "spin",
             WaitStyle::Callback => "callback",
+            WaitStyle::Auto => "auto",
         }
     }
 }

@@ -178,11 +178,14 @@ fn trial_s_fits_the_ops_from_growing_calibration_trials() {
         vec![1, 4, 16, 64, 256],
         "calibration grows until a trial lasts an eighth of trial_s (256 ops = 25.6 ms)"
     );
-    assert_eq!(point.measured.ops_per_worker, 1000);
+    assert_eq!(
+        point.measured.ops_per_worker, 1024,
+        "the power of two nearest 1000"
+    );
     // Each timed trial after the first is preceded by a re-warm of a tenth.
     let timed: Vec<&(u64, u64)> = calls.iter().skip(5).collect();
     assert_eq!(timed.len(), 3 + 2);
-    assert_eq!(*timed[1], (100, 0));
+    assert_eq!(*timed[1], (102, 0));
     assert_eq!(point.measured.trial_rounds, vec![1, 1, 1]);
 }
 
