@@ -61,6 +61,11 @@ pub fn measure(
 ) -> anyhow::Result<()> {
     let mut round = 0u32;
     loop {
+        // A point finished by an interrupt was cut short: not a
+        // measurement (a resume measures it).
+        if crate::interrupt::requested() {
+            return Ok(());
+        }
         let mut finished = Vec::new();
         let mut i = 0;
         while i < points.len() {
@@ -73,7 +78,7 @@ pub fn measure(
         for m in finished {
             done(m)?;
         }
-        if points.is_empty() || crate::interrupt::requested() {
+        if points.is_empty() {
             return Ok(());
         }
         round += 1;
