@@ -491,3 +491,21 @@ mod property {
         }
     }
 }
+
+/// Every experiment file the project ships parses, with points to run.
+#[test]
+fn every_shipped_experiment_parses() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            files.push(path);
+        }
+    }
+    assert!(files.len() >= 5, "{files:?}");
+    for path in files {
+        let e = Experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!e.points.is_empty(), "{}", path.display());
+    }
+}
