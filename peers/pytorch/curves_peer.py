@@ -118,7 +118,9 @@ def groups(points, rounds):
         if rounds == "curve":
             return (p["workload"], tuple(p["dims"]), p["strategy"], p["sync"], p["precision"], p["label"],
                     p["worker_batch"])
-        return ("group", p["group"]) if p["group"] else ("workload", label_of(p["workload"], p["dims"]))
+        base = ("group", p["group"]) if p["group"] else ("workload", label_of(p["workload"], p["dims"]))
+        # Processes open contexts of their own and run apart, as in curves.
+        return base + (p["strategy"] == "processes",)
     out = {}
     for p in points:
         out.setdefault(key(p), []).append(p)
@@ -474,11 +476,16 @@ class Measuring:
         return records
 
     def calibrate(self):
+        """As curves calibrates: an op's time from its median latency where the host waits for every op."""
         ops, trial_s = 1, self.s["trial_s"]
         while True:
-            span = max(span_s(self.untimed(ops)), 1e-9)
+            records = self.untimed(ops)
+            span = max(span_s(records), 1e-9)
             if span >= trial_s / 8 or ops >= self.s["ops"]:
-                fitted = max(1.0, trial_s * ops / span)
+                latency = quantile([ns / 1e9 for r in records for ns in r["latencies_ns"]], 0.5)
+                waits = self.p["sync"] in ("readback", "wait", "device")
+                op_s = latency if waits and latency else span / ops
+                fitted = max(1.0, trial_s / op_s)
                 return max(1, min(MAX_OPS, 2 ** round(math.log2(fitted))))
             ops = min(ops * 4, self.s["ops"])
 
@@ -659,6 +666,7 @@ def main():
                     help="matched: each wait style sets CUDA's schedule (block = blocking sync, spin = spin); "
                          "auto: CUDA's default, recorded as the wait `auto`")
     ap.add_argument("--wait", choices=["block", "spin"], help="run every point with this wait style instead")
+    ap.add_argument("--trials", type=int, help="exactly this many trials per point (a quick run)")
     a = ap.parse_args()
     device = a.device or ("cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu")
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -669,6 +677,9 @@ def main():
     if a.wait:
         for p in points:
             p["wait"] = a.wait
+    if a.trials:
+        for p in points:
+            p["settings"]["trials"] = p["settings"]["max_trials"] = a.trials
     # Naming the device must not start CUDA in this process: children set their schedule first.
     gpu = (subprocess.run([sys.executable, "-c", "import torch; print(torch.cuda.get_device_name(0))"],
                           capture_output=True, text=True).stdout.strip() or "CUDA device") if device == "cuda" \
@@ -688,7 +699,8 @@ def main():
     except OSError:
         pass
     info = dict(run_id=run_id, experiment_name=name, experiment_path=a.experiment, experiment_text=text,
-                overrides=[f"wait = {a.wait}"] if a.wait else [], adapter=adapter,
+                overrides=([f"wait = {a.wait}"] if a.wait else []) + ([f"trials = {a.trials}"] if a.trials else []),
+                adapter=adapter,
                 os=f"{sys.platform} ({platform.platform()})", arch=platform.machine(), cpu_count=os.cpu_count() or 1,
                 crate_version="peer", git_revision=revision(), timing_method="wall-clock",
                 started_at=started_at.isoformat(), finished_at=None, notes=[])

@@ -165,7 +165,8 @@ impl<'s> Measuring<'s> {
             None => {
                 let deadline = self.deadline()?;
                 let trial_s = settings.trial_s.unwrap_or(0.0);
-                let fitted = calibrate(workers, trial_s, settings.ops, deadline)?;
+                let per_op_waits = self.spec.sync.waits_per_op();
+                let fitted = calibrate(workers, trial_s, settings.ops, per_op_waits, deadline)?;
                 *self.ops.insert(fitted)
             }
         };
@@ -239,12 +240,16 @@ fn untimed(
 
 /// Ops per worker for trials of about `trial_s` seconds: untimed trials
 /// of 1, 4, 16 … ops (at most `max_ops`) until one lasts an eighth of
-/// that, then the power of two nearest to the ops its time per op gives,
-/// so that a rerun whose op time moved a little runs the same trials.
+/// that; then the time of an op, from the median of its latencies where
+/// the host waits for every op (a 10 ms stall in a short calibration
+/// trial must not shrink every trial after it), else from the trial's
+/// span; and the power of two nearest the ops that fill `trial_s`, so
+/// that a rerun whose op time moved a little runs the same trials.
 fn calibrate(
     workers: &mut dyn Workers,
     trial_s: f64,
     max_ops: u64,
+    per_op_waits: bool,
     deadline: Instant,
 ) -> Result<u64, String> {
     let mut ops = 1u64;
@@ -253,7 +258,15 @@ fn calibrate(
             .map_err(|e| format!("calibrating the trial's length: {e}"))?;
         let span = span_s(&records).max(1e-9);
         if span >= trial_s / 8.0 || ops >= max_ops {
-            let fitted = (trial_s * ops as f64 / span).max(1.0);
+            let latencies: Vec<f64> = records
+                .iter()
+                .flat_map(|r| r.latencies_ns.iter().map(|&ns| ns as f64 / 1e9))
+                .collect();
+            let op_s = match crate::stats::median(&latencies) {
+                Some(m) if per_op_waits && m > 0.0 => m,
+                _ => span / ops as f64,
+            };
+            let fitted = (trial_s / op_s).max(1.0);
             let power = 2f64.powf(fitted.log2().round()).min(MAX_OPS as f64);
             return Ok((power as u64).clamp(1, MAX_OPS));
         }

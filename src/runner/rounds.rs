@@ -17,6 +17,7 @@ use rand::seq::SliceRandom;
 use super::conditions::Gauges;
 use super::point::Measuring;
 use crate::plan::{PointSpec, Rounds};
+use crate::schema::Spawn;
 
 /// The most points prepared at once.
 pub const MAX_GROUP: usize = 64;
@@ -25,10 +26,22 @@ pub const MAX_GROUP: usize = 64;
 /// the order of their first points.
 pub fn groups<'a>(todo: &[&'a PointSpec], rounds: Rounds) -> Vec<Vec<&'a PointSpec>> {
     let key = |p: &PointSpec| match rounds {
-        Rounds::Workload => match &p.group {
-            Some(g) => format!("group {g}"),
-            None => p.workload.label(),
-        },
+        Rounds::Workload => {
+            let base = match &p.group {
+                Some(g) => format!("group {g}"),
+                None => p.workload.label(),
+            };
+            // Strategies that open devices of their own run apart: on an
+            // H200 (2026-12-05) a group holding processes points saw the
+            // SM clock wander 510-1980 MHz through every point's trials,
+            // groups without them held 1980.
+            match p.strategy.info().spawn {
+                Spawn::SharedDevice | Spawn::GpuOwner => base,
+                Spawn::OwnDevice | Spawn::Processes | Spawn::Spread => {
+                    format!("{base} · own devices")
+                }
+            }
+        }
         Rounds::Curve => format!("{:?}", p.config(Vec::new())),
         Rounds::Point => p.key(),
     };
@@ -107,16 +120,17 @@ mod tests {
 
     const TWO_WORKLOADS: &str = "[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [1, 2]\n\
          [[sweep]]\nworkload = \"mlp\"\nstrategy = \"batch\"\nn = [1, 4]\n\
-         [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 8]\n";
+         [[sweep]]\nworkload = \"linear\"\nstrategy = \"batch\"\nn = [1, 8]\n\
+         [[sweep]]\nworkload = \"linear\"\nstrategy = \"processes\"\nn = [1, 2]\n";
 
     #[test]
     fn a_workload_is_one_group_and_a_curve_or_point_is_one_when_asked() {
         let e = plan(TWO_WORKLOADS);
         let todo: Vec<&PointSpec> = e.points.iter().collect();
         let sizes = |r| groups(&todo, r).iter().map(Vec::len).collect::<Vec<_>>();
-        assert_eq!(sizes(Rounds::Workload), vec![4, 2]);
-        assert_eq!(sizes(Rounds::Curve), vec![2, 2, 2]);
-        assert_eq!(sizes(Rounds::Point), vec![1; 6]);
+        assert_eq!(sizes(Rounds::Workload), vec![4, 2, 2], "processes apart");
+        assert_eq!(sizes(Rounds::Curve), vec![2, 2, 2, 2]);
+        assert_eq!(sizes(Rounds::Point), vec![1; 8]);
         let linear = &groups(&todo, Rounds::Workload)[0];
         assert!(
             linear
@@ -136,7 +150,7 @@ mod tests {
             .iter()
             .map(Vec::len)
             .collect();
-        assert_eq!(sizes, vec![4, 2, 4]);
+        assert_eq!(sizes, vec![4, 2, 2, 4]);
     }
 
     #[test]

@@ -15,6 +15,8 @@ struct FakeWorkers {
     fail_at: Option<usize>,
     calls: std::sync::Arc<std::sync::Mutex<Vec<(u64, u64)>>>,
     timed: usize,
+    /// A stall added to every untimed trial's span (not to its ops).
+    stall_ns: u64,
 }
 
 impl Workers for FakeWorkers {
@@ -42,10 +44,11 @@ impl Workers for FakeWorkers {
         }
         let rate = self.rates[i.min(self.rates.len() - 1)];
         let span_ns = (ops as f64 * f64::from(self.workers * self.batch) / rate * 1e9) as u64;
+        let stall = if checks == 0 { self.stall_ns } else { 0 };
         Ok((0..self.workers)
             .map(|_| TrialRecord {
                 start_unix_ns: 1_000,
-                end_unix_ns: 1_000 + span_ns,
+                end_unix_ns: 1_000 + span_ns + stall,
                 ops_completed: ops,
                 latencies_ns: vec![span_ns / ops.max(1); ops as usize],
                 ops_checked: checks,
@@ -75,6 +78,7 @@ fn fake(workers: u32, batch: u32, rates: &[f64]) -> (Box<FakeWorkers>, Calls) {
         fail_at: None,
         calls: calls.clone(),
         timed: 0,
+        stall_ns: 0,
     };
     (Box::new(w), calls)
 }
@@ -210,5 +214,23 @@ fn a_point_out_of_time_fails_with_the_reason() {
             .contains("timeout_s"),
         "{:?}",
         point.measured.error
+    );
+}
+
+#[test]
+fn a_stall_in_calibration_does_not_shrink_the_trials() {
+    // 1e4 samples/s on one worker, but every untimed trial stalls 50 ms:
+    // the span says 4 ops took 50 ms, the ops' own latencies say 100 µs.
+    let s = spec(
+        "[settings]\ntrials = 2\nmax_trials = 2\nmin_measured_s = 0\nops = 100000\ntrial_s = 0.1\n[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [1]\n",
+    );
+    let (mut w, _) = fake(1, 1, &[1e4]);
+    w.stall_ns = 50_000_000;
+    let mut m = Measuring::with_workers(&s, w);
+    run_out(&mut m, 0);
+    let (point, _) = m.finish();
+    assert_eq!(
+        point.measured.ops_per_worker, 1024,
+        "from the median latency, not the stalled span"
     );
 }
