@@ -59,6 +59,8 @@ H200       := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261204-
 WITH_TORCH := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261204-194733-seeds-pytorch-cuda-nvidia-h200
 ADAPTERS   := results/20261204-193659-seeds-nvidia-h200-vulkan results/20261121-080425-seeds-nvidia-h100-80gb-hbm3-vulkan \
               results/20261121-075316-seeds-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261121-081425-seeds-llvmpipe-llvm-15-0-6-256-bits-gl
+H200_1205  := results/20261205-053441-seeds-nvidia-h200-vulkan results/20261205-053755-seeds-nvidia-h200-vulkan \
+              results/20261205-052251-seeds-pytorch-cuda-nvidia-h200 results/20261205-054120-seeds-pytorch-cuda-nvidia-h200
 CPU_QUICK  := results/20261203-091628-quick-llvmpipe-llvm-15-0-6-256-bits-vulkan results/20261203-091031-quick-llvmpipe-llvm-15-0-6-256-bits-gl
 
 redraw: build
@@ -68,6 +70,9 @@ redraw: build
 	@$(BIN) report $(WITH_TORCH) --out plots/seeds-wgpu-and-pytorch-h200 >/dev/null
 	@$(BIN) report $(ADAPTERS) --out plots/seeds-across-adapters >/dev/null
 	@$(BIN) report $(CPU_QUICK) --out plots/quick-vulkan-and-gl-lavapipe >/dev/null
+	@$(BIN) report $(H200_1205) --out plots/h200-2026-12-05 >/dev/null
+	@$(BIN) reproduce $(wordlist 1,2,$(H200_1205)) --out plots/h200-2026-12-05/reproduce-wgpu >/dev/null
+	@$(BIN) reproduce $(wordlist 3,4,$(H200_1205)) --out plots/h200-2026-12-05/reproduce-pytorch >/dev/null
 	@echo "plots/ redrawn from results/"
 
 adapters: build

@@ -613,6 +613,7 @@ fn reproduce(
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "runs": runs.iter().map(|r| r.info.run_id.clone()).collect::<Vec<_>>(),
         "agreeing": r.agreeing(),
+        "covering": r.covering(),
         "inside": r.inside(),
         "median_gaps": r.median_gaps().map(|(m, p90, n)| serde_json::json!({"median": m, "p90": p90, "pairs": n})),
         "claims": curves::report::reproduce::claims_table(&r).json(),

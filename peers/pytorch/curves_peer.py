@@ -637,14 +637,11 @@ def measure_wait(points, rounds, device, wait, schedule, out):
 
 
 def revision():
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=here, capture_output=True, text=True,
-                              check=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
+    """The project's revision: $CURVES_REVISION, else the curves binary beside this checkout's (what was built
+    and carried), else git (a copied checkout may carry a stale .git)."""
     if os.environ.get("CURVES_REVISION"):
         return os.environ["CURVES_REVISION"]
+    here = os.path.dirname(os.path.abspath(__file__))
     binary = os.path.join(here, "..", "..", "target", "release", "curves")
     try:
         # `curves --version` prints "curves 0.1.0 (REVISION)".
@@ -653,7 +650,11 @@ def revision():
             return text.split("(", 1)[1].rstrip().rstrip(")")
     except OSError:
         pass
-    return "unknown"
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=here, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
 
 
 def main():

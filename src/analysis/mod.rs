@@ -389,11 +389,12 @@ pub fn steps(run: &Run) -> Vec<&Point> {
 /// one with the most threads.
 pub fn stress_points(run: &Run) -> Vec<&Point> {
     let mut chosen: Vec<&Point> = Vec::new();
-    for p in run
-        .points
-        .iter()
-        .filter(|p| p.config.strategy == StrategyKind::Threads && p.config.label.is_none())
-    {
+    for p in run.points.iter().filter(|p| {
+        // A point the adapter or peer could not run checked nothing.
+        p.config.strategy == StrategyKind::Threads
+            && p.config.label.is_none()
+            && p.measured.status != Status::Unsupported
+    }) {
         let same = |q: &&Point| {
             q.config.workload_label() == p.config.workload_label()
                 && q.config.precision == p.config.precision
