@@ -26,10 +26,12 @@ use crate::schema::{
     WaitStyle, WorkloadGpuTime, WorkloadKind,
 };
 use crate::stats;
+use crate::workload::builder::{Builder, read_values};
+use crate::workload::choice::{self, Caps, Choice};
+use crate::workload::dispatch::Dispatch;
 use crate::workload::kernels::{Checks, Kernel};
-use crate::workload::matmul::{self, Caps, Plan};
-use crate::workload::program::{Builder, Dispatch, random, read_values};
 use crate::workload::reference;
+use crate::workload::values::random;
 use crate::workload::{SLOTS, Workload};
 
 /// How much `curves peak` measures.
@@ -230,7 +232,7 @@ fn matmul_variant(
     ctx: &GpuContext,
     ops: &Operands,
     precision: Precision,
-    plan: Plan,
+    plan: Choice,
     reps: u32,
     warm_s: f64,
 ) -> Result<VariantRate, GpuError> {
@@ -282,11 +284,11 @@ fn variants_for(
     caps: &Caps,
     precision: Precision,
     (m, k, n): (u32, u32, u32),
-) -> Vec<(Plan, bool)> {
-    let chosen = matmul::choose(caps, precision, (m, k, n));
+) -> Vec<(Choice, bool)> {
+    let chosen = choice::choose(caps, precision, (m, k, n));
     let mut kernels: Vec<Kernel> = Vec::new();
     let vec4 = k % 4 == 0 && n % 4 == 0;
-    kernels.extend(matmul::tiles(caps, vec4).into_iter().map(Kernel::Matmul));
+    kernels.extend(choice::tiles(caps, vec4).into_iter().map(Kernel::Matmul));
     // The matrix-vector kernels past the rule's row limit too, so the
     // limit can be read off the table.
     if m <= 32 {
@@ -367,7 +369,7 @@ fn variants_for(
         })
         .filter(|&kernel| {
             let (bm, bn) = kernel.coop_block().unwrap_or((1, 1));
-            u64::from(m / bm) * u64::from(n / bn) < 2 * matmul::FILL_WORKGROUPS
+            u64::from(m / bm) * u64::from(n / bn) < 2 * choice::FILL_WORKGROUPS
         });
         kernels.extend(
             std::iter::once(Kernel::MatmulCoop)
@@ -375,8 +377,8 @@ fn variants_for(
                 .chain(shared)
                 .chain(split)
                 .filter(|&kernel| {
-                    matmul::coop_workgroups(kernel, (m, k, n)).is_some()
-                        && matmul::coop_fits(kernel, caps)
+                    choice::coop_workgroups(kernel, (m, k, n)).is_some()
+                        && choice::coop_fits(kernel, caps)
                 }),
         );
     }
@@ -387,9 +389,9 @@ fn variants_for(
         .into_iter()
         .map(|kernel| {
             (
-                Plan {
+                Choice {
                     kernel,
-                    grid: matmul::grid(kernel, caps, m, n),
+                    grid: choice::grid(kernel, caps, m, n),
                 },
                 kernel == chosen.kernel,
             )

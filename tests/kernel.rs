@@ -15,10 +15,11 @@ use curves::measure::requests::RequestLoop;
 use curves::measure::stop::{Stop, deadline_after};
 use curves::schema::{Precision, SyncMode, Upload, WaitStyle, WorkloadKind};
 use curves::strategy::requests::RequestSet;
+use curves::workload::builder::matmul_once;
+use curves::workload::choice::{self, Caps, Choice};
 use curves::workload::kernels::Kernel;
-use curves::workload::matmul::{self, Caps, Plan};
-use curves::workload::program::{matmul_once, random};
 use curves::workload::reference::{linear, narrow, widen};
+use curves::workload::values::random;
 use curves::workload::{SLOTS, Workload};
 
 fn context(backend: BackendChoice) -> Arc<GpuContext> {
@@ -35,15 +36,15 @@ fn stop() -> Stop {
 /// Every matmul variant the device can run for `(m, k, n)`: each tile in
 /// both load widths (vec4 only where k and n allow), and the matrix-vector
 /// kernels where m is small.
-fn variants(caps: &Caps, (m, k, n): (u32, u32, u32)) -> Vec<Plan> {
+fn variants(caps: &Caps, (m, k, n): (u32, u32, u32)) -> Vec<Choice> {
     let mut kernels = Vec::new();
     for vec4 in [false, true] {
         if vec4 && (k % 4 != 0 || n % 4 != 0) {
             continue;
         }
-        kernels.extend(matmul::tiles(caps, vec4).into_iter().map(Kernel::Matmul));
+        kernels.extend(choice::tiles(caps, vec4).into_iter().map(Kernel::Matmul));
     }
-    if m <= matmul::GEMV_ROWS {
+    if m <= choice::GEMV_ROWS {
         let rows = m.next_power_of_two();
         for vec4 in [false, k % 4 == 0] {
             kernels.push(Kernel::Gemv {
@@ -62,9 +63,9 @@ fn variants(caps: &Caps, (m, k, n): (u32, u32, u32)) -> Vec<Plan> {
     }
     kernels
         .into_iter()
-        .map(|kernel| Plan {
+        .map(|kernel| Choice {
             kernel,
-            grid: matmul::grid(kernel, caps, m, n),
+            grid: choice::grid(kernel, caps, m, n),
         })
         .collect()
 }
@@ -216,7 +217,7 @@ fn the_cooperative_path_is_chosen_only_where_the_feature_exists() {
     for backend in [BackendChoice::Vulkan, BackendChoice::Gl] {
         let ctx = context(backend);
         let caps = Caps::of(&ctx);
-        let plan = matmul::choose(&caps, Precision::F16, (2048, 256, 512));
+        let plan = choice::choose(&caps, Precision::F16, (2048, 256, 512));
         assert_eq!(
             plan.kernel.is_coop(),
             ctx.info.cooperative_matrix,

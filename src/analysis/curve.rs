@@ -5,24 +5,8 @@
 
 use crate::schema::{BaselineRule, Point, PointConfig, Status, StrategyKind};
 
-use super::estimate;
+use super::estimate::{self, Interval};
 use super::usl::{FitOutcome, judge};
-
-/// A figure with its 95% confidence interval (`analysis::estimate` says
-/// how each is made).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Interval {
-    pub value: f64,
-    pub lo: f64,
-    pub hi: f64,
-}
-
-impl Interval {
-    /// Whether the range is wider than `fraction` of the value either way.
-    pub fn is_wide(&self, fraction: f64) -> bool {
-        self.value > 0.0 && (self.hi - self.lo) / self.value > fraction
-    }
-}
 
 /// A point's trials: how far they spread, how sure their median is, and
 /// whether they fall into two levels (an op's rate flipping between two

@@ -9,9 +9,24 @@
 //! (two runs, files from before rounds) are resampled each on its own
 //! (bootstrap), the figure computed from the resampled medians.
 
-use super::curve::Interval;
 use crate::schema::Point;
 use crate::stats::{self, LEVEL};
+
+/// A figure with its 95% confidence interval (`analysis::estimate` says
+/// how each is made).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    pub value: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Interval {
+    /// Whether the range is wider than `fraction` of the value either way.
+    pub fn is_wide(&self, fraction: f64) -> bool {
+        self.value > 0.0 && (self.hi - self.lo) / self.value > fraction
+    }
+}
 
 /// Fewest rounds shared by every point for a paired estimate: six is the
 /// fewest whose order statistics reach a 95% interval.

@@ -20,7 +20,8 @@ pub mod verdicts;
 
 use crate::schema::{Point, Status, StrategyKind};
 use crate::store::Run;
-pub use curve::{Baseline, Curve, CurvePoint, Interval, Noise};
+pub use curve::{Baseline, Curve, CurvePoint, Noise};
+pub use estimate::Interval;
 
 /// Everything derived from a set of runs.
 pub struct Analysis<'a> {

@@ -243,13 +243,16 @@ fn a_stall_is_called_traced_only_on_the_driver_the_trace_looked_into() {
 #[test]
 fn a_pool_with_one_lucky_pair_is_read_at_its_median_pair() {
     let mut points = Vec::new();
-    let gains = [0.05, 0.06, 0.07, 0.08, 0.09, 0.09, 0.10, 0.11, 0.12, 0.12, 0.69];
+    let gains = [
+        0.05, 0.06, 0.07, 0.08, 0.09, 0.09, 0.10, 0.11, 0.12, 0.12, 0.69,
+    ];
     for (i, g) in gains.iter().enumerate() {
         let n = i as u32 + 1;
         let pooled = config(StrategyKind::Batch, SyncMode::Readback);
         let mut unpooled = pooled.clone();
         unpooled.pool = false;
-        let tight = |r: f64| -> Vec<f64> { (0..10).map(|k| r * (1.0 + 0.001 * f64::from(k))).collect() };
+        let tight =
+            |r: f64| -> Vec<f64> { (0..10).map(|k| r * (1.0 + 0.001 * f64::from(k))).collect() };
         points.push(point(pooled, n, &tight(1000.0 * (1.0 + g))));
         points.push(point(unpooled, n, &tight(1000.0)));
     }
@@ -257,7 +260,11 @@ fn a_pool_with_one_lucky_pair_is_read_at_its_median_pair() {
     let an = Analysis::of(&runs);
     let pool = &verdicts(&an, 0)[10];
     assert!(pool.claim.contains("tensor pool"), "{}", pool.claim);
-    assert!(pool.measured.starts_with("median gain +9%"), "{}", pool.measured);
+    assert!(
+        pool.measured.starts_with("median gain +9%"),
+        "{}",
+        pool.measured
+    );
     assert!(pool.measured.contains("over 11 pairs"), "{}", pool.measured);
     // Its interval over the pairs lies below half the seeds' +35%.
     assert_eq!(pool.outcome, Outcome::DoesNotHold, "{pool:?}");
@@ -271,8 +278,16 @@ fn noise_makes_a_verdict_inconclusive_not_easier() {
     // Threads at 8 around 6% efficiency: tight, it is above 6.4%? No:
     // centred on it, either side reachable.
     let wide = |r: f64| -> Vec<f64> { (0..10).map(|k| r * (0.7 + 0.06 * f64::from(k))).collect() };
-    let mut points = vec![point(config(StrategyKind::Threads, SyncMode::Readback), 1, &wide(10_000.0))];
-    points.push(point(config(StrategyKind::Threads, SyncMode::Readback), 8, &wide(5_100.0)));
+    let mut points = vec![point(
+        config(StrategyKind::Threads, SyncMode::Readback),
+        1,
+        &wide(10_000.0),
+    )];
+    points.push(point(
+        config(StrategyKind::Threads, SyncMode::Readback),
+        8,
+        &wide(5_100.0),
+    ));
     let runs = one(points);
     let an = Analysis::of(&runs);
     let v = &verdicts(&an, 0)[0];

@@ -4,7 +4,7 @@
 
 use super::record::TrialRecord;
 use crate::schema::Precision;
-use crate::workload::program::decode_values;
+use crate::workload::values::decode_values;
 
 /// ‖got − want‖₂ / ‖want‖₂; infinite when `got` has a NaN or infinity, or
 /// the lengths differ, so such an output always counts as wrong.

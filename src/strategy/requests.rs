@@ -6,7 +6,7 @@ use crate::measure::check::check_output;
 use crate::measure::record::TrialRecord;
 use crate::schema::Precision;
 use crate::workload::Prepared;
-use crate::workload::program::{encode_values, random};
+use crate::workload::values::{encode_values, random};
 
 /// Distinct samples clients draw from, with their reference outputs.
 pub struct RequestSet {

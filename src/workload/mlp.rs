@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::Footprint;
+use super::builder::Builder;
+use super::dispatch::Linear;
 use super::kernels::Checks;
-use super::program::{
-    Builder, Linear, Program, ProgramSlot, SamplePool, input_bytes, par_map, random,
-};
+use super::program::{Program, ProgramSlot};
 use super::reference::{self, narrow, widen};
+use super::values::{SamplePool, input_bytes, par_map, random};
 use crate::gpu::GpuContext;
 use crate::schema::Precision;
 

@@ -2,14 +2,19 @@
 //! `prepare` (never in a timed region), encodes one op (one forward pass)
 //! as one compute pass, and carries the CPU reference its outputs are
 //! checked against. The kernel variant of each layer is chosen per shape
-//! (`matmul`), and the variants that ran are recorded with the point.
+//! (`choice`), and the variants that ran are recorded with the point.
 
+pub mod builder;
+pub mod choice;
+pub mod dispatch;
 pub mod kernels;
-pub mod matmul;
 pub mod mlp;
 pub mod program;
 pub mod reference;
 pub mod transformer;
+pub mod values;
+
+pub use values::random_values;
 
 use serde::{Deserialize, Serialize};
 
@@ -197,7 +202,7 @@ pub trait Prepared: Send {
     ) -> wgpu::Buffer;
     /// The dispatches one op over slot `slot` records, in order (with the
     /// pool's buffers), for timing each on its own.
-    fn dispatches(&self, slot: usize) -> &[program::Dispatch];
+    fn dispatches(&self, slot: usize) -> &[dispatch::Dispatch];
     /// The buffer slot `slot`'s latest output is in.
     fn output(&self, slot: usize) -> wgpu::Buffer;
     /// From now on, allocate each op's input and output buffers and bind
@@ -259,13 +264,6 @@ pub trait Prepared: Send {
     fn map_inputs(&mut self) -> Option<Vec<MappedInput>>;
     /// The kernel variants an op runs, with the shapes they were chosen for.
     fn kernels(&self) -> Vec<String>;
-}
-
-/// Uniform random values in `[-scale, scale)`, reproducible from `seed`.
-pub fn random_values(len: usize, scale: f32, seed: u64) -> Vec<f32> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    (0..len).map(|_| rng.random_range(-scale..scale)).collect()
 }
 
 #[cfg(test)]

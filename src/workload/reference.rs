@@ -92,6 +92,9 @@ pub fn narrow(x: &[f64]) -> Vec<f32> {
     x.iter().map(|&v| v as f32).collect()
 }
 
+/// A sample's CPU reference output, from the workload's own weights.
+pub type Reference = Box<dyn Fn(&[f32]) -> Vec<f32> + Send + Sync>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

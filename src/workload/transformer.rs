@@ -9,9 +9,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::Footprint;
+use super::builder::Builder;
 use super::kernels::Checks;
-use super::program::{Builder, Program, ProgramSlot, SamplePool, input_bytes, par_map, random};
+use super::program::{Program, ProgramSlot};
 use super::reference::{self, narrow, widen};
+use super::values::{SamplePool, input_bytes, par_map, random};
 use crate::gpu::GpuContext;
 use crate::schema::Precision;
 
@@ -140,13 +142,13 @@ impl Transformer {
             qkv_b: random(3 * d, bd, s(2), p),
             out_w: random(d * d, bd, s(3), p),
             out_b: random(d, bd, s(4), p),
-            ln1_g: super::program::quantize(near_one(d, 5), p),
+            ln1_g: super::values::quantize(near_one(d, 5), p),
             ln1_b: random(d, 0.1, s(6), p),
             ff1_w: random(d * ff, bd, s(7), p),
             ff1_b: random(ff, bd, s(8), p),
             ff2_w: random(ff * d, bf, s(9), p),
             ff2_b: random(d, bf, s(10), p),
-            ln2_g: super::program::quantize(near_one(d, 11), p),
+            ln2_g: super::values::quantize(near_one(d, 11), p),
             ln2_b: random(d, 0.1, s(12), p),
         }
     }

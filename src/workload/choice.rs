@@ -1,83 +1,10 @@
-//! Which kernel computes a linear layer of a given shape: the rule, and
-//! the grid it dispatches.
-//!
-//! The rule, read off `curves peak`'s per-variant table (every tile at
-//! the seeds' layer shapes, measured on an H200 through Vulkan; the
-//! table is committed with the H200 ceilings under `results/`):
-//!
-//! * f16 where the adapter has 16×16×16 f16→f32 cooperative matrices
-//!   and k is a multiple of 16: tensor cores. First the kernels that
-//!   stage x and w in workgroup memory, double buffered, so that each
-//!   fetched value feeds several subgroups and the next step's fetch
-//!   overlaps this step's products (shaders/matmul_coop_shared.wgsl).
-//!   128 × 128 blocks of 4 × 4 subgroups (32 × 32 each), k 16 deep, where
-//!   m, n are multiples of 128 and that gives at least
-//!   [`FILL_WORKGROUPS`] workgroups: it beat every other variant at
-//!   every such shape measured (H200, 2026-12-03 17:49: 4096³ 91.3
-//!   TFLOP/s against 75.5 for one subgroup per 64 × 64 block;
-//!   8192 × 256 → 768: 38.9 µs against 72.4; 8192 × 256 → 2048: 105.0
-//!   against 142.8; 8192 × 2048 → 256: 89.9 against 134.4; 8192 × 256
-//!   → 256: 16.1 against 24.8; 2048 × 256 → 1024: 16.0 against 24.8;
-//!   1024 × 768 → 2304: 58.4 against 62.7). With fewer such blocks,
-//!   64 × 64 blocks of 2 × 2 subgroups, k 32 deep, where m, n are
-//!   multiples of 64, k of 32 and that too gives at least
-//!   [`FILL_WORKGROUPS`] workgroups (256 × 768 → 3072: 26.4 µs against
-//!   34.3 for the best one-subgroup tile; 1024 × 3072 → 768: 81.4
-//!   against 122.2; 64 × 128 blocks of 2 × 4 subgroups were within 7%
-//!   of it, either way). Fewer still (the layers of an MLP at batch
-//!   256): 32 × 32 blocks of 2 × 2 subgroups of one tile each, k 64
-//!   deep, where k is a multiple of 64, whose four times as many
-//!   workgroups keep more multiprocessors busy (2026-12-04 19:13, as
-//!   every point runs them, unchecked: 256 × 512 → 1024: 9.5 µs
-//!   against 12.5 for the 64 × 64 blocks; 256 × 1024 → 1024: 13.6
-//!   against 19.2; 256 × 1024 → 512: 12.0 against 18.9; at 256 × 768 →
-//!   3072, with 192 blocks of 64 × 64, they lose: 25.1 against 18.4),
-//!   else the 64 × 64 blocks. Splitting k in 2 to 4 parts (a second
-//!   dispatch sums them) to give such layers more workgroups won at none
-//!   of the seeds' shapes (19:29: 256 × 768 → 3072 at best 18.0 µs
-//!   unsplit against more for every split; 256 × 1024 → 1024 13.8 split
-//!   in 4 against 13.6; 1024 × 3072 → 768 49.4 split in 4 against 52.5,
-//!   within the table's noise), so the rule splits nothing; `curves
-//!   peak` measures the splits beside the rest. The first table of
-//!   these kernels (16:54) found k 32 slower than k 16 for 128 × 128 of
-//!   2 × 2 subgroups (64 × 64 each: the registers that hold the fetch
-//!   and the accumulators crowd each other) and 64 × 128 of 1 × 2
-//!   subgroups 3 to 4 times slower than any other. Where m, n are multiples of 64 but k is not
-//!   of 32, the one-subgroup kernels: with at least [`COOP_WORKGROUPS`]
-//!   blocks of 64 × 64 (one subgroup each), the 64 × 64 kernel whose
-//!   accumulators leave through workgroup memory one strip of 16 rows at
-//!   a time, for a vec4 epilogue (4 KiB of workgroup memory), which beat
-//!   the other one-subgroup variants at 512 blocks and more (12:53:
-//!   8192 × 256 → 2048, 144.1 µs against 167.4 for the kernel that
-//!   stores its 16 accumulators one tile at a time and 208.8 for the
-//!   whole block staged at once). With fewer blocks, smaller coop tiles,
-//!   staged once for the vec4 epilogue: 32 × 64 where that gives at
-//!   least [`COOP_SMALL_WORKGROUPS`] workgroups, else 32 × 32 (which also
-//!   serve m or n multiples of 32 only). Shapes these do not divide take
-//!   the SIMT tiles below.
-//! * at most [`GEMV_ROWS`] rows: the matrix-vector kernel (subgroup
-//!   reduction where the adapter has subgroups), which spreads a layer
-//!   over one subgroup per output column: at 16 × 256 → 128 it took 9.5
-//!   µs against the best tile's 14.1; at 32 rows they tie (14.3 vs 14.1).
-//! * otherwise the first tile, in [`tiles`]' order (largest first), that
-//!   gives at least [`TILE_WORKGROUPS`] workgroups (about two per
-//!   multiprocessor of an H200), else the one that gives the most. First
-//!   comes the 128 × 128 tile with k steps of 8 taken two per loop
-//!   iteration (so that naga's clamps leave the inner loop): at 4096³
-//!   3601 µs, 38.2 TFLOP/s, against 4105 for its one-step form, and
-//!   faster than that form at every shape measured. The threshold was
-//!   128 until the table of 2026-12-04 19:13 (as the warmed table of
-//!   2026-12-02 had said): at 256 the rule picks better where the two
-//!   differ, and the same elsewhere (256 × 768 → 3072: the 32 × 32
-//!   tile's 768 workgroups 62.0 µs against 69.8 for 64 × 64 with 192;
-//!   8192 × 2048 → 256: the 128 × 64 tile's 256 workgroups 318.2
-//!   against 360.7 for the paired tile's 128; 19:29: 1024 × 3072 → 768
-//!   226.7 against 251.4, 1024 × 768 → 768 61.4 against 70.1, 2048 ×
-//!   1024 → 256 62.5 against 86.3; at 2048 × 256 → 768 both thresholds
-//!   give 41.0, where the 64 × 64 tile of 4 × 4 per invocation gives
-//!   36.1).
-//!   Tiles whose workgroup memory or invocations exceed the device's
-//!   limits are never chosen.
+//! Which kernel computes each part of an op of a given shape: the rule
+//! for a linear layer (tensor cores where the adapter has them and the
+//! shape suits, the matrix-vector kernel for a few rows, else the largest
+//! register-blocked tile that fills the device), the layer norm and the
+//! attention; and the grid each dispatches. Read off `curves peak`'s
+//! per-variant tables on an H200: docs/kernel-choice.md gives the
+//! measurements behind each threshold.
 
 use super::kernels::{Kernel, Tile};
 use crate::gpu::GpuContext;
@@ -183,7 +110,7 @@ impl Kernel {
 
 /// A chosen kernel and its dispatch grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Plan {
+pub struct Choice {
     pub kernel: Kernel,
     pub grid: (u32, u32, u32),
 }
@@ -219,7 +146,7 @@ pub fn split_bytes(kernel: Kernel, (m, _, n): (u32, u32, u32)) -> u64 {
 /// block, the grid is exactly the blocks of y, and each buffer holds its
 /// matrix. The SIMT matmuls guard ragged edges by hand and stay checked.
 pub fn proven_in_bounds(
-    plan: Plan,
+    plan: Choice,
     (m, k, n): (u32, u32, u32),
     [x, w, bias, y]: [u64; 4],
     scalar: usize,
@@ -262,17 +189,17 @@ pub fn grid(kernel: Kernel, caps: &Caps, m: u32, n: u32) -> (u32, u32, u32) {
             // Columns per workgroup at the largest subgroup size: at a
             // smaller one the grid covers more columns than there are.
             let max = caps.subgroups.map_or(64, |s| s.1).max(1);
-            super::program::grid(n.div_ceil((64 / max).max(1)))
+            workgroup_grid(n.div_ceil((64 / max).max(1)))
         }
-        Kernel::Gemv { .. } => super::program::grid(n),
+        Kernel::Gemv { .. } => workgroup_grid(n),
         _ => unreachable!("not a matrix product"),
     }
 }
 
 /// The kernel for `y[m×n] = x[m×k] · w[k×n]` on a device with `caps`, by
 /// the rule above.
-pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> Plan {
-    let plan = |kernel| Plan {
+pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> Choice {
+    let plan = |kernel| Choice {
         kernel,
         grid: grid(kernel, caps, m, n),
     };
@@ -367,9 +294,100 @@ pub fn choose(caps: &Caps, precision: Precision, (m, k, n): (u32, u32, u32)) -> 
     plan(Kernel::Matmul(tile))
 }
 
+/// Values per lane up to which a row's layer norm stays in registers.
+const LAYER_NORM_PER_LANE: u32 = 32;
+
+/// The layer-norm variant for rows of `dim`: a row per subgroup, held in
+/// registers, where the adapter has subgroups and a row fits
+/// [`LAYER_NORM_PER_LANE`] values per lane at its smallest subgroup size;
+/// else a workgroup per row that reads the row three times.
+pub fn layer_norm_kernel(caps: &Caps, dim: u32) -> Kernel {
+    if let Some((min, max)) = caps.subgroups {
+        let per_lane = dim.div_ceil(min.max(1)).max(1);
+        if per_lane <= LAYER_NORM_PER_LANE {
+            return Kernel::LayerNormRows {
+                per_lane,
+                rows: (super::kernels::LAYER_NORM_WG / max.max(1)).max(1),
+            };
+        }
+    }
+    Kernel::LayerNorm {
+        subgroup: caps.subgroups.is_some(),
+    }
+}
+
+/// The attention variant for `seq` and `head_dim`: 64 queries per
+/// workgroup (32 for short sequences), as many keys per tile (at most
+/// 32, a power of two) as fit workgroup memory twice (keys and values),
+/// and 4 lanes per query where the adapter has subgroups of at least 4
+/// and the head splits into 4 × vec4 (a query's chain over its keys is
+/// then 4 times shorter and short sequences fill 4 times the lanes).
+/// Measured on an H200 (`curves peak`, head 64, 2026-12-03, one lane →
+/// four): seq 32 × batch 256 f16 48.6 → 35.1 µs, seq 2048 × batch 1 f32
+/// 582.9 → 491.8 µs, but seq 512 × batch 2 (12 heads) f16 156.2 → 186.6
+/// µs: four lanes lose there, for a reason not yet measured.
+pub fn attention_kernel(caps: &Caps, seq: u32, head_dim: u32) -> Kernel {
+    let per_key = 2 * head_dim.max(1) * 4;
+    let mut keys = 32;
+    while keys > 1 && keys * per_key > caps.workgroup_bytes {
+        keys /= 2;
+    }
+    Kernel::Attention {
+        head_dim,
+        keys,
+        queries: if seq > 32 { 64 } else { 32 },
+        vec4: head_dim.is_multiple_of(4),
+        lanes: if head_dim.is_multiple_of(16) && caps.subgroups.is_some_and(|(min, _)| min >= 4) {
+            4
+        } else {
+            1
+        },
+    }
+}
+
+/// One workgroup per item: x up to the 65535 a dimension allows, the rest in y.
+pub fn workgroup_grid(items: u32) -> (u32, u32, u32) {
+    const MAX: u32 = 65535;
+    (items.clamp(1, MAX), items.div_ceil(MAX).max(1), 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layer_norm_holds_a_row_per_subgroup_where_it_fits() {
+        let caps = |subgroups| Caps {
+            workgroup_bytes: 48 * 1024,
+            invocations: 1024,
+            subgroups,
+            cooperative_matrix: false,
+            max_workgroups_per_dim: 65535,
+        };
+        assert_eq!(
+            layer_norm_kernel(&caps(Some((32, 32))), 256),
+            Kernel::LayerNormRows {
+                per_lane: 8,
+                rows: 4
+            }
+        );
+        // Sized for the smallest subgroup, spread over the largest.
+        assert_eq!(
+            layer_norm_kernel(&caps(Some((8, 64))), 100),
+            Kernel::LayerNormRows {
+                per_lane: 13,
+                rows: 2
+            }
+        );
+        assert_eq!(
+            layer_norm_kernel(&caps(Some((32, 32))), 1025),
+            Kernel::LayerNorm { subgroup: true }
+        );
+        assert_eq!(
+            layer_norm_kernel(&caps(None), 256),
+            Kernel::LayerNorm { subgroup: false }
+        );
+    }
 
     fn caps(subgroups: bool, coop: bool) -> Caps {
         Caps {
@@ -560,7 +578,7 @@ mod tests {
             s[short] -= 2;
             assert!(!proven_in_bounds(plan, (m, k, n), s, 2), "buffer {short}");
         }
-        let wide = Plan {
+        let wide = Choice {
             grid: (plan.grid.0 + 1, plan.grid.1, 1),
             ..plan
         };
@@ -576,7 +594,7 @@ mod tests {
             bk: 32,
             split: 3,
         };
-        let plan3 = Plan {
+        let plan3 = Choice {
             kernel: split,
             grid: grid(split, &c, m, n),
         };
