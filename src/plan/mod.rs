@@ -17,17 +17,20 @@
 //! runs. Unknown keys, duplicate points and values that could overflow or
 //! never finish are refused.
 
+mod file;
 pub mod limits;
+mod rules;
+
+use file::{ExperimentFile, SweepFile, key_line, line_of};
+use rules::Refusal;
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{
-    Launch, Layout, PointConfig, Precision, StrategyKind, SyncMode, WaitStyle, WorkloadKind,
-};
-use crate::workload::{SLOTS, Workload};
+use crate::schema::{Launch, Layout, PointConfig, Precision, StrategyKind, SyncMode, WaitStyle};
+use crate::workload::Workload;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -134,64 +137,6 @@ impl Default for Settings {
     }
 }
 
-/// The keys a sweep and `[settings]` may both set.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SettingsFile {
-    warmup_ops: Option<u64>,
-    warmup_s: Option<f64>,
-    trials: Option<NonZeroU32>,
-    max_trials: Option<NonZeroU32>,
-    target_ci: Option<f64>,
-    min_measured_s: Option<f64>,
-    /// Refused with a pointer to `target_ci`, which replaced it.
-    target_spread: Option<toml::Value>,
-    ops: Option<u64>,
-    checks: Option<u64>,
-    timeout_s: Option<f64>,
-    seed: Option<u64>,
-    pool: Option<bool>,
-    encode_ahead: Option<bool>,
-    upload_inputs: Option<bool>,
-    trial_s: Option<f64>,
-}
-
-impl SettingsFile {
-    /// These settings over `base`.
-    fn over(&self, base: &Settings) -> Settings {
-        let trials = self.trials.unwrap_or(base.trials);
-        Settings {
-            warmup_ops: self.warmup_ops.unwrap_or(base.warmup_ops),
-            warmup_s: self.warmup_s.unwrap_or(base.warmup_s),
-            trials,
-            // With no cap of its own, the cap follows `trials` where the
-            // base had none either (its cap equal to its trials), and is
-            // raised to `trials` where it was below.
-            max_trials: self
-                .max_trials
-                .unwrap_or(if base.max_trials == base.trials {
-                    trials
-                } else {
-                    base.max_trials.max(trials)
-                }),
-            target_ci: self.target_ci.unwrap_or(base.target_ci),
-            min_measured_s: self.min_measured_s.unwrap_or(base.min_measured_s),
-            ops: self.ops.unwrap_or(base.ops),
-            checks: self.checks.unwrap_or(base.checks),
-            timeout_s: self.timeout_s.unwrap_or(base.timeout_s),
-            seed: self.seed.unwrap_or(base.seed),
-            pool: self.pool.unwrap_or(base.pool),
-            encode_ahead: self.encode_ahead.unwrap_or(base.encode_ahead),
-            upload_inputs: self.upload_inputs.unwrap_or(base.upload_inputs),
-            trial_s: match self.trial_s {
-                Some(0.0) => None,
-                Some(t) => Some(t),
-                None => base.trial_s,
-            },
-        }
-    }
-}
-
 /// The order points are measured in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -220,19 +165,6 @@ pub enum Rounds {
     Point,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExperimentFile {
-    name: Option<String>,
-    description: Option<String>,
-    #[serde(default)]
-    order: Order,
-    #[serde(default)]
-    rounds: Rounds,
-    settings: Option<toml::Spanned<SettingsFile>>,
-    sweep: toml::Spanned<Vec<toml::Spanned<SweepFile>>>,
-}
-
 /// `adapters = "all"`, `[0, 1]` or `"H200"`: which adapters a `gpus`
 /// sweep spreads its workers over.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,79 +180,6 @@ impl AdapterSpec {
         match self {
             AdapterSpec::Indices(i) => i.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
             AdapterSpec::Text(t) => t.clone(),
-        }
-    }
-}
-
-/// A `[[sweep]]` table. It repeats `SettingsFile`'s keys rather than
-/// flattening it in: serde's `flatten` does not work with
-/// `deny_unknown_fields`, and unknown keys must be refused.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SweepFile {
-    workload: WorkloadKind,
-    dims: Option<Vec<u32>>,
-    strategy: StrategyKind,
-    n: Vec<u32>,
-    /// Samples per op of each worker (`hybrid`, `gpus`).
-    batch: Option<u32>,
-    /// `server` only: most requests coalesced into one dispatch.
-    max_batch: Option<u32>,
-    /// `server` only: longest wait, in µs, after a batch's first request.
-    max_delay_us: Option<u64>,
-    /// `queue`/`server` only: open loop — each client sends requests at
-    /// Poisson-distributed times at this mean rate, without waiting for answers.
-    arrival_rate_per_s: Option<f64>,
-    /// `gpus` only: threads of one process (default) or a process each.
-    launch: Option<Launch>,
-    /// `gpus` only: the adapters to spread over (default: `--adapters`, else all).
-    adapters: Option<AdapterSpec>,
-    /// Names the sweep's points as a step of a sequence (the seeds'
-    /// optimisation stack); the report tabulates labelled steps in order.
-    label: Option<String>,
-    /// Measures the sweep's points in rounds with every other sweep of the
-    /// same group, whatever their workloads (the layer sizes a verdict
-    /// compares, say); by default a sweep's group is its workload.
-    group: Option<String>,
-    sync: Option<SyncMode>,
-    wait: Option<WaitStyle>,
-    precision: Option<Precision>,
-    warmup_ops: Option<u64>,
-    warmup_s: Option<f64>,
-    trials: Option<NonZeroU32>,
-    max_trials: Option<NonZeroU32>,
-    target_ci: Option<f64>,
-    min_measured_s: Option<f64>,
-    target_spread: Option<toml::Value>,
-    ops: Option<u64>,
-    checks: Option<u64>,
-    timeout_s: Option<f64>,
-    seed: Option<u64>,
-    pool: Option<bool>,
-    encode_ahead: Option<bool>,
-    upload_inputs: Option<bool>,
-    trial_s: Option<f64>,
-}
-
-impl SweepFile {
-    /// The settings the sweep sets over the file's.
-    fn settings(&self) -> SettingsFile {
-        SettingsFile {
-            warmup_ops: self.warmup_ops,
-            warmup_s: self.warmup_s,
-            trials: self.trials,
-            max_trials: self.max_trials,
-            target_ci: self.target_ci,
-            min_measured_s: self.min_measured_s,
-            target_spread: self.target_spread.clone(),
-            ops: self.ops,
-            checks: self.checks,
-            timeout_s: self.timeout_s,
-            seed: self.seed,
-            pool: self.pool,
-            encode_ahead: self.encode_ahead,
-            upload_inputs: self.upload_inputs,
-            trial_s: self.trial_s,
         }
     }
 }
@@ -435,132 +294,6 @@ pub struct Experiment {
     pub overrides: Vec<String>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-/// The line of `key = …` inside the table that starts at `span` of
-/// `text` (up to the next table header: toml's spans of an array of
-/// tables may cover its header only), or the span's first line.
-fn key_line(text: &str, span: &std::ops::Range<usize>, key: &str) -> usize {
-    let start = span.start.min(text.len());
-    let after_header = text[start..]
-        .find('\n')
-        .map_or(text.len(), |i| start + i + 1);
-    let next_table = text[after_header..]
-        .split_inclusive('\n')
-        .scan(after_header, |at, line| {
-            let here = *at;
-            *at += line.len();
-            Some((here, line))
-        })
-        .find(|(_, line)| line.trim_start().starts_with('['))
-        .map_or(text.len(), |(at, _)| at);
-    let end = span.end.min(text.len()).max(next_table).max(start);
-    let mut offset = start;
-    for line in text[start..end].split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if let Some(rest) = trimmed.strip_prefix(key)
-            && rest.trim_start().starts_with('=')
-        {
-            return line_of(text, offset);
-        }
-        offset += line.len();
-    }
-    line_of(text, start)
-}
-
-/// Keys an earlier version took, refused with what replaced them.
-fn check_replaced(s: &SettingsFile) -> Result<(), (&'static str, String)> {
-    match &s.target_spread {
-        Some(_) => Err((
-            "target_spread",
-            "target_spread (the trials' (max − min) / median) was replaced by target_ci: the 95% confidence interval of the median, as a fraction of it either way (target_ci = 0.02 is ±2%)".into(),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Checks every setting's meaning; the error names the key.
-fn check_settings(s: &Settings) -> Result<(), (&'static str, String)> {
-    let finite_in = |v: f64, lo: f64, hi: f64| v.is_finite() && v >= lo && v <= hi;
-    if !(finite_in(s.timeout_s, 0.0, MAX_TIMEOUT_S) && s.timeout_s > 0.0) {
-        return Err((
-            "timeout_s",
-            format!(
-                "timeout_s must be more than 0 and at most {MAX_TIMEOUT_S} (a week), not {}",
-                s.timeout_s
-            ),
-        ));
-    }
-    if !finite_in(s.warmup_s, 0.0, s.timeout_s) {
-        return Err((
-            "warmup_s",
-            format!(
-                "warmup_s must be between 0 and timeout_s ({}), not {}",
-                s.timeout_s, s.warmup_s
-            ),
-        ));
-    }
-    if let Some(t) = s.trial_s
-        && !(finite_in(t, 0.0, s.timeout_s) && t > 0.0)
-    {
-        return Err((
-            "trial_s",
-            format!(
-                "trial_s must be 0 (off: `ops` ops a trial) or more, and at most timeout_s ({}), not {t}",
-                s.timeout_s
-            ),
-        ));
-    }
-    if s.ops == 0 || s.ops > MAX_OPS {
-        return Err(("ops", format!("ops must be 1 to {MAX_OPS}, not {}", s.ops)));
-    }
-    if s.warmup_ops > MAX_OPS {
-        return Err((
-            "warmup_ops",
-            format!("warmup_ops must be at most {MAX_OPS}, not {}", s.warmup_ops),
-        ));
-    }
-    if s.checks > MAX_OPS {
-        return Err((
-            "checks",
-            format!("checks must be at most {MAX_OPS}, not {}", s.checks),
-        ));
-    }
-    if s.trials.get() > MAX_TRIALS {
-        return Err(("trials", format!("trials must be at most {MAX_TRIALS}")));
-    }
-    if s.max_trials < s.trials || s.max_trials.get() > MAX_TRIALS {
-        return Err((
-            "max_trials",
-            format!(
-                "max_trials ({}) must be at least trials ({}) and at most {MAX_TRIALS}",
-                s.max_trials, s.trials
-            ),
-        ));
-    }
-    if !(finite_in(s.target_ci, 0.0, 10.0) && s.target_ci > 0.0) {
-        return Err((
-            "target_ci",
-            format!(
-                "target_ci must be more than 0 (0.02 = a 95% interval within ±2% of the median), not {}",
-                s.target_ci
-            ),
-        ));
-    }
-    if !finite_in(s.min_measured_s, 0.0, s.timeout_s) {
-        return Err((
-            "min_measured_s",
-            format!(
-                "min_measured_s must be between 0 and timeout_s ({}), not {}",
-                s.timeout_s, s.min_measured_s
-            ),
-        ));
-    }
-    Ok(())
-}
-
 impl Experiment {
     /// Sets `trial_s` of every point, and exactly `trials` trials (no more
     /// while an interval is wide), over the file's values (`curves run
@@ -612,13 +345,12 @@ impl Experiment {
             toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
         let base = match &file.settings {
             Some(s) => {
-                check_replaced(s.get_ref()).map_err(|(key, e)| {
+                let at = |(key, e): Refusal| {
                     invalid(format!("line {}: {e}", key_line(text, &s.span(), key)))
-                })?;
+                };
+                rules::replaced_keys(s.get_ref()).map_err(at)?;
                 let resolved = s.get_ref().over(&Settings::default());
-                check_settings(&resolved).map_err(|(key, e)| {
-                    invalid(format!("line {}: {e}", key_line(text, &s.span(), key)))
-                })?;
+                rules::settings(&resolved).map_err(at)?;
                 resolved
             }
             None => Settings::default(),
@@ -633,8 +365,7 @@ impl Experiment {
             let span = spanned.span();
             let sweep = spanned.into_inner();
             let at = |key: &str| key_line(text, &span, key);
-            let err = |key: &str, message: String| invalid(format!("line {}: {message}", at(key)));
-            let info = sweep.strategy.info();
+            let err = |(key, message): Refusal| invalid(format!("line {}: {message}", at(key)));
             let origin = Origin {
                 sweep: index + 1,
                 line: line_of(text, span.start),
@@ -643,256 +374,7 @@ impl Experiment {
                 batch_line: sweep.batch.map(|_| at("batch")),
                 max_batch_line: sweep.max_batch.map(|_| at("max_batch")),
             };
-            let workload = Workload::new(sweep.workload, sweep.dims.as_deref()).map_err(|e| {
-                err(
-                    if sweep.dims.is_some() {
-                        "dims"
-                    } else {
-                        "workload"
-                    },
-                    e,
-                )
-            })?;
-            let worker_batch = match sweep.batch {
-                None => info.takes_worker_batch.then_some(1),
-                Some(b) if !info.takes_worker_batch => {
-                    return Err(err(
-                        "batch",
-                        format!(
-                            "batch (samples per op of each worker) is for hybrid and gpus; {} sets its shape from n (got batch = {b})",
-                            sweep.strategy
-                        ),
-                    ));
-                }
-                Some(b) if b == 0 || b > MAX_BATCH => {
-                    return Err(err(
-                        "batch",
-                        format!("batch must be 1 to {MAX_BATCH}, not {b}"),
-                    ));
-                }
-                Some(b) => Some(b),
-            };
-            let server = match (sweep.strategy, sweep.max_batch, sweep.max_delay_us) {
-                (StrategyKind::Server, b, d) => {
-                    let b = b.unwrap_or(16);
-                    if b == 0 || b > 4096 {
-                        return Err(err(
-                            "max_batch",
-                            format!("max_batch must be 1 to 4096, not {b}"),
-                        ));
-                    }
-                    let d = d.unwrap_or(200);
-                    if d > MAX_DELAY_US {
-                        return Err(err(
-                            "max_delay_us",
-                            format!(
-                                "max_delay_us must be at most {MAX_DELAY_US} (a minute), not {d}"
-                            ),
-                        ));
-                    }
-                    Some((b, d))
-                }
-                (_, None, None) => None,
-                (other, b, _) => {
-                    return Err(err(
-                        if b.is_some() {
-                            "max_batch"
-                        } else {
-                            "max_delay_us"
-                        },
-                        format!(
-                            "max_batch and max_delay_us are for strategy = \"server\"; {other} does not batch requests"
-                        ),
-                    ));
-                }
-            };
-            check_replaced(&sweep.settings()).map_err(|(key, e)| err(key, e))?;
-            let settings = sweep.settings().over(&base);
-            check_settings(&settings).map_err(|(key, e)| err(key, e))?;
-            if let Some(rate) = sweep.arrival_rate_per_s {
-                if !info.answers_requests {
-                    return Err(err(
-                        "arrival_rate_per_s",
-                        format!(
-                            "arrival_rate_per_s (open-loop clients) is for queue and server; {} has no clients",
-                            sweep.strategy
-                        ),
-                    ));
-                }
-                if !(rate.is_finite() && (1e-3..=1e7).contains(&rate)) {
-                    return Err(err(
-                        "arrival_rate_per_s",
-                        format!(
-                            "arrival_rate_per_s must be between 0.001 and 10,000,000, not {rate}"
-                        ),
-                    ));
-                }
-                let trial_s = settings.ops as f64 / rate;
-                if trial_s * f64::from(settings.trials.get()) > settings.timeout_s {
-                    return Err(err(
-                        "arrival_rate_per_s",
-                        format!(
-                            "{} requests per client at {rate}/s take {trial_s:.0} s a trial, {:.0} s for {} trials: more than timeout_s ({}); raise the rate or the timeout, or lower ops",
-                            settings.ops,
-                            trial_s * f64::from(settings.trials.get()),
-                            settings.trials,
-                            settings.timeout_s
-                        ),
-                    ));
-                }
-            }
-            if sweep.wait == Some(WaitStyle::Auto) {
-                return Err(err(
-                    "wait",
-                    "wait = \"auto\" is what a framework peer records when it leaves CUDA's schedule at its default; curves waits block, spin or callback".into(),
-                ));
-            }
-            let sync = sweep.sync.unwrap_or(SyncMode::Readback);
-            if info.answers_requests && sync == SyncMode::End {
-                return Err(err(
-                    "sync",
-                    format!(
-                        "{} answers each request once it is done, so sync = \"end\" (no waiting until the trial ends) does not make sense for it; use readback, wait, device or pipeline:D (at most D batches in flight)",
-                        sweep.strategy
-                    ),
-                ));
-            }
-            if settings.encode_ahead {
-                let key = if sweep.encode_ahead.is_some() {
-                    "encode_ahead"
-                } else {
-                    "sync"
-                };
-                if !settings.pool {
-                    return Err(err(
-                        key,
-                        "encode_ahead records each op before it runs, and without the pool (pool = false) an op's buffers are allocated when it is recorded, so the last op recorded ahead (never run) would take the place of its slot's output; use encode_ahead with the pool".into(),
-                    ));
-                }
-                // A GPU owner waits for every batch it answers, pipelined
-                // or not.
-                if !info.answers_requests && !sync.waits_per_op() {
-                    return Err(err(
-                        key,
-                        format!(
-                            "encode_ahead records the next op while the host waits for this one, so it needs a sync mode that waits after every op (readback, wait, device), not {sync}: under pipeline and end encoding already overlaps the GPU"
-                        ),
-                    ));
-                }
-            }
-            if settings.upload_inputs {
-                let key = if sweep.upload_inputs.is_some() {
-                    "upload_inputs"
-                } else {
-                    "strategy"
-                };
-                if !matches!(
-                    sweep.strategy,
-                    StrategyKind::Threads | StrategyKind::Batch | StrategyKind::Hybrid
-                ) {
-                    return Err(err(
-                        key,
-                        format!(
-                            "upload_inputs is for workers that run their own ops in this process (threads, batch, hybrid), not {}: a queue or server owner writes its requests' rows anyway",
-                            sweep.strategy
-                        ),
-                    ));
-                }
-                if !settings.pool {
-                    return Err(err(
-                        key,
-                        "upload_inputs writes each op's input into the pool's buffers; without the pool (pool = false) every op's input is uploaded afresh already".into(),
-                    ));
-                }
-                if sync == SyncMode::End || sync.depth() >= SLOTS {
-                    return Err(err(
-                        key,
-                        format!(
-                            "upload_inputs rewrites an op's input only once the op before it in its slot is done, so it needs at most {} ops in flight (readback, wait, device, pipeline:2 or pipeline:{}), not {sync}",
-                            SLOTS - 1,
-                            SLOTS - 1
-                        ),
-                    ));
-                }
-            }
-            if sweep.strategy != StrategyKind::Gpus
-                && (sweep.launch.is_some() || sweep.adapters.is_some())
-            {
-                return Err(err(
-                    if sweep.launch.is_some() {
-                        "launch"
-                    } else {
-                        "adapters"
-                    },
-                    format!(
-                        "launch and adapters are for strategy = \"gpus\"; {} runs on the run's adapter",
-                        sweep.strategy
-                    ),
-                ));
-            }
-            if let Some(AdapterSpec::Indices(list)) = &sweep.adapters {
-                if list.is_empty() {
-                    return Err(err("adapters", "adapters is empty; list adapter indices from `curves adapters`, or \"all\"".into()));
-                }
-                for (i, a) in list.iter().enumerate() {
-                    if list[..i].contains(a) {
-                        return Err(err(
-                            "adapters",
-                            format!(
-                                "adapter {a} is listed twice: a multi-GPU point needs each GPU once"
-                            ),
-                        ));
-                    }
-                }
-            }
-            if sweep.n.is_empty() {
-                return Err(err(
-                    "n",
-                    "n is empty; list at least one N, such as n = [1, 2, 4]".into(),
-                ));
-            }
-            let launch = sweep.launch.unwrap_or_default();
-            let mut points = Vec::new();
-            for (i, &n) in sweep.n.iter().enumerate() {
-                if n == 0 {
-                    return Err(err(
-                        "n",
-                        "n must be nonzero: N counts workers, clients or samples".into(),
-                    ));
-                }
-                if sweep.n[..i].contains(&n) {
-                    return Err(err("n", format!("N = {n} is listed twice")));
-                }
-                let shape = Layout::of(sweep.strategy, n, worker_batch, launch);
-                let limit = |what: &str, value: u32, max: u32| {
-                    (value > max)
-                        .then(|| err("n", format!("N = {n} needs {value} {what}; at most {max}")))
-                };
-                if let Some(e) = limit("threads", shape.threads, MAX_THREADS)
-                    .or_else(|| limit("processes", shape.processes, MAX_PROCESSES))
-                    .or_else(|| limit("samples per op", shape.batch, MAX_BATCH))
-                {
-                    return Err(e);
-                }
-                points.push(PointSpec {
-                    workload: workload.clone(),
-                    strategy: sweep.strategy,
-                    n,
-                    worker_batch,
-                    label: sweep.label.clone(),
-                    group: sweep.group.clone(),
-                    server,
-                    arrival_rate_per_s: sweep.arrival_rate_per_s,
-                    sync,
-                    wait: sweep.wait.unwrap_or_default(),
-                    precision: sweep.precision.unwrap_or_default(),
-                    launch,
-                    adapters: sweep.adapters.clone(),
-                    settings: settings.clone(),
-                    origin: origin.clone(),
-                });
-            }
-            per_sweep.push(points);
+            per_sweep.push(sweep_points(&sweep, &base, origin).map_err(err)?);
         }
         // The same point twice would share a curve with itself.
         let all: Vec<&PointSpec> = per_sweep.iter().flatten().collect();
@@ -929,6 +411,56 @@ impl Experiment {
             overrides: Vec::new(),
         })
     }
+}
+
+/// The points of one sweep, every rule applied in turn.
+fn sweep_points(
+    sweep: &SweepFile,
+    base: &Settings,
+    origin: Origin,
+) -> Result<Vec<PointSpec>, Refusal> {
+    let info = sweep.strategy.info();
+    let workload = Workload::new(sweep.workload, sweep.dims.as_deref()).map_err(|e| {
+        (
+            if sweep.dims.is_some() {
+                "dims"
+            } else {
+                "workload"
+            },
+            e,
+        )
+    })?;
+    let worker_batch = rules::worker_batch(sweep, info)?;
+    let server = rules::batching_limits(sweep, info)?;
+    rules::replaced_keys(&sweep.settings())?;
+    let settings = sweep.settings().over(base);
+    rules::settings(&settings)?;
+    rules::arrival_rate(sweep, info, &settings)?;
+    let wait = rules::wait_style(sweep)?;
+    let sync = rules::sync_mode(sweep, info)?;
+    rules::encode_ahead(sweep, info, &settings, sync)?;
+    rules::upload_inputs(sweep, info, &settings, sync)?;
+    let launch = rules::spread(sweep, info)?;
+    Ok(rules::n_values(sweep, worker_batch, launch)?
+        .into_iter()
+        .map(|(n, _)| PointSpec {
+            workload: workload.clone(),
+            strategy: sweep.strategy,
+            n,
+            worker_batch,
+            label: sweep.label.clone(),
+            group: sweep.group.clone(),
+            server,
+            arrival_rate_per_s: sweep.arrival_rate_per_s,
+            sync,
+            wait,
+            precision: sweep.precision.unwrap_or_default(),
+            launch,
+            adapters: sweep.adapters.clone(),
+            settings: settings.clone(),
+            origin: origin.clone(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -92,6 +92,13 @@ pub struct StrategyInfo {
     pub answers_requests: bool,
     /// Whether the sweep may set `worker_batch` (samples per op of each worker).
     pub takes_worker_batch: bool,
+    /// Whether its workers run their own ops in this process on the run's
+    /// device (so `upload_inputs` can write their inputs).
+    pub runs_own_ops: bool,
+    /// Whether it batches requests by `max_batch` and `max_delay_us`.
+    pub takes_batching_limits: bool,
+    /// Whether it spreads over adapters (`launch`, `adapters`).
+    pub spreads: bool,
 }
 
 const STRATEGIES: [StrategyInfo; 8] = [
@@ -106,6 +113,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::OwnN1,
         answers_requests: false,
         takes_worker_batch: false,
+        runs_own_ops: true,
+        takes_batching_limits: false,
+        spreads: false,
     },
     StrategyInfo {
         kind: StrategyKind::Batch,
@@ -118,6 +128,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::OwnN1,
         answers_requests: false,
         takes_worker_batch: false,
+        runs_own_ops: true,
+        takes_batching_limits: false,
+        spreads: false,
     },
     StrategyInfo {
         kind: StrategyKind::Processes,
@@ -130,6 +143,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::OwnN1,
         answers_requests: false,
         takes_worker_batch: false,
+        runs_own_ops: false,
+        takes_batching_limits: false,
+        spreads: false,
     },
     StrategyInfo {
         kind: StrategyKind::Hybrid,
@@ -142,6 +158,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::OwnN1,
         answers_requests: false,
         takes_worker_batch: true,
+        runs_own_ops: true,
+        takes_batching_limits: false,
+        spreads: false,
     },
     StrategyInfo {
         kind: StrategyKind::Devices,
@@ -154,6 +173,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::OwnN1,
         answers_requests: false,
         takes_worker_batch: false,
+        runs_own_ops: false,
+        takes_batching_limits: false,
+        spreads: false,
     },
     StrategyInfo {
         kind: StrategyKind::Queue,
@@ -166,6 +188,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::BatchAtSize,
         answers_requests: true,
         takes_worker_batch: false,
+        runs_own_ops: false,
+        takes_batching_limits: false,
+        spreads: false,
     },
     StrategyInfo {
         kind: StrategyKind::Server,
@@ -178,6 +203,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::BatchAtSize,
         answers_requests: true,
         takes_worker_batch: false,
+        runs_own_ops: false,
+        takes_batching_limits: true,
+        spreads: false,
     },
     StrategyInfo {
         kind: StrategyKind::Gpus,
@@ -190,6 +218,9 @@ const STRATEGIES: [StrategyInfo; 8] = [
         baseline: BaselineRule::OwnN1,
         answers_requests: false,
         takes_worker_batch: true,
+        runs_own_ops: false,
+        takes_batching_limits: false,
+        spreads: true,
     },
 ];
 
