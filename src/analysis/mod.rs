@@ -8,8 +8,8 @@
 pub mod compare;
 pub mod curve;
 pub mod estimate;
-pub mod findings;
 pub mod reproduce;
+pub mod roofline;
 pub mod sanity;
 #[cfg(test)]
 pub mod testing;

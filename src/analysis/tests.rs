@@ -203,40 +203,6 @@ fn verdicts_read_matched_figures_and_say_what_was_not_measured() {
     }
 }
 
-#[test]
-fn a_stall_is_called_traced_only_on_the_driver_the_trace_looked_into() {
-    let mut stalled = point(config(StrategyKind::Threads, SyncMode::Readback), 4, &[1e4]);
-    let latency = stalled.measured.latency_us.as_mut().unwrap();
-    (latency.p50, latency.p99) = (70.0, 10_000.0);
-    stalled.measured.latency_histogram = vec![
-        crate::schema::HistogramBin {
-            le_us: 80.0,
-            count: 97,
-        },
-        crate::schema::HistogramBin {
-            le_us: 10_500.0,
-            count: 3,
-        },
-    ];
-    stalled.measured.phases_us.as_mut().unwrap().wait.p99 = Some(9_900.0);
-    let plain = point(config(StrategyKind::Threads, SyncMode::Readback), 1, &[1e4]);
-    let mut runs = one(vec![plain, stalled]);
-    let said = |runs: &[Run]| findings::stalls(&Analysis::of(runs), 0).join(" ");
-    let elsewhere = said(&runs);
-    assert!(elsewhere.contains("a hypothesis"), "{elsewhere}");
-    runs[0].info.adapter.vendor_id = 0x10de;
-    let traced = said(&runs);
-    assert!(
-        traced.contains("traced")
-            && traced.contains("10 ms timeout")
-            && !traced.contains("hypothesis"),
-        "{traced}"
-    );
-    // The same driver through another API was not traced.
-    runs[0].info.adapter.backend = "gl".into();
-    assert!(said(&runs).contains("a hypothesis"));
-}
-
 /// Eleven pool pairs: one lucky pair at +69%, the rest at +5% to +12%.
 /// The verdict reads the median pair with its interval over the pairs,
 /// never the best: the pool gives a typical configuration about +9%.

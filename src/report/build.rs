@@ -5,9 +5,9 @@
 use super::device::{
     ceilings_table, dispatch_times_table, roofline_table, variants_table, workload_times_table,
 };
+use super::findings::{stalls, summary};
 use super::tables::*;
 use super::{Block, Document, Section};
-use crate::analysis::findings::{stalls, summary};
 use crate::analysis::verdicts::verdicts;
 use crate::analysis::{self, Analysis, picks};
 use crate::plot::Named;
@@ -205,7 +205,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
                 blocks: vec![Block::Bullets(st)],
             });
         }
-        let g = crate::analysis::findings::gpus(a, run);
+        let g = super::findings::gpus(a, run);
         if !g.is_empty() {
             out.push(Section {
                 heading: named("Past one GPU"),
@@ -213,7 +213,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
             });
         }
     }
-    let fw = crate::analysis::findings::frameworks(a);
+    let fw = super::findings::frameworks(a);
     if !fw.is_empty() {
         sections.push(Section {
             heading: "Framework or API?".into(),

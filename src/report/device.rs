@@ -7,7 +7,7 @@
 use super::tables::us;
 use super::{Cell, Table};
 use crate::analysis::Analysis;
-use crate::analysis::findings::roofline;
+use crate::analysis::roofline::roofline;
 
 pub(super) fn roofline_table(a: &Analysis, run: usize) -> Option<Table> {
     let rows = roofline(a, run);

@@ -10,6 +10,7 @@
 
 mod build;
 mod device;
+pub mod findings;
 mod html;
 #[cfg(test)]
 mod property;
