@@ -21,7 +21,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plot", &["plot", "analysis", "schema", "store", "units"]),
     (
         "report",
-        &["report", "plot", "analysis", "schema", "store", "stats", "units"],
+        &[
+            "report", "plot", "analysis", "schema", "store", "stats", "units",
+        ],
     ),
     ("gpu", &["gpu", "schema"]),
     ("workload", &["workload", "gpu", "schema", "store"]),

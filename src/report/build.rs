@@ -6,7 +6,9 @@ use super::device::{
     ceilings_table, dispatch_times_table, roofline_table, variants_table, workload_times_table,
 };
 use super::findings::{stalls, summary};
+use super::seeds_tables::*;
 use super::tables::*;
+use super::verdict_tables::*;
 use super::{Block, Document, Section};
 use crate::analysis::verdicts::verdicts;
 use crate::analysis::{self, Analysis, picks};

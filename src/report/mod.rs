@@ -15,8 +15,10 @@ mod html;
 #[cfg(test)]
 mod property;
 pub mod reproduce;
+mod seeds_tables;
 pub mod table;
 mod tables;
+mod verdict_tables;
 
 use std::path::{Path, PathBuf};
 

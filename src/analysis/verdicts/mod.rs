@@ -12,6 +12,7 @@
 //! guessed; a verdict that rests on a flagged point says so.
 
 mod claims;
+mod scaling;
 
 pub use claims::{LINEAR, seeds_curve};
 
@@ -92,7 +93,7 @@ pub fn within_2x(i: Interval, seeds: f64) -> Outcome {
 /// the flags on the points it rests on.
 pub fn verdicts<'a>(a: &Analysis<'a>, run: usize) -> Vec<Verdict<'a>> {
     let all_flags = sanity::flags(a, run);
-    let mut out = claims::all(a, run);
+    let mut out = all_claims(a, run);
     for v in &mut out {
         v.flags = v
             .points
@@ -109,6 +110,24 @@ pub fn verdicts<'a>(a: &Analysis<'a>, run: usize) -> Vec<Verdict<'a>> {
         }
     }
     out
+}
+
+/// Every claim's verdict for run `run`, in the seeds' order.
+fn all_claims<'a>(a: &Analysis<'a>, run: usize) -> Vec<Verdict<'a>> {
+    vec![
+        scaling::threading_efficiency(a, run),
+        scaling::driver_serialises_encoding(a, run),
+        scaling::batching_efficiency(a, run),
+        scaling::batching_advantage(a, run),
+        scaling::process_pool(a, run),
+        claims::batch_queue(a, run),
+        claims::hybrid(a, run),
+        scaling::per_model(a, run),
+        scaling::size_impact(a, run),
+        claims::stack(a, run),
+        claims::tensor_pool(a, run),
+        claims::stress(a, run),
+    ]
 }
 
 #[cfg(test)]
