@@ -98,6 +98,16 @@ fn the_page_opens_from_disk_in_chromium_with_every_chart_and_table() {
         html.contains("verdict-"),
         "the page's script ran: verdict cells are marked"
     );
+    assert!(
+        html.contains("data-overflowing=\"0\""),
+        "no element runs past the page's right edge: {}",
+        html.split("data-overflowing=")
+            .nth(1)
+            .unwrap_or("(not measured)")
+            .chars()
+            .take(12)
+            .collect::<String>()
+    );
 
     let shot = dir.path().join("page.png");
     let status = headless(&dir.path().join("profile-shot"))

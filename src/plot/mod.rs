@@ -3,6 +3,12 @@
 //! series computed first), and this module draws a spec (second), to SVG
 //! (inline in the HTML page, and beside it) and to PNG.
 //!
+//! One question per chart: where a chart would hold more than
+//! [`MAX_SERIES`] series it is small multiples (a panel per run, sync mode
+//! or strategy). Noise is drawn as each point's 95% interval, never as a
+//! marker's fill. Every text is laid out with the font's metrics to fit
+//! its canvas (wrapped, never cut), and the layout is what the tests read.
+//!
 //! Drawing is total: values that cannot be placed (zero or negative on a
 //! log axis, NaN, infinities) are left out and counted in the chart's
 //! notes; an empty chart says so; nothing loops on a huge range.
@@ -11,19 +17,23 @@
 
 pub mod charts;
 mod draw;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 pub use crate::units::si;
-pub use draw::{png, svg};
+pub use draw::{TextBox, layout_boxes, png, svg};
 
 pub const WIDTH: u32 = 1280;
 pub const HEIGHT: u32 = 800;
 
 /// An RGB colour.
 pub type Rgb = (u8, u8, u8);
+
+/// Most series one panel holds; more go to panels of their own.
+pub const MAX_SERIES: usize = 8;
 
 /// The grey of guides and of curves with no strategy colour.
 pub const GREY: Rgb = (110, 110, 110);
@@ -40,16 +50,14 @@ pub enum Scale {
 /// How a point of a line is drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Mark {
-    /// A trustworthy figure: a filled marker.
+    /// A figure: a filled marker, with its interval where it has one.
     Steady,
-    /// Its trials spread wide or split into two levels: a hollow marker.
-    Noisy,
     /// No figure (failed, wrong, unsupported): a cross on the floor,
     /// labelled with the status.
     Missing(String),
 }
 
-/// One point of a line; `lo` and `hi` draw an interval bar.
+/// One point of a line; `lo` and `hi` draw its 95% interval as a bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dot {
     pub x: f64,
@@ -87,7 +95,7 @@ pub struct Line {
     pub label: String,
     pub colour: Rgb,
     /// Picks the marker's shape: lines of one colour (one strategy under
-    /// several sync modes, or from several runs) differ by shape.
+    /// several sync modes) differ by shape.
     pub shape: usize,
     pub dashed: bool,
     /// Joins the dots (a curve); `false` for points that are categories.
@@ -95,7 +103,8 @@ pub struct Line {
     pub dots: Vec<Dot>,
 }
 
-/// A horizontal reference: 100% efficiency, a device ceiling.
+/// A reference line: horizontal (100% efficiency, a device ceiling) or,
+/// among a chart's `x_guides`, vertical (a baseline's throughput).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Guide {
     pub label: String,
@@ -112,11 +121,10 @@ pub struct LineChart {
     pub y: Scale,
     /// Format y labels as percentages (values are fractions ×100 already).
     pub percent: bool,
-    /// Caps the y axis (an efficiency artefact of one curve must not
-    /// squeeze the others); points above are drawn at the cap and noted.
-    pub y_cap: Option<f64>,
     pub lines: Vec<Line>,
     pub guides: Vec<Guide>,
+    /// Vertical references, at x values.
+    pub x_guides: Vec<Guide>,
     /// Lines of small print under the plot (what was left out, and why).
     pub notes: Vec<String>,
 }
@@ -142,10 +150,20 @@ pub struct Bars {
     pub values: Vec<Option<f64>>,
 }
 
+/// Small multiples: panels side by side under one title, each a line or
+/// bar chart whose own title names what it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panels {
+    pub title: String,
+    pub panels: Vec<Chart>,
+    pub notes: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Chart {
     Lines(LineChart),
     Bars(BarChart),
+    Panels(Panels),
 }
 
 impl Chart {
@@ -153,6 +171,24 @@ impl Chart {
         match self {
             Chart::Lines(c) => &c.title,
             Chart::Bars(c) => &c.title,
+            Chart::Panels(c) => &c.title,
+        }
+    }
+
+    /// The panels drawn: itself, or its panels.
+    pub fn panels(&self) -> Vec<&Chart> {
+        match self {
+            Chart::Panels(p) => p.panels.iter().collect(),
+            other => vec![other],
+        }
+    }
+
+    /// Series in a panel: lines and guides, or bars.
+    pub fn series(&self) -> usize {
+        match self {
+            Chart::Lines(c) => c.lines.len() + c.guides.len() + c.x_guides.len(),
+            Chart::Bars(c) => c.series.len(),
+            Chart::Panels(p) => p.panels.iter().map(Chart::series).max().unwrap_or(0),
         }
     }
 }

@@ -104,6 +104,11 @@ fn caveats(a: &Analysis, notes: &[String]) -> Vec<String> {
     out
 }
 
+/// How the figures are made, for the appendix.
+fn method() -> String {
+    "Efficiency is always against N=1 of the same curve (same workload, strategy, sync mode, wait style and precision); the GPU owner's curves (queue, server) are against one thread batching at the same size. Comparisons across strategies are advantages under one sync mode, never efficiencies. A point's throughput is the median of its trials (each about `trial_s` long, its ops fitted to it), the points of a workload measured in interleaved rounds (a trial of each per round, in a shuffled order), so a slow episode of the machine hits them alike. Every interval is a 95% confidence interval: of a median, from its trials' order statistics; of a figure across points (speedup, efficiency, an advantage, a gain), from the figure computed round by round where the points shared rounds, else from each point's trials resampled (bootstrap).".into()
+}
+
 pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Document {
     let title = match a.runs {
         [one] => format!("What scales on {}", one.info.adapter.label()),
@@ -123,52 +128,47 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
             )
         }
     };
-    let intro = "Drawn by `curves report` from result files only. Efficiency is always against N=1 of the same curve \
-                 (same workload, strategy, sync mode, wait style and precision); the GPU owner's curves (queue, server) \
-                 are against one thread batching at the same size. Comparisons across strategies are advantages under one \
-                 sync mode, never efficiencies. Method: a point's throughput is the median of its trials (each about `trial_s` long), \
-                 the points of a workload measured in interleaved rounds (a trial of each per round, in a shuffled order), so a slow \
-                 episode of the machine hits them alike. Every interval is a 95% confidence interval: of a median, from its trials' \
-                 order statistics; of a figure across points (speedup, efficiency, an advantage, a gain), from the figure computed \
-                 round by round where the points shared rounds, else from each point's trials resampled (bootstrap)."
-        .to_string();
+    let intro = "Drawn by `curves report` from result files only. Efficiency is against N=1 of the same curve (same workload, strategy, sync mode, wait style and precision); every interval is a 95% confidence interval; the method is in the appendix.".to_string();
     // One run: its verdicts, summary, picks, ceilings and stalls. Several:
     // one verdict table (each claim once per adapter, from the first run
     // of that adapter that measured it) and a summary per adapter; each
     // run's own sections go to the appendix.
     let mut sections = Vec::new();
     let mut per_run: Vec<Section> = Vec::new();
-    let verdict_note = Block::Para("Each claim of the seed reports (PyTorch on Apple's MPS), its figure there, the matched figure measured here with its 95% interval, and a verdict by the rule stated in its row: a claim holds when the whole interval lies on the claim's side of its rule, does not hold when the whole interval lies on the other side, and is inconclusive otherwise, so noise never makes a verdict easier. Where several runs of one adapter measured a claim, the verdict counts them.".into());
-    if a.runs.len() > 1 {
+    let verdict_note = Block::Para("Each claim of the seed reports (PyTorch on Apple's MPS), its figure there, and the matched figure measured here with its 95% interval. A claim holds when the whole interval lies on the claim's side of its rule, does not hold when it lies wholly on the other side, and is inconclusive otherwise; where several runs of one adapter measured a claim, the verdict counts them. Each rule, and why, is in the appendix.".into());
+    sections.push(Section {
+        heading: "The seeds' claims".into(),
+        blocks: vec![verdict_note, Block::Table(merged_verdicts(a, false))],
+    });
+    let mut bullets = Vec::new();
+    for run in primary_runs(a) {
+        bullets.extend(
+            summary(a, run, &verdicts(a, run), &picks(a, run))
+                .into_iter()
+                .take(2),
+        );
+    }
+    sections.push(Section {
+        heading: "Summary".into(),
+        blocks: vec![Block::Bullets(bullets)],
+    });
+    let fw = super::findings::frameworks(a);
+    if !fw.is_empty() {
         sections.push(Section {
-            heading: "The seeds' claims".into(),
-            blocks: vec![verdict_note.clone(), Block::Table(merged_verdicts(a))],
-        });
-        let mut bullets = Vec::new();
-        for run in primary_runs(a) {
-            bullets.extend(summary(a, run, &verdicts(a, run), &picks(a, run)));
-        }
-        sections.push(Section {
-            heading: "Summary".into(),
-            blocks: vec![Block::Bullets(bullets)],
+            heading: "Framework or API?".into(),
+            blocks: vec![Block::Bullets(fw)],
         });
     }
+    // Each run's own sections, in the appendix.
     for run in 0..a.runs.len() {
         let label = &a.run_labels[run];
-        let merged = a.runs.len() > 1;
         let v = verdicts(a, run);
         let p = picks(a, run);
-        let out = if merged { &mut per_run } else { &mut sections };
-        let named = |what: &str| {
-            if merged {
-                format!("{what} · {label}")
-            } else {
-                what.to_string()
-            }
-        };
+        let out = &mut per_run;
+        let named = |what: &str| format!("{what} · {label}");
         out.push(Section {
-            heading: named("The seeds' claims"),
-            blocks: vec![verdict_note.clone(), Block::Table(verdict_table(a, run))],
+            heading: named("The seeds' claims, with their rules"),
+            blocks: vec![Block::Table(verdict_table(a, run))],
         });
         let flags = crate::analysis::sanity::flags(a, run);
         if !flags.is_empty() {
@@ -215,17 +215,19 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
             });
         }
     }
-    let fw = super::findings::frameworks(a);
-    if !fw.is_empty() {
-        sections.push(Section {
-            heading: "Framework or API?".into(),
-            blocks: vec![Block::Bullets(fw)],
-        });
-    }
+    // At most five charts up front: the headline, the phases, and the
+    // first of each other kind.
+    let mut kinds: Vec<String> = Vec::new();
     let headline: Vec<Block> = charts
         .iter()
         .filter(|c| c.headline)
-        .take(8)
+        .filter(|c| {
+            let kind = c.stem.split('-').next().unwrap_or("").to_string();
+            let fresh = !kinds.contains(&kind);
+            kinds.push(kind);
+            fresh
+        })
+        .take(5)
         .map(|c| Block::Chart {
             stem: c.stem.clone(),
             title: c.chart.title().to_string(),
@@ -239,18 +241,52 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         });
     }
     let cav = caveats(a, notes);
+    let (short, long): (Vec<String>, Vec<String>) = cav.iter().cloned().partition(|c| {
+        [
+            "did not finish",
+            "revisions of the tool",
+            "point(s) failed",
+            "point(s) wrong",
+            "more than once",
+        ]
+        .iter()
+        .any(|k| c.contains(k))
+    });
     sections.push(Section {
         heading: "Caveats".into(),
         blocks: vec![if cav.is_empty() {
             Block::Para("None: every point completed, checked and steady.".into())
         } else {
-            Block::Bullets(cav)
+            let mut b = short;
+            if !long.is_empty() {
+                b.push(format!(
+                    "{} more (points that failed or were unsupported, noisy points, curves without a baseline): in the appendix",
+                    long.len()
+                ));
+            }
+            Block::Bullets(b)
         }],
     });
 
     // The appendix: each run's own sections (merged reports), every
     // table, every chart.
-    let mut appendix = per_run;
+    let mut appendix = vec![Section {
+        heading: "Method".into(),
+        blocks: vec![Block::Para(method())],
+    }];
+    if a.runs.len() > 1 {
+        appendix.push(Section {
+            heading: "The seeds' claims, with their rules".into(),
+            blocks: vec![Block::Table(merged_verdicts(a, true))],
+        });
+    }
+    if !cav.is_empty() {
+        appendix.push(Section {
+            heading: "Caveats in full".into(),
+            blocks: vec![Block::Bullets(cav)],
+        });
+    }
+    appendix.extend(per_run);
     let curve_tables: Vec<Block> = a
         .curves
         .iter()

@@ -14,6 +14,9 @@ th { background: #f2f2f2; cursor: pointer; user-select: none; }
 th.asc::after { content: ' ▲'; } th.desc::after { content: ' ▼'; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .verdict-holds { background: #e6f4e6; } .verdict-does-not-hold { background: #fbe5e5; } .verdict-not-measured { color: #777; }
+.verdict-inconclusive { background: #fdf5d8; } .verdict-flips { background: #fbd9b0; }
+.table-wrap { overflow-x: auto; max-width: 100%; } td { overflow-wrap: anywhere; }
+code { overflow-wrap: anywhere; }
 figure { margin: 1em 0; } figure svg { width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.85em; color: #555; }
 details { margin: 0.8em 0; } summary { cursor: pointer; font-weight: bold; font-size: 1.1em; }
@@ -41,11 +44,23 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
   });
 });
 document.querySelectorAll('td').forEach(function (td) {
-  var t = td.textContent.trim();
-  if (t === 'holds' || t === 'does not hold' || t === 'not measured') {
+  var t = td.textContent.trim().replace(/ \\(.*\\)$/, '');
+  if (['holds', 'does not hold', 'not measured', 'inconclusive', 'flips'].indexOf(t) >= 0) {
     td.classList.add('verdict-' + t.replace(/ /g, '-'));
   }
 });
+// Whether anything runs past the page's right edge (tests read it).
+(function () {
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  var edge = document.documentElement.clientWidth;
+  var over = 0;
+  document.querySelectorAll('body *').forEach(function (el) {
+    if (el.closest('.table-wrap') || el.closest('svg')) { return; }
+    if (el.getBoundingClientRect().right > edge + 1) { over += 1; }
+  });
+  document.querySelectorAll('details').forEach(function (d) { d.open = false; });
+  document.body.dataset.overflowing = String(over);
+})();
 ";
 
 fn blocks(out: &mut String, blocks: &[Block], svgs: &[(String, String)]) {
@@ -66,7 +81,9 @@ fn blocks(out: &mut String, blocks: &[Block], svgs: &[(String, String)]) {
                         escape(&t.title)
                     ));
                 }
+                out.push_str("<div class=\"table-wrap\">");
                 out.push_str(&t.html());
+                out.push_str("</div>\n");
             }
             Block::Chart { stem, title, png } => {
                 let svg = svgs

@@ -259,7 +259,6 @@ pub fn points_table(a: &Analysis) -> Table {
 
 /// The comparison of two runs as a table and a chart of its ratios.
 pub fn comparison(c: &crate::analysis::compare::Comparison) -> (Table, plot::Chart) {
-    use crate::analysis::compare::Change;
     let mut t = Table::new(
         "compare",
         format!(
@@ -300,11 +299,7 @@ pub fn comparison(c: &crate::analysis::compare::Comparison) -> (Table, plot::Cha
             Some(r) => plot::Dot {
                 lo: p.ratio_lo,
                 hi: p.ratio_hi,
-                mark: if p.change == Change::NoChange {
-                    plot::Mark::Noisy
-                } else {
-                    plot::Mark::Steady
-                },
+                mark: plot::Mark::Steady,
                 ..plot::Dot::at(x, r)
             },
             None => plot::Dot::missing(x, p.change.name()),
@@ -317,7 +312,7 @@ pub fn comparison(c: &crate::analysis::compare::Comparison) -> (Table, plot::Cha
         x: plot::Scale::Linear,
         y: plot::Scale::Log10,
         percent: false,
-        y_cap: None,
+        x_guides: Vec::new(),
         lines: vec![plot::Line {
             label: "ratio (bars: 95% bootstrap interval)".into(),
             colour: (31, 119, 180),

@@ -59,8 +59,11 @@ pub fn markdown(a: &Analysis, r: &Reproduction) -> String {
         .filter(|c| c.count(crate::analysis::verdicts::Outcome::Inconclusive) > 0)
         .count();
     md.push_str(&format!(
-        "**Verdicts**: {} claims measured; {flips} hold in one run and do not hold in another; {inconclusive} are inconclusive in at least one run.\n\n",
-        r.claims.len()
+        "**Verdicts**: {} claims measured; {flips} {} in one run and {} in another; {inconclusive} {} inconclusive in at least one run.\n\n",
+        r.claims.len(),
+        if flips == 1 { "holds" } else { "hold" },
+        if flips == 1 { "does not hold" } else { "do not hold" },
+        if inconclusive == 1 { "is" } else { "are" }
     ));
     md.push_str(&claims_table(r).markdown());
     let disagreeing = points_table(r, true);

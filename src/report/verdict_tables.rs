@@ -64,19 +64,31 @@ pub(super) fn primary_runs(a: &Analysis) -> Vec<usize> {
 /// that measured it says, and its verdict counted over every run of the
 /// adapter that measured it; a claim no run measured, once, as not
 /// measured.
-pub(super) fn merged_verdicts(a: &Analysis) -> Table {
-    let mut t = Table::new(
-        "verdicts",
-        "",
-        &[
+pub(super) fn merged_verdicts(a: &Analysis, with_why: bool) -> Table {
+    // The claim states the seeds' figure; the full table repeats it.
+    let columns: Vec<&str> = if with_why {
+        vec![
             "Seed",
             "Claim",
             "Seeds' figure",
             "Adapter",
             "Measured here (matched)",
             "Verdict",
-            "Why",
-        ],
+            "Why, and the rule",
+        ]
+    } else {
+        vec![
+            "Seed",
+            "Claim",
+            "Adapter",
+            "Measured here (matched)",
+            "Verdict",
+        ]
+    };
+    let mut t = Table::new(
+        if with_why { "verdicts-why" } else { "verdicts" },
+        "",
+        &columns,
     );
     let all: Vec<Vec<crate::analysis::verdicts::Verdict>> =
         (0..a.runs.len()).map(|r| verdicts(a, r)).collect();
@@ -106,27 +118,32 @@ pub(super) fn merged_verdicts(a: &Analysis) -> Table {
             } else {
                 v.outcome.name().to_string()
             };
-            t.push(vec![
-                v.source.into(),
-                v.claim.into(),
-                v.seeds.into(),
-                a.run_labels[run].clone().into(),
+            let mut row = vec![v.source.into(), v.claim.into()];
+            if with_why {
+                row.push(v.seeds.into());
+            }
+            // The verdict counts the adapter's runs: the adapter names them.
+            row.extend([
+                adapter.clone().into(),
                 v.measured.clone().into(),
                 verdict.into(),
-                why(v).into(),
             ]);
+            if with_why {
+                row.push(why(v).into());
+            }
+            t.push(row);
         }
         if seen.is_empty() {
             let v = &all[0][i];
-            t.push(vec![
-                v.source.into(),
-                v.claim.into(),
-                v.seeds.into(),
-                "–".into(),
-                "–".into(),
-                v.outcome.name().into(),
-                "no run measured it".into(),
-            ]);
+            let mut row = vec![v.source.into(), v.claim.into()];
+            if with_why {
+                row.push(v.seeds.into());
+            }
+            row.extend(["–".into(), "–".into(), v.outcome.name().into()]);
+            if with_why {
+                row.push("no run measured it".into());
+            }
+            t.push(row);
         }
     }
     t

@@ -25,9 +25,13 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
         .filter(|v| v.outcome == Outcome::Inconclusive)
         .count();
     let unmeasured = verdicts.len() - held - failed - inconclusive;
+    let were = |n: usize| if n == 1 { "was" } else { "were" };
+    let are = |n: usize| if n == 1 { "is" } else { "are" };
     out.push(format!(
-        "On {label}, of the seeds' {} claims {held} hold, {failed} do not, {inconclusive} are inconclusive (their interval reaches both sides of the rule) and {unmeasured} were not measured by this run (the table above gives each figure, its rule and why).",
-        verdicts.len()
+        "On {label}, of the seeds' {} claims {held} hold, {failed} do not, {inconclusive} {} inconclusive (the interval reaches both sides of the rule) and {unmeasured} {} not measured by this run.",
+        verdicts.len(),
+        are(inconclusive),
+        were(unmeasured)
     ));
     let find = |strategy| seeds_curve(a, run, LINEAR, strategy);
     // Only a batch curve that reaches large batches says where batching goes.
