@@ -15,6 +15,7 @@ pub mod measure;
 pub mod peak;
 pub mod plan;
 pub mod plot;
+pub mod printable;
 pub mod report;
 pub mod runner;
 pub mod schema;

@@ -85,13 +85,78 @@ pub fn write_points<P: std::borrow::Borrow<Point>>(dir: &Path, points: &[P]) -> 
     write_atomic(&dir.join(POINTS_FILE), &text)
 }
 
-/// Whether `id` is a plain file name: a run id names a directory, never a path.
+/// Whether `id` is a plain file name: a run id names a directory, never a
+/// path, and holds no character a terminal would act on.
 pub fn is_plain_name(id: &str) -> bool {
     !id.is_empty()
         && id != "."
         && id != ".."
-        && !id.contains(['/', '\\', '\0'])
+        && !id.contains(['/', '\\', '\0', '\n'])
+        && !crate::printable::has_unsafe(id)
+        && id.len() <= 255
         && !Path::new(id).is_absolute()
+}
+
+/// The most `run.json` may hold: the experiment text is in it, and
+/// experiment files are refused past 1 MiB.
+pub const MAX_RUN_FILE: u64 = 16 << 20;
+/// The longest line of `points.jsonl`: a point is a few kB; 100,000 trials
+/// would be 2 MB.
+pub const MAX_POINT_LINE: usize = 4 << 20;
+
+/// Reads `path` whole, refusing a file over `limit` bytes (or one that
+/// never ends, like /dev/zero) with the reason.
+pub fn read_limited(path: &Path, limit: u64) -> anyhow::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut text = Vec::new();
+    file.take(limit + 1).read_to_end(&mut text)?;
+    if text.len() as u64 > limit {
+        anyhow::bail!(
+            "{} is over {} MiB: not a file this tool wrote or reads",
+            path.display(),
+            limit >> 20
+        );
+    }
+    String::from_utf8(text).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))
+}
+
+/// Every point of a `points.jsonl`, a line at a time: migrated from older
+/// versions, its strings made printable. A line over [`MAX_POINT_LINE`] is
+/// refused by its number, never echoed.
+fn read_points(file: std::fs::File, path: &Path, points: &mut Vec<Point>) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let read = std::io::Read::take(&mut reader, MAX_POINT_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        if line.len() > MAX_POINT_LINE && !line.ends_with(b"\n") {
+            anyhow::bail!(
+                "{} line {number} is over {} MiB: not a point this tool wrote",
+                path.display(),
+                MAX_POINT_LINE >> 20
+            );
+        }
+        let text = std::str::from_utf8(&line)
+            .map_err(|_| anyhow::anyhow!("{} line {number} is not UTF-8", path.display()))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let mut value: serde_json::Value = serde_json::from_str(text)
+            .with_context(|| format!("{} line {number}", path.display()))?;
+        migrate_point(&mut value);
+        crate::printable::clean_strings(&mut value);
+        let point: Point = serde_json::from_value(value)
+            .with_context(|| format!("{} line {number}", path.display()))?;
+        points.push(point);
+    }
+    Ok(())
 }
 
 /// Lower-case letters, digits and single dashes: safe in any file name.
@@ -152,16 +217,23 @@ impl Run {
     /// `..`) is replaced by the directory's own name.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let run_path = dir.join(RUN_FILE);
-        let text = std::fs::read_to_string(&run_path).with_context(|| {
+        let text = read_limited(&run_path, MAX_RUN_FILE).with_context(|| {
             format!(
                 "reading {} (is {} a run directory?)",
                 run_path.display(),
                 dir.display()
             )
         })?;
-        let mut info: RunInfo = serde_json::from_str(&text)
+        let mut value: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("parsing {}", run_path.display()))?;
-        if !is_plain_name(&info.run_id) {
+        let raw_id = value
+            .get("run_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        crate::printable::clean_strings(&mut value);
+        let mut info: RunInfo = serde_json::from_value(value)
+            .with_context(|| format!("parsing {}", run_path.display()))?;
+        if !raw_id.as_deref().is_some_and(is_plain_name) {
             let own = dir
                 .file_name()
                 .map(|n| slug(&n.to_string_lossy()))
@@ -170,23 +242,11 @@ impl Run {
             info.run_id = own;
         }
         let points_path = dir.join(POINTS_FILE);
-        let text = match std::fs::read_to_string(&points_path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", points_path.display())),
-        };
         let mut points = Vec::new();
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let mut value: serde_json::Value = serde_json::from_str(line)
-                .with_context(|| format!("{} line {}", points_path.display(), i + 1))?;
-            migrate_point(&mut value);
-            let point: Point = serde_json::from_value(value)
-                .with_context(|| format!("{} line {}", points_path.display(), i + 1))?;
-            points.push(point);
+        match std::fs::File::open(&points_path) {
+            Ok(file) => read_points(file, &points_path, &mut points)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("reading {}", points_path.display())),
         }
         // The PyTorch peer before it set CUDA's schedule wrote `block` for
         // every point while CUDA's default schedule (spinning, with fewer

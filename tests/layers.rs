@@ -11,9 +11,10 @@ use std::path::Path;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("schema", &[]),
     ("units", &[]),
+    ("printable", &[]),
     ("interrupt", &[]),
     ("stats", &["schema"]),
-    ("store", &["schema"]),
+    ("store", &["schema", "printable"]),
     (
         "analysis",
         &["analysis", "schema", "stats", "store", "units"],
@@ -22,7 +23,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "report", "plot", "analysis", "schema", "store", "stats", "units",
+            "report",
+            "plot",
+            "analysis",
+            "schema",
+            "store",
+            "stats",
+            "units",
+            "printable",
         ],
     ),
     ("gpu", &["gpu", "schema"]),
@@ -31,7 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "measure",
         &["measure", "workload", "gpu", "schema", "stats", "interrupt"],
     ),
-    ("plan", &["plan", "workload", "schema"]),
+    ("plan", &["plan", "workload", "schema", "printable"]),
     (
         "strategy",
         &[
@@ -56,6 +64,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "stats",
             "store",
             "interrupt",
+            "printable",
         ],
     ),
     (
@@ -70,7 +79,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Modules of the result side, which compile without GPU types.
 const NO_WGPU: &[&str] = &[
-    "schema", "units", "stats", "store", "analysis", "plot", "report",
+    "schema",
+    "units",
+    "printable",
+    "stats",
+    "store",
+    "analysis",
+    "plot",
+    "report",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -5,6 +5,8 @@
 //! criterion gives one: improved or regressed only when the whole
 //! interval lies beyond the threshold, else no change.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use super::curve::config_key;
@@ -85,14 +87,14 @@ fn identity(p: &Point) -> String {
 /// peer's wait styles, say) hold points that share one, and the k-th of
 /// them in one run is compared with the k-th in the other.
 pub(crate) fn identities(points: &[Point]) -> Vec<(String, usize)> {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     points
         .iter()
         .map(|p| {
             let id = identity(p);
-            let k = seen.iter().filter(|s| **s == id).count();
-            seen.push(id.clone());
-            (id, k)
+            let count = seen.entry(id.clone()).or_default();
+            *count += 1;
+            (id, *count - 1)
         })
         .collect()
 }
@@ -137,12 +139,10 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
     let mut points = Vec::new();
     let mut only_in_base = Vec::new();
     let (base_ids, new_ids) = (identities(&base.points), identities(&new.points));
+    let new_at: HashMap<&(String, usize), &Point> = new_ids.iter().zip(&new.points).collect();
+    let in_base: HashSet<&(String, usize)> = base_ids.iter().collect();
     for (b, id) in base.points.iter().zip(&base_ids) {
-        let Some(n) = new_ids
-            .iter()
-            .position(|other| other == id)
-            .map(|i| &new.points[i])
-        else {
+        let Some(&n) = new_at.get(id) else {
             only_in_base.push(b.describe());
             continue;
         };
@@ -199,7 +199,7 @@ pub fn compare(base: &Run, new: &Run, threshold: f64) -> Comparison {
         .points
         .iter()
         .zip(&new_ids)
-        .filter(|(_, id)| !base_ids.contains(id))
+        .filter(|(_, id)| !in_base.contains(id))
         .map(|(n, _)| n.describe())
         .collect();
     Comparison {

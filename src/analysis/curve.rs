@@ -3,6 +3,8 @@
 //! figures derived against it. Built once, in [`build`]; charts, tables
 //! and reports read curves and never regroup points.
 
+use std::collections::HashMap;
+
 use crate::schema::{BaselineRule, Point, PointConfig, Status, StrategyKind};
 
 use super::estimate::{self, Interval};
@@ -196,6 +198,7 @@ fn against(p: &Point, base: &Point, n: f64) -> Option<(Interval, Interval)> {
 /// were measured, and derives each point's figures.
 pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
     let mut curves: Vec<Curve> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for p in points {
         let key = config_key(&p.config);
         let cp = CurvePoint {
@@ -205,42 +208,49 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
             noise: Noise::of(p),
             repeat: false,
         };
-        match curves.iter_mut().find(|c| c.key == key) {
-            Some(c) => c.points.push(cp),
-            None => curves.push(Curve {
-                run,
-                config: &p.config,
-                key,
-                label: curve_label(&p.config),
-                points: vec![cp],
-                baseline: Baseline::Missing(String::new()),
-                fit: None,
-            }),
+        match index.get(&key) {
+            Some(&i) => curves[i].points.push(cp),
+            None => {
+                index.insert(key.clone(), curves.len());
+                curves.push(Curve {
+                    run,
+                    config: &p.config,
+                    key,
+                    label: curve_label(&p.config),
+                    points: vec![cp],
+                    baseline: Baseline::Missing(String::new()),
+                    fit: None,
+                })
+            }
         }
     }
     for c in &mut curves {
         c.points.sort_by_key(|p| p.point.n);
+        // Sorted by N (stably): a repeat follows a point of its N.
         for i in 1..c.points.len() {
-            c.points[i].repeat = c.points[..i]
-                .iter()
-                .any(|q| q.point.n == c.points[i].point.n);
+            c.points[i].repeat = c.points[i - 1].point.n == c.points[i].point.n;
         }
         c.baseline = own_baseline(c);
     }
     // Efficiency against a baseline: the curve's own N=1, or batching at
     // the same size for the GPU owner's clients.
-    let batch_rates: Vec<(String, Vec<(u32, &Point)>)> = curves
+    // The first batch curve of each key, and the first good point of each
+    // size in it.
+    let mut batch_rates: HashMap<String, HashMap<u32, &Point>> = HashMap::new();
+    for c in curves
         .iter()
         .filter(|c| c.strategy() == StrategyKind::Batch)
-        .map(|c| {
-            let mut key_config = c.config.clone();
-            key_config.strategy = StrategyKind::Server;
-            (
-                peer_key(&key_config),
-                c.good().map(|p| (p.point.n, p.point)).collect(),
-            )
-        })
-        .collect();
+    {
+        let mut key_config = c.config.clone();
+        key_config.strategy = StrategyKind::Server;
+        batch_rates.entry(peer_key(&key_config)).or_insert_with(|| {
+            let mut sizes = HashMap::new();
+            for p in c.good() {
+                sizes.entry(p.point.n).or_insert(p.point);
+            }
+            sizes
+        });
+    }
     for c in &mut curves {
         match c.config.strategy.info().baseline {
             BaselineRule::OwnN1 => {
@@ -256,7 +266,7 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
             }
             BaselineRule::BatchAtSize => {
                 let key = peer_key(c.config);
-                let rates = batch_rates.iter().find(|(k, _)| *k == key).map(|(_, r)| r);
+                let rates = batch_rates.get(&key);
                 c.baseline = match rates {
                     Some(_) => Baseline::BatchAtSize,
                     None => Baseline::Missing(
@@ -267,8 +277,7 @@ pub fn build(run: usize, points: &[Point]) -> Vec<Curve<'_>> {
                 let max_batch = c.config.max_batch.unwrap_or(1);
                 for p in c.points.iter_mut().filter(|p| p.ok()) {
                     let size = p.point.n.min(max_batch);
-                    let base = rates.and_then(|r| r.iter().find(|(n, _)| *n == size));
-                    if let Some((_, base)) = base
+                    if let Some(base) = rates.and_then(|r| r.get(&size))
                         && let Some((s, e)) = against(p.point, base, 1.0)
                     {
                         (p.speedup, p.efficiency) = (Some(s), Some(e));

@@ -7,8 +7,10 @@
 //! interval of that median. A slow episode that slowed a whole round
 //! cancels out of the figure. Points that were not measured side by side
 //! (two runs, files from before rounds) are resampled each on its own
-//! (bootstrap), the figure computed from the resampled medians.
+//! (bootstrap, drawn from each median's computed distribution: analysis::bootstrap),
+//! the figure computed from the resampled medians.
 
+use super::bootstrap::{MedianDraws, Rng};
 use crate::schema::Point;
 use crate::stats::{self, LEVEL};
 
@@ -90,18 +92,6 @@ fn shared_rounds(points: &[&Point]) -> Option<Vec<Vec<f64>>> {
     (per_round.len() >= MIN_PAIRED).then_some(per_round)
 }
 
-/// A deterministic generator (xorshift), so an estimate reads the same twice.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
 /// The figure `f` of the points' samples/s (in the order given), with its
 /// 95% interval and how it was made; `None` where a point has no trials
 /// or the figure is not finite. The points are of one run: their rounds
@@ -148,17 +138,16 @@ fn estimate_how(
         .collect();
     let value = finite(f(&medians))?;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut sample = Vec::new();
+    let draws: Vec<MedianDraws> = trials
+        .iter()
+        .map(|t| MedianDraws::new(t, &mut rng))
+        .collect();
+    let mut m = vec![0.0; trials.len()];
     let mut resampled: Vec<f64> = (0..RESAMPLES)
         .filter_map(|_| {
-            let m: Vec<f64> = trials
-                .iter()
-                .map(|t| {
-                    sample.clear();
-                    sample.extend((0..t.len()).map(|_| t[rng.below(t.len())]));
-                    stats::median(&sample).unwrap_or(f64::NAN)
-                })
-                .collect();
+            for (slot, d) in m.iter_mut().zip(&draws) {
+                *slot = d.draw(rng.uniform());
+            }
             finite(f(&m))
         })
         .collect();

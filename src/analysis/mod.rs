@@ -5,6 +5,7 @@
 //! functions of loaded runs; charts and reports read them and compute
 //! nothing of their own.
 
+mod bootstrap;
 pub mod compare;
 pub mod curve;
 pub mod estimate;
@@ -418,11 +419,13 @@ pub fn stress_points(run: &Run) -> Vec<&Point> {
 /// cross-machine check.
 pub fn across_runs<'a, 'b>(a: &'b Analysis<'a>) -> Vec<Vec<&'b Curve<'a>>> {
     let mut groups: Vec<Vec<&Curve>> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = Default::default();
     for c in &a.curves {
-        match groups.iter_mut().find(|g| g[0].key == c.key) {
-            Some(g) => g.push(c),
-            None => groups.push(vec![c]),
-        }
+        let i = *index.entry(c.key.as_str()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(c);
     }
     groups.retain(|g| {
         let mut runs: Vec<usize> = g.iter().map(|c| c.run).collect();

@@ -65,14 +65,6 @@ pub fn flags<'a>(a: &Analysis<'a>, run: usize) -> Vec<Flag<'a>> {
     out
 }
 
-/// The flags on `point`, among `flags`.
-pub fn on<'b, 'a>(flags: &'b [Flag<'a>], point: &Point) -> Vec<&'b Flag<'a>> {
-    flags
-        .iter()
-        .filter(|f| f.points.iter().any(|p| std::ptr::eq(*p, point)))
-        .collect()
-}
-
 fn pct(i: Interval) -> String {
     format!(
         "{:.0}% ({:.0}–{:.0}%)",
@@ -161,32 +153,43 @@ fn same_op_disagreements<'a>(a: &Analysis<'a>, run: usize) -> Vec<Flag<'a>> {
         .filter(|c| c.config.label.is_none() && one_sample_one_worker(c.config))
         .filter_map(|c| c.at(1).filter(|p| p.ok()).map(|p| p.point))
         .collect();
+    // Points of one op differ only in strategy and worker batch: a group
+    // is a handful, and pairs are made within groups only.
+    let mut groups: Vec<Vec<&'a Point>> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = Default::default();
+    for p in ones {
+        let i = *index.entry(same_op_key(&p.config)).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(p);
+    }
+    let pairs = groups.iter().flat_map(|g| {
+        g.iter()
+            .enumerate()
+            .flat_map(move |(i, x)| g[i + 1..].iter().map(move |y| (*x, *y)))
+    });
     let mut out = Vec::new();
-    for (i, x) in ones.iter().enumerate() {
-        for y in &ones[i + 1..] {
-            if same_op_key(&x.config) != same_op_key(&y.config) {
-                continue;
-            }
-            let Some(r) = estimate::ratio(y, x) else {
-                continue;
-            };
-            let beyond = r.lo > 1.0 + SAME_OP_TOLERANCE || r.hi < 1.0 - SAME_OP_TOLERANCE;
-            if beyond {
-                out.push(Flag {
-                    kind: FlagKind::SameOpDisagrees,
-                    points: vec![x, y],
-                    text: format!(
-                        "{} N=1 ({:.0} samples/s) and {} N=1 ({:.0}) run the same op, yet differ by {:+.0}% ({:+.0} to {:+.0}%), beyond their intervals",
-                        y.config.strategy,
-                        y.measured.samples_per_s.unwrap_or(0.0),
-                        x.config.strategy,
-                        x.measured.samples_per_s.unwrap_or(0.0),
-                        (r.value - 1.0) * 100.0,
-                        (r.lo - 1.0) * 100.0,
-                        (r.hi - 1.0) * 100.0
-                    ),
-                });
-            }
+    for (x, y) in pairs {
+        let Some(r) = estimate::ratio(y, x) else {
+            continue;
+        };
+        let beyond = r.lo > 1.0 + SAME_OP_TOLERANCE || r.hi < 1.0 - SAME_OP_TOLERANCE;
+        if beyond {
+            out.push(Flag {
+                kind: FlagKind::SameOpDisagrees,
+                points: vec![x, y],
+                text: format!(
+                    "{} N=1 ({:.0} samples/s) and {} N=1 ({:.0}) run the same op, yet differ by {:+.0}% ({:+.0} to {:+.0}%), beyond their intervals",
+                    y.config.strategy,
+                    y.measured.samples_per_s.unwrap_or(0.0),
+                    x.config.strategy,
+                    x.measured.samples_per_s.unwrap_or(0.0),
+                    (r.value - 1.0) * 100.0,
+                    (r.lo - 1.0) * 100.0,
+                    (r.hi - 1.0) * 100.0
+                ),
+            });
         }
     }
     out

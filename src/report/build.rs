@@ -7,10 +7,11 @@ use super::device::{
 };
 use super::findings::{stalls, summary};
 use super::seeds_tables::*;
+use super::shown::Shown;
 use super::tables::*;
 use super::verdict_tables::*;
 use super::{Block, Document, Section};
-use crate::analysis::verdicts::verdicts;
+use crate::analysis::verdicts::{Verdict, verdicts};
 use crate::analysis::{self, Analysis, picks};
 use crate::plot::Named;
 
@@ -109,7 +110,7 @@ fn method() -> String {
     "Efficiency is always against N=1 of the same curve (same workload, strategy, sync mode, wait style and precision); the GPU owner's curves (queue, server) are against one thread batching at the same size. Comparisons across strategies are advantages under one sync mode, never efficiencies. A point's throughput is the median of its trials (each about `trial_s` long, its ops fitted to it), the points of a workload measured in interleaved rounds (a trial of each per round, in a shuffled order), so a slow episode of the machine hits them alike. Every interval is a 95% confidence interval: of a median, from its trials' order statistics; of a figure across points (speedup, efficiency, an advantage, a gain), from the figure computed round by round where the points shared rounds, else from each point's trials resampled (bootstrap).".into()
 }
 
-pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Document {
+pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String], shown: Shown) -> Document {
     let title = match a.runs {
         [one] => format!("What scales on {}", one.info.adapter.label()),
         many => {
@@ -133,17 +134,19 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
     // one verdict table (each claim once per adapter, from the first run
     // of that adapter that measured it) and a summary per adapter; each
     // run's own sections go to the appendix.
+    // Each run's verdicts, once: several tables and the summary read them.
+    let all: Vec<Vec<Verdict>> = (0..a.runs.len()).map(|r| verdicts(a, r)).collect();
     let mut sections = Vec::new();
     let mut per_run: Vec<Section> = Vec::new();
     let verdict_note = Block::Para("Each claim of the seed reports (PyTorch on Apple's MPS), its figure there, and the matched figure measured here with its 95% interval. A claim holds when the whole interval lies on the claim's side of its rule, does not hold when it lies wholly on the other side, and is inconclusive otherwise; where several runs of one adapter measured a claim, the verdict counts them. Each rule, and why, is in the appendix.".into());
     sections.push(Section {
         heading: "The seeds' claims".into(),
-        blocks: vec![verdict_note, Block::Table(merged_verdicts(a, false))],
+        blocks: vec![verdict_note, Block::Table(merged_verdicts(a, &all, false))],
     });
     let mut bullets = Vec::new();
-    for run in primary_runs(a) {
+    for run in primary_runs(a, &all) {
         bullets.extend(
-            summary(a, run, &verdicts(a, run), &picks(a, run))
+            summary(a, run, &all[run], &picks(a, run))
                 .into_iter()
                 .take(2),
         );
@@ -160,15 +163,14 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         });
     }
     // Each run's own sections, in the appendix.
-    for run in 0..a.runs.len() {
+    for (run, v) in all.iter().enumerate() {
         let label = &a.run_labels[run];
-        let v = verdicts(a, run);
         let p = picks(a, run);
         let out = &mut per_run;
         let named = |what: &str| format!("{what} · {label}");
         out.push(Section {
             heading: named("The seeds' claims, with their rules"),
-            blocks: vec![Block::Table(verdict_table(a, run))],
+            blocks: vec![Block::Table(verdict_table(&all[run], run))],
         });
         let flags = crate::analysis::sanity::flags(a, run);
         if !flags.is_empty() {
@@ -182,7 +184,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         }
         out.push(Section {
             heading: named("Summary"),
-            blocks: vec![Block::Bullets(summary(a, run, &v, &p))],
+            blocks: vec![Block::Bullets(summary(a, run, v, &p))],
         });
         out.push(Section {
             heading: named("Best configurations"),
@@ -277,7 +279,7 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
     if a.runs.len() > 1 {
         appendix.push(Section {
             heading: "The seeds' claims, with their rules".into(),
-            blocks: vec![Block::Table(merged_verdicts(a, true))],
+            blocks: vec![Block::Table(merged_verdicts(a, &all, true))],
         });
     }
     if !cav.is_empty() {
@@ -287,11 +289,23 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         });
     }
     appendix.extend(per_run);
+    // A table a curve: built as far as the page shows them.
     let curve_tables: Vec<Block> = a
         .curves
         .iter()
         .enumerate()
-        .map(|(i, c)| Block::Table(curve_table(a, c, i + 1)))
+        .take(shown.tables)
+        .map(|(i, c)| {
+            let mut t = curve_table(a, c, i + 1);
+            t.truncate(shown.rows);
+            Block::Table(t)
+        })
+        .chain((a.curves.len() > shown.tables).then(|| {
+            Block::Para(format!(
+                "{} more curves are not shown here; `curves export --what tables` writes every table.",
+                a.curves.len() - shown.tables
+            ))
+        }))
         .collect();
     appendix.push(Section {
         heading: "Every curve".into(),
@@ -307,10 +321,10 @@ pub(super) fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Docu
         }
         let mut seeds_tables = Vec::new();
         for t in [
-            server_search_table(a, run),
+            server_search_table(a, run, shown.rows),
             server_table(a, run),
             size_table(a, run),
-            steps_table(a, run),
+            steps_table(a, run, shown.rows),
             stress_table(a, run),
         ]
         .into_iter()

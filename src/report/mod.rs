@@ -16,6 +16,7 @@ mod html;
 mod property;
 pub mod reproduce;
 mod seeds_tables;
+mod shown;
 pub mod table;
 mod tables;
 mod verdict_tables;
@@ -73,25 +74,29 @@ impl Document {
 }
 
 /// The document of `runs`, with `charts` (as `plot::charts::all` gives them).
+/// Every table whole: what `curves export` writes.
 pub fn document(a: &Analysis, charts: &[Named], notes: &[String]) -> Document {
-    build::document(a, charts, notes)
+    build::document(a, charts, notes, shown::Shown::EVERYTHING)
 }
 
+/// Every text of the sections passes through [`printable::markdown`]: it
+/// carries labels, adapter names and errors from result files.
 fn markdown_sections(out: &mut String, sections: &[Section], level: usize) {
+    use crate::printable::markdown as md;
     for s in sections {
-        out.push_str(&format!("{} {}\n\n", "#".repeat(level), s.heading));
+        out.push_str(&format!("{} {}\n\n", "#".repeat(level), md(&s.heading)));
         for b in &s.blocks {
             match b {
-                Block::Para(p) => out.push_str(&format!("{p}\n\n")),
+                Block::Para(p) => out.push_str(&format!("{}\n\n", md(p))),
                 Block::Bullets(items) => {
                     for i in items {
-                        out.push_str(&format!("* {i}\n"));
+                        out.push_str(&format!("* {}\n", md(i)));
                     }
                     out.push('\n');
                 }
                 Block::Table(t) => {
                     if !t.title.is_empty() {
-                        out.push_str(&format!("**{}**\n\n", t.title));
+                        out.push_str(&format!("**{}**\n\n", md(&t.title)));
                     }
                     out.push_str(&t.markdown());
                     out.push('\n');
@@ -100,9 +105,10 @@ fn markdown_sections(out: &mut String, sections: &[Section], level: usize) {
                     stem,
                     title,
                     png: true,
-                } => out.push_str(&format!("![{title}]({stem}.png)\n\n")),
+                } => out.push_str(&format!("![{}]({stem}.png)\n\n", md(title))),
                 Block::Chart { stem, title, .. } => out.push_str(&format!(
-                    "* {title}: in [index.html](index.html#chart-{stem})\n\n"
+                    "* {}: in [index.html](index.html#chart-{stem})\n\n",
+                    md(title)
                 )),
             }
         }
@@ -111,7 +117,8 @@ fn markdown_sections(out: &mut String, sections: &[Section], level: usize) {
 
 /// REPORT.md: the main sections; the appendix is named at its end.
 pub fn markdown(doc: &Document) -> String {
-    let mut out = format!("# {}\n\n{}\n\n", doc.title, doc.intro);
+    let md = crate::printable::markdown;
+    let mut out = format!("# {}\n\n{}\n\n", md(&doc.title), md(&doc.intro));
     markdown_sections(&mut out, &doc.sections, 2);
     if !doc.appendix.is_empty() {
         out.push_str("The full tables, every chart and the runs' details are in [APPENDIX.md](APPENDIX.md); everything is in one page in [index.html](index.html).\n");
@@ -121,10 +128,17 @@ pub fn markdown(doc: &Document) -> String {
 
 /// APPENDIX.md.
 pub fn appendix(doc: &Document) -> String {
-    let mut out = format!("# {} — appendix\n\n", doc.title);
+    let mut out = format!(
+        "# {} — appendix\n\n",
+        crate::printable::markdown(&doc.title)
+    );
     markdown_sections(&mut out, &doc.appendix, 2);
     out
 }
+
+/// Charts a report draws: every workload has up to seven, and the page
+/// holds each inline.
+const MAX_CHARTS: usize = 80;
 
 /// Draws the charts and writes index.html, REPORT.md and APPENDIX.md for
 /// `runs` into `out_dir`; returns every file written, the page first.
@@ -133,8 +147,21 @@ pub fn write(runs: &[Run], out_dir: &Path, notes: &[String]) -> anyhow::Result<V
         anyhow::bail!("the runs hold no points to report (an empty or interrupted run?)");
     }
     let analysis = Analysis::of(runs);
-    let charts = plot::charts::all(&analysis);
-    let doc = document(&analysis, &charts, notes);
+    let mut charts = plot::charts::all(&analysis);
+    let drawn = charts.len().min(MAX_CHARTS);
+    let left_out = charts.split_off(drawn).len();
+    let mut notes = notes.to_vec();
+    if left_out > 0 {
+        notes.push(format!(
+            "{left_out} charts past the first {MAX_CHARTS} are not drawn; `curves plot` draws them all"
+        ));
+    }
+    let doc = shown::cut(build::document(
+        &analysis,
+        &charts,
+        &notes,
+        shown::Shown::PAGE,
+    ));
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let (chart_files, svgs) = plot::write_all(&charts, out_dir, plot::Files::HeadlinePng)?;
     let page = out_dir.join("index.html");

@@ -19,15 +19,16 @@ fn share(k: usize, n: usize) -> String {
 pub fn markdown(a: &Analysis, r: &Reproduction) -> String {
     let mut md = String::from("# Do these runs agree?\n\n");
     for (i, run) in a.runs.iter().enumerate() {
-        md.push_str(&format!(
-            "* run {}: {} — {} on {}, {} points, revision {}\n",
+        md.push_str(&crate::printable::markdown(&format!(
+            "* run {}: {} — {} on {}, {} points, revision {}",
             i + 1,
             run.info.run_id,
             run.info.experiment_name,
             run.info.adapter.label(),
             run.points.len(),
             run.info.git_revision
-        ));
+        )));
+        md.push('\n');
     }
     let (agree, pairs) = r.agreeing();
     let (covers, _) = r.covering();

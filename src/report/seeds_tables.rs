@@ -32,7 +32,7 @@ pub(super) fn server_table(a: &Analysis, run: usize) -> Option<Table> {
     Some(t)
 }
 
-pub(super) fn server_search_table(a: &Analysis, run: usize) -> Option<Table> {
+pub(super) fn server_search_table(a: &Analysis, run: usize, limit: usize) -> Option<Table> {
     let rows = analysis::server_search(a, run);
     if rows.is_empty() {
         return None;
@@ -56,6 +56,10 @@ pub(super) fn server_search_table(a: &Analysis, run: usize) -> Option<Table> {
         &columns,
     );
     for r in rows {
+        if t.is_full(limit) {
+            t.left_out += 1;
+            continue;
+        }
         let p = r.point;
         let mut row = vec![
             p.config.strategy_label().into(),
@@ -112,7 +116,7 @@ pub(super) fn size_table(a: &Analysis, run: usize) -> Option<Table> {
     Some(t)
 }
 
-pub(super) fn steps_table(a: &Analysis, run: usize) -> Option<Table> {
+pub(super) fn steps_table(a: &Analysis, run: usize, limit: usize) -> Option<Table> {
     let steps = analysis::steps(&a.runs[run]);
     if steps.is_empty() {
         return None;
@@ -130,7 +134,11 @@ pub(super) fn steps_table(a: &Analysis, run: usize) -> Option<Table> {
     );
     let first = steps.first().and_then(|p| p.measured.samples_per_s);
     let mut previous: Option<f64> = None;
-    for p in steps {
+    for (i, p) in steps.iter().enumerate() {
+        if t.is_full(limit) {
+            t.left_out = steps.len() - i;
+            break;
+        }
         let s = p
             .measured
             .samples_per_s

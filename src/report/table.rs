@@ -53,6 +53,9 @@ pub struct Table {
     pub title: String,
     pub header: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+    /// Rows counted but not kept (a page shows a table's first rows);
+    /// the Markdown and the page say so under the table.
+    pub left_out: usize,
 }
 
 impl Table {
@@ -62,6 +65,7 @@ impl Table {
             title: title.into(),
             header: header.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
+            left_out: 0,
         }
     }
 
@@ -69,12 +73,35 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// Whether the table holds `limit` rows: a builder counts the rest in
+    /// `left_out` instead of making them.
+    pub fn is_full(&self, limit: usize) -> bool {
+        self.rows.len() >= limit
+    }
+
+    /// Keeps the first `limit` rows, counting the others as left out.
+    pub fn truncate(&mut self, limit: usize) {
+        self.left_out += self.rows.len().saturating_sub(limit);
+        self.rows.truncate(limit);
+    }
+
+    /// The line under a table that lost rows, or none.
+    pub fn left_out_note(&self) -> Option<String> {
+        (self.left_out > 0).then(|| {
+            format!(
+                "The first {} of {} rows; `curves export --what tables` writes every row.",
+                self.rows.len(),
+                self.rows.len() + self.left_out
+            )
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
     pub fn markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let esc = crate::printable::markdown;
         let mut out = format!(
             "| {} |\n",
             self.header
@@ -89,6 +116,9 @@ impl Table {
                 .map(|i| row.get(i).map_or(String::new(), |c| esc(&c.text)))
                 .collect();
             out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        if let Some(note) = self.left_out_note() {
+            out.push_str(&format!("\n{note}\n"));
         }
         out
     }
@@ -123,18 +153,16 @@ impl Table {
             out.push_str("</tr>\n");
         }
         out.push_str("</tbody></table>\n");
+        if let Some(note) = self.left_out_note() {
+            out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&note)));
+        }
         out
     }
 
-    /// RFC 4180 CSV: a header line, then one line per row.
+    /// RFC 4180 CSV: a header line, then one line per row; a cell a
+    /// spreadsheet would run as a formula is neutralised.
     pub fn csv(&self) -> String {
-        let field = |s: &str| {
-            if s.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        };
+        let field = crate::printable::csv_cell;
         let mut out = self
             .header
             .iter()

@@ -3,9 +3,9 @@
 
 use super::Table;
 use crate::analysis::Analysis;
-use crate::analysis::verdicts::{Outcome, verdicts};
+use crate::analysis::verdicts::{Outcome, Verdict};
 
-pub(super) fn verdict_table(a: &Analysis, run: usize) -> Table {
+pub(super) fn verdict_table(verdicts: &[Verdict], run: usize) -> Table {
     let mut t = Table::new(
         format!("verdicts-{}", run + 1),
         "",
@@ -18,22 +18,21 @@ pub(super) fn verdict_table(a: &Analysis, run: usize) -> Table {
             "Why",
         ],
     );
-    for v in verdicts(a, run) {
-        let why = why(&v);
+    for v in verdicts {
         t.push(vec![
             v.source.into(),
             v.claim.into(),
             v.seeds.into(),
-            v.measured.into(),
+            v.measured.clone().into(),
             v.outcome.name().into(),
-            why.into(),
+            why(v).into(),
         ]);
     }
     t
 }
 
 /// A verdict's reason with its rule.
-fn why(v: &crate::analysis::verdicts::Verdict) -> String {
+fn why(v: &Verdict) -> String {
     if v.rule.is_empty() {
         v.reason.clone()
     } else {
@@ -43,11 +42,11 @@ fn why(v: &crate::analysis::verdicts::Verdict) -> String {
 
 /// The run of each adapter that measured the most claims, in run order:
 /// whose summary a merged report opens with.
-pub(super) fn primary_runs(a: &Analysis) -> Vec<usize> {
+pub(super) fn primary_runs(a: &Analysis, all: &[Vec<Verdict>]) -> Vec<usize> {
     let mut best: Vec<(String, usize, usize)> = Vec::new();
-    for run in 0..a.runs.len() {
+    for (run, verdicts) in all.iter().enumerate() {
         let adapter = a.runs[run].info.adapter.label();
-        let measured = verdicts(a, run)
+        let measured = verdicts
             .iter()
             .filter(|v| v.outcome != Outcome::NotMeasured)
             .count();
@@ -64,7 +63,7 @@ pub(super) fn primary_runs(a: &Analysis) -> Vec<usize> {
 /// that measured it says, and its verdict counted over every run of the
 /// adapter that measured it; a claim no run measured, once, as not
 /// measured.
-pub(super) fn merged_verdicts(a: &Analysis, with_why: bool) -> Table {
+pub(super) fn merged_verdicts(a: &Analysis, all: &[Vec<Verdict>], with_why: bool) -> Table {
     // The claim states the seeds' figure; the full table repeats it.
     let columns: Vec<&str> = if with_why {
         vec![
@@ -90,8 +89,6 @@ pub(super) fn merged_verdicts(a: &Analysis, with_why: bool) -> Table {
         "",
         &columns,
     );
-    let all: Vec<Vec<crate::analysis::verdicts::Verdict>> =
-        (0..a.runs.len()).map(|r| verdicts(a, r)).collect();
     let claims = all.first().map_or(0, Vec::len);
     for i in 0..claims {
         let mut seen: Vec<String> = Vec::new();

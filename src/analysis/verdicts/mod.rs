@@ -93,13 +93,25 @@ pub fn within_2x(i: Interval, seeds: f64) -> Outcome {
 /// the flags on the points it rests on.
 pub fn verdicts<'a>(a: &Analysis<'a>, run: usize) -> Vec<Verdict<'a>> {
     let all_flags = sanity::flags(a, run);
+    // Each point's flags, by the point's address: a verdict may rest on
+    // every point of a run.
+    let mut on: std::collections::HashMap<*const Point, Vec<usize>> = Default::default();
+    for (i, f) in all_flags.iter().enumerate() {
+        for p in &f.points {
+            let of_point = on.entry(std::ptr::from_ref(*p)).or_default();
+            if of_point.last() != Some(&i) {
+                of_point.push(i);
+            }
+        }
+    }
     let mut out = all_claims(a, run);
     for v in &mut out {
         v.flags = v
             .points
             .iter()
-            .flat_map(|p| sanity::on(&all_flags, p))
-            .cloned()
+            .filter_map(|p| on.get(&std::ptr::from_ref(*p)))
+            .flatten()
+            .map(|&i| all_flags[i].clone())
             .collect();
         if !v.flags.is_empty() && v.outcome != Outcome::NotMeasured {
             let kinds: Vec<&str> = v.flags.iter().map(|f| f.kind.name()).collect();

@@ -122,9 +122,22 @@ fn panel_groups<'b, 'a>(
 /// several charts.
 const MAX_PANELS: usize = 6;
 
+/// Charts of one kind for one workload: past them, a figure with more
+/// curves than a reader can follow says how many it left out.
+const MAX_PARTS: usize = 4;
+
 /// One chart, or small multiples under `title` where there are several
-/// panels, in charts of at most [`MAX_PANELS`] panels each.
-fn one_or_panels(title: String, mut panels: Vec<LineChart>, notes: Vec<String>) -> Vec<Chart> {
+/// panels, in charts of at most [`MAX_PANELS`] panels each, at most
+/// [`MAX_PARTS`] charts.
+fn one_or_panels(title: String, mut panels: Vec<LineChart>, mut notes: Vec<String>) -> Vec<Chart> {
+    let most = MAX_PANELS * MAX_PARTS;
+    if panels.len() > most {
+        notes.push(format!(
+            "the first {most} of {} panels; every curve is in the report's tables",
+            panels.len()
+        ));
+        panels.truncate(most);
+    }
     match panels.len() {
         0 => Vec::new(),
         1 => {

@@ -40,10 +40,15 @@ pub(super) fn size(a: &Analysis, run: usize) -> Option<Chart> {
 }
 
 pub(super) fn stack(a: &Analysis, run: usize) -> Option<Chart> {
-    let steps = crate::analysis::steps(&a.runs[run]);
+    let mut steps = crate::analysis::steps(&a.runs[run]);
     if steps.is_empty() {
         return None;
     }
+    // A stack is a handful of steps; a run of more labelled points shows
+    // its first, and says so.
+    const SHOWN: usize = 24;
+    let total = steps.len();
+    steps.truncate(SHOWN);
     // Steps are numbered on the axis and named in the notes: their labels
     // are sentences.
     Some(Chart::Bars(BarChart {
@@ -71,6 +76,7 @@ pub(super) fn stack(a: &Analysis, run: usize) -> Option<Chart> {
             .iter()
             .enumerate()
             .map(|(i, p)| format!("{}: {}", i + 1, p.config.label.clone().unwrap_or_default()))
+            .chain((total > SHOWN).then(|| format!("the first {SHOWN} of {total} labelled points")))
             .collect(),
     }))
 }

@@ -37,7 +37,18 @@ pub(super) fn chart(a: &Analysis, run: usize) -> Option<Chart> {
         .copied()
         .partition(|c| c.config.arrival_rate_per_s.is_some());
     let mut panels = Vec::new();
-    for (i, group) in closed.chunks(MAX_SERIES / 2).enumerate() {
+    let mut notes = vec![
+        "each point a number of clients; solid p50, dashed p99 of a request's latency; the vertical line: one thread batching 16 samples per op under the same sync (the server's reference)".to_string(),
+    ];
+    // Six panels of closed-loop curves at most, as every chart.
+    let most = MAX_SERIES / 2 * 6;
+    if closed.len() > most {
+        notes.push(format!(
+            "the first {most} of {} closed-loop curves; every curve is in the report's tables",
+            closed.len()
+        ));
+    }
+    for (i, group) in closed.chunks(MAX_SERIES / 2).take(6).enumerate() {
         let mut lines = Vec::new();
         let mut x_guides: Vec<Guide> = Vec::new();
         for (k, c) in group.iter().enumerate() {
@@ -154,8 +165,6 @@ pub(super) fn chart(a: &Analysis, run: usize) -> Option<Chart> {
     Some(Chart::Panels(Panels {
         title: format!("The GPU owner under load · {}", a.run_labels[run]),
         panels,
-        notes: vec![
-            "each point a number of clients; solid p50, dashed p99 of a request's latency; the vertical line: one thread batching 16 samples per op under the same sync (the server's reference)".into(),
-        ],
+        notes,
     }))
 }

@@ -30,6 +30,9 @@ pub(super) fn entries(c: &LineChart) -> Vec<Entry> {
         .collect()
 }
 
+/// Points of a line drawn each with a marker and its interval.
+const MARKED: usize = 64;
+
 /// What drawing leaves out or marks, in words.
 pub(super) fn drawing_notes(c: &LineChart) -> Vec<String> {
     let mut notes = Vec::new();
@@ -57,6 +60,11 @@ pub(super) fn drawing_notes(c: &LineChart) -> Vec<String> {
             "✕ on the floor: a point with no figure (failed, wrong or unsupported), in its line's colour"
                 .into(),
         );
+    }
+    if c.lines.iter().any(|l| l.dots.len() > MARKED) {
+        notes.push(format!(
+            "a line of more than {MARKED} points is drawn solid, without its markers and intervals"
+        ));
     }
     if c.lines.iter().all(|l| l.dots.is_empty()) {
         notes.push("nothing to draw: no point of these runs has this figure".into());
@@ -138,12 +146,14 @@ where
             .filter_map(|d| Some((place(c.x, d.x)?, place(c.y, d.y?)?, d)))
             .collect();
         let pts: Vec<(f64, f64)> = placed.iter().map(|&(x, y, _)| (x, y)).collect();
-        if line.connected && line.dashed {
+        if line.connected && line.dashed && line.dots.len() <= MARKED {
             chart.draw_series(DashedLineSeries::new(pts, 10, 6, colour.stroke_width(3)))?;
         } else if line.connected {
             chart.draw_series(LineSeries::new(pts, colour.stroke_width(3)))?;
         }
-        for &(x, y, d) in &placed {
+        // Past MARKED points a marker per point would only overlap the
+        // next: the line alone (drawing_notes says so).
+        for &(x, y, d) in placed.iter().filter(|_| line.dots.len() <= MARKED) {
             if let (Some(lo), Some(hi)) = (
                 d.lo.and_then(|v| place(c.y, v)),
                 d.hi.and_then(|v| place(c.y, v)),
@@ -164,7 +174,7 @@ where
         // A cross per missing point, its status written by the first only
         // (a label on each would run into its neighbours').
         let mut labelled = false;
-        for d in &line.dots {
+        for d in line.dots.iter().filter(|_| line.dots.len() <= MARKED) {
             if let (Mark::Missing(why), Some(x)) = (&d.mark, place(c.x, d.x)) {
                 let text = if labelled { String::new() } else { why.clone() };
                 labelled = true;
