@@ -1,6 +1,6 @@
-//! A request to stop, from SIGINT, SIGTERM or SIGHUP: the runner finishes
-//! (or abandons) the point in progress, marks the run interrupted and
-//! says how to resume. Workers and waits look at it between ops. A second
+//! A request to stop, from SIGINT, SIGTERM or SIGHUP: the runner abandons
+//! the point in progress (it is measured again on resume), marks the run
+//! interrupted and says how to resume. Workers and waits look at it between ops. A second
 //! signal exits at once.
 
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -16,9 +16,7 @@ pub fn install() {
                 eprintln!("\nsecond interrupt: exiting now");
                 std::process::exit(130);
             }
-            eprintln!(
-                "\ninterrupted: stopping after the point in progress (press again to exit now)"
-            );
+            eprintln!("\ninterrupted: stopping the point in progress (press again to exit now)");
         });
         if let Err(e) = installed {
             eprintln!(

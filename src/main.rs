@@ -4,7 +4,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 
 use cli::args::{Cli, Command};
@@ -30,7 +29,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Paths and texts in a message may come from files: printable.
+            eprintln!("error: {}", curves::printable::printable(&format!("{e:#}")));
             let is = |f: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool| e.chain().any(f);
             let code = if is(&|c| {
                 matches!(
@@ -48,7 +48,11 @@ fn main() -> ExitCode {
                 EXIT_INTERRUPTED
             } else if is(&|c| {
                 c.downcast_ref::<PlanError>().is_some()
-                    || matches!(c.downcast_ref::<RunError>(), Some(RunError::DoesNotFit(_)))
+                    || c.downcast_ref::<cli::Usage>().is_some()
+                    || matches!(
+                        c.downcast_ref::<RunError>(),
+                        Some(RunError::DoesNotFit(_) | RunError::Busy(_) | RunError::Resume(_))
+                    )
                     || matches!(
                         c.downcast_ref::<GpuError>(),
                         Some(
@@ -66,6 +70,39 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Exit 1 for a run in which no point measured a figure and some failed
+/// or were wrong: a script must not read it as done. A run whose every
+/// point the adapter cannot run (f16 without the feature) is its answer,
+/// said on stderr, and exits 0.
+fn no_figure(dir: &std::path::Path) -> ExitCode {
+    use curves::schema::Status;
+    let Ok(run) = curves::store::Run::load(dir) else {
+        return ExitCode::SUCCESS;
+    };
+    let count = |s: Status| run.points.iter().filter(|p| p.measured.status == s).count();
+    if run.points.is_empty() || count(Status::Ok) > 0 {
+        return ExitCode::SUCCESS;
+    }
+    let points = dir.join(curves::store::POINTS_FILE);
+    if count(Status::Unsupported) == run.points.len() {
+        eprintln!(
+            "note: the adapter cannot run any of the run's {} points (the reasons are in {})",
+            run.points.len(),
+            points.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "error: none of the run's {} points measured a figure ({} failed, {} wrong, {} unsupported; the reasons are in {})",
+        run.points.len(),
+        count(Status::Failed),
+        count(Status::Wrong),
+        count(Status::Unsupported),
+        points.display()
+    );
+    ExitCode::from(1)
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -101,7 +138,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             say(dir.display());
-            Ok(ExitCode::SUCCESS)
+            Ok(no_figure(&dir))
         }
         Command::Stress {
             threads,
@@ -185,7 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker => {
-            processes::serve().context("worker process")?;
+            processes::serve().map_err(|e| cli::Usage(format!("worker process: {e:#}")))?;
             Ok(ExitCode::SUCCESS)
         }
     }

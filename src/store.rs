@@ -152,8 +152,12 @@ fn read_points(file: std::fs::File, path: &Path, points: &mut Vec<Point>) -> any
             .with_context(|| format!("{} line {number}", path.display()))?;
         migrate_point(&mut value);
         crate::printable::clean_strings(&mut value);
-        let point: Point = serde_json::from_value(value)
+        let mut point: Point = serde_json::from_value(value)
             .with_context(|| format!("{} line {number}", path.display()))?;
+        if let Some(why) = point.impossible() {
+            point.measured.status = crate::schema::Status::Invalid;
+            point.measured.error = Some(format!("invalid in the result file: {why}"));
+        }
         points.push(point);
     }
     Ok(())

@@ -116,10 +116,18 @@ fn sigterm_marks_the_run_interrupted_and_resume_finishes_it() {
         !workers.is_empty(),
         "the processes point started its workers"
     );
+    let signalled = Instant::now();
     signal(child.id(), "-TERM");
     let output = child.wait_with_output().unwrap();
+    let stopped_in = signalled.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
+    // Its trial would run 200,000 ops (minutes here): the parent's wait
+    // looks at the interrupt. The bound is loose for a loaded CI machine.
+    assert!(
+        stopped_in < Duration::from_secs(10),
+        "stopped {stopped_in:?} after the signal"
+    );
     assert!(stderr.contains("curves run --resume"), "{stderr}");
     std::thread::sleep(Duration::from_millis(500));
     assert!(

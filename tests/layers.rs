@@ -50,6 +50,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "plan",
             "schema",
             "interrupt",
+            "printable",
         ],
     ),
     (

@@ -16,9 +16,13 @@ use curves::gpu::{AdapterSelection, BackendChoice, GpuError};
     long_about = "Runs the same WGSL compute kernels through wgpu (Vulkan, Metal, DX12, GL) under several \
                   parallel strategies, measures throughput, efficiency and latency with matched baselines, \
                   checks every sampled output against a CPU reference, and draws the curves.\n\n\
-                  Exit status: 0 success, 1 failure (or a regression, for compare), 2 usage error \
-                  (bad arguments, an experiment that does not parse or does not fit the adapter), \
-                  3 no GPU adapter found, 130 interrupted."
+                  Exit status: 0 done; 1 a finding a script must not pass: a regression (compare), \
+                  a claim that holds in one run and not in another (reproduce), a run in which no \
+                  point measured a figure, or an error while working; 2 usage: bad arguments, an \
+                  experiment that does not parse or does not fit the adapter, a resume of a finished \
+                  run or one that does not match its points, a run directory another curves is \
+                  writing, runs that share no point (compare); 3 no GPU adapter found; \
+                  130 interrupted (the run keeps its points and resumes with --resume)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -102,7 +106,15 @@ pub enum Command {
         trial_s: Option<f64>,
         /// Finish an interrupted run: measure only the points its
         /// points.jsonl does not hold, with its experiment and adapter.
-        #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trials", "trial_s"])]
+        /// It takes no EXPERIMENT, --adapter, --backend, --out, --trials or
+        /// --trial-s: the run's own are used. It refuses a finished run, a
+        /// run whose points are not its experiment's, and a run another
+        /// curves is writing.
+        #[arg(
+            long,
+            value_name = "RUN_DIR",
+            conflicts_with_all = ["experiment", "adapter", "backend", "out", "trials", "trial_s"]
+        )]
         resume: Option<PathBuf>,
     },
     /// Stress verification: every workload under N threads sharing one device,

@@ -58,6 +58,14 @@ pub fn compare(
         curves::store::Run::load(new)?,
     ];
     let c = curves::analysis::compare::compare(&runs[0], &runs[1], threshold);
+    if c.points.is_empty() {
+        return Err(super::Usage(format!(
+            "{} and {} share no point (no point of one has the other's workload, strategy, settings and N): nothing to compare",
+            base.display(),
+            new.display()
+        ))
+        .into());
+    }
     let (table, chart) = curves::report::comparison(&c);
     let mut md = format!(
         "# {} → {}\n\n{} points compared: {} improved, {} regressed, {} no change, {} not comparable (threshold {:.0}%).\n\n",
@@ -84,7 +92,7 @@ pub fn compare(
         if !list.is_empty() {
             md.push_str(&format!("\n{name}:\n\n"));
             for p in list {
-                md.push_str(&format!("* {p}\n"));
+                md.push_str(&format!("* {}\n", curves::printable::markdown(p)));
             }
         }
     }

@@ -125,7 +125,7 @@ pub fn summarize(
             "{wrong} of {checked} checked ops differ from the CPU reference (max relative error {:.2e})",
             max_rel_error.unwrap_or(f64::NAN)
         )),
-        Status::Ok | Status::Unsupported => None,
+        Status::Ok | Status::Unsupported | Status::Invalid => None,
     });
     let phases_us = (|| {
         Some(PhaseBreakdown {

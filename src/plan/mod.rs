@@ -45,6 +45,28 @@ pub enum PlanError {
     Invalid { path: PathBuf, message: String },
 }
 
+/// Largest experiment file read: its text is copied into every run.json.
+pub const MAX_FILE: u64 = 1 << 20;
+
+/// A parser's message kept short and printable: each line of the file it
+/// quotes cut at 160 characters, at most 12 lines.
+fn short(message: &str) -> String {
+    let lines: Vec<String> = message
+        .trim_end()
+        .lines()
+        .take(12)
+        .map(|l| {
+            let l = crate::printable::printable(l);
+            if l.chars().count() > 160 {
+                l.chars().take(160).collect::<String>() + "…"
+            } else {
+                l
+            }
+        })
+        .collect();
+    lines.join("\n")
+}
+
 /// Longest a point may be given, so every deadline is a real time.
 pub const MAX_TIMEOUT_S: f64 = 7.0 * 24.0 * 3600.0;
 /// Most ops per worker per trial, and warm-up ops.
@@ -328,10 +350,30 @@ impl Experiment {
         Ok(())
     }
 
+    /// Reads and parses `path`, refusing a file over [`MAX_FILE`] (or one
+    /// that never ends, like /dev/zero) before reading it all.
     pub fn load(path: &Path) -> Result<Self, PlanError> {
-        let text = std::fs::read_to_string(path).map_err(|reason| PlanError::Read {
+        use std::io::Read;
+        let read = |reason| PlanError::Read {
             path: path.to_path_buf(),
             reason,
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut bytes))
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_FILE {
+            return Err(PlanError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "over {} KiB: an experiment file is a few sweeps (the largest shipped is under 10 KiB)",
+                    MAX_FILE >> 10
+                ),
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|_| PlanError::Invalid {
+            path: path.to_path_buf(),
+            message: "not UTF-8 text".into(),
         })?;
         Self::parse(&text, path)
     }
@@ -342,7 +384,7 @@ impl Experiment {
             message,
         };
         let file: ExperimentFile =
-            toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+            toml::from_str(text).map_err(|e| invalid(short(&e.to_string())))?;
         let base = match &file.settings {
             Some(s) => {
                 let at = |(key, e): Refusal| {
@@ -401,6 +443,13 @@ impl Experiment {
             path.file_stem()
                 .map_or("experiment".into(), |s| s.to_string_lossy().into_owned())
         });
+        if name.contains('\n') || crate::printable::has_unsafe(&name) || name.chars().count() > 200
+        {
+            return Err(invalid(
+                "name must be one printable line of at most 200 characters: it names the run"
+                    .into(),
+            ));
+        }
         Ok(Self {
             name,
             description: file.description,
@@ -430,6 +479,7 @@ fn sweep_points(
             e,
         )
     })?;
+    rules::label(sweep)?;
     let worker_batch = rules::worker_batch(sweep, info)?;
     let server = rules::batching_limits(sweep, info)?;
     rules::replaced_keys(&sweep.settings())?;

@@ -25,6 +25,27 @@ pub fn replaced_keys(s: &SettingsFile) -> Result<(), Refusal> {
     }
 }
 
+/// Longest label: it names a step in tables and legends.
+pub const MAX_LABEL: usize = 200;
+
+/// A label is one printable line, short enough to name a step.
+pub fn label(sweep: &SweepFile) -> Result<(), Refusal> {
+    match &sweep.label {
+        Some(l) if l.contains('\n') || crate::printable::has_unsafe(l) => Err((
+            "label",
+            "label holds a line break or a control character; a label is one printable line".into(),
+        )),
+        Some(l) if l.chars().count() > MAX_LABEL => Err((
+            "label",
+            format!(
+                "label is {} characters; at most {MAX_LABEL}",
+                l.chars().count()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Every setting's meaning.
 pub fn settings(s: &Settings) -> Result<(), Refusal> {
     let finite_in = |v: f64, lo: f64, hi: f64| v.is_finite() && v >= lo && v <= hi;

@@ -509,3 +509,42 @@ fn every_shipped_experiment_parses() {
         assert!(!e.points.is_empty(), "{}", path.display());
     }
 }
+
+#[test]
+fn names_and_labels_are_one_printable_line() {
+    let sweep = "[[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [1]\n";
+    for bad in ["a\\nb", "\\u001b[31mred", "a\\u202eb"] {
+        let e = parse(&format!("{sweep}label = \"{bad}\"\n")).unwrap_err();
+        assert!(e.contains("label"), "{bad}: {e}");
+        let e = parse(&format!("name = \"{bad}\"\n{sweep}")).unwrap_err();
+        assert!(e.contains("name"), "{bad}: {e}");
+    }
+    let long = "x".repeat(rules::MAX_LABEL + 1);
+    let e = parse(&format!("{sweep}label = \"{long}\"\n")).unwrap_err();
+    assert!(e.contains("at most"), "{e}");
+    assert!(parse(&format!("{sweep}label = \"=HYPERLINK(1)\"\n")).is_ok());
+}
+
+#[test]
+fn a_file_past_the_limit_is_refused_before_it_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, "#".repeat(MAX_FILE as usize + 1)).unwrap();
+    let e = Experiment::load(&big).unwrap_err().to_string();
+    assert!(e.contains("KiB"), "{e}");
+    #[cfg(unix)]
+    {
+        let e = Experiment::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("KiB"), "{e}");
+    }
+}
+
+#[test]
+fn a_parse_error_quotes_the_file_briefly_and_printably() {
+    let line = format!("n = [1, \u{1b}[31m{}", "9".repeat(100_000));
+    let e = parse(&format!("[[sweep]]\n{line}\n")).unwrap_err();
+    assert!(e.len() < 4_000, "{} characters", e.len());
+    assert!(!e.contains('\u{1b}'), "{e}");
+}

@@ -42,6 +42,7 @@ fn status() -> impl Strategy<Value = Status> {
         Status::Failed,
         Status::Wrong,
         Status::Unsupported,
+        Status::Invalid,
     ])
 }
 

@@ -13,10 +13,12 @@
 //! interrupted and prints the command that resumes it.
 
 pub mod conditions;
+mod lock;
 mod point;
 pub mod rounds;
 pub mod stopping;
 
+pub use lock::{LOCK_FILE, WriterLock};
 pub use point::{Measuring, measure_point};
 
 use std::path::{Path, PathBuf};
@@ -45,6 +47,12 @@ pub enum RunError {
         total: usize,
         dir: String,
     },
+    /// Another process writes the run directory (a usage error).
+    #[error("{0}")]
+    Busy(String),
+    /// A resume that would not finish the run as it was started (a usage error).
+    #[error("cannot resume: {0}")]
+    Resume(String),
 }
 
 pub struct RunOptions {
@@ -124,13 +132,57 @@ pub fn run(experiment: &Experiment, options: &RunOptions) -> anyhow::Result<Path
     check_fits(experiment, &env)?;
     check_adapter_sets(experiment, options)?;
     let (dir, info) = new_run(&options.results_dir, experiment, &env.ctx.info)?;
-    measure_all(experiment, options, env, &dir, info, Vec::new())
+    let measured = WriterLock::take(&dir)
+        .and_then(|_lock| measure_all(experiment, options, env, &dir, info, Vec::new()));
+    if measured.is_err() && !dir.join(store::RUN_FILE).exists() {
+        // Nothing was written (a full or read-only disk): no empty run
+        // directory is left behind to be mistaken for a run.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    measured.map_err(|e| kept(e, &dir))
+}
+
+/// A run that stopped on an error (a write that failed mid-run) keeps the
+/// points it wrote: the message says how to finish it.
+fn kept(e: anyhow::Error, dir: &Path) -> anyhow::Error {
+    let said = e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<RunError>(),
+            Some(RunError::Interrupted { .. } | RunError::Busy(_) | RunError::Resume(_))
+        )
+    });
+    if said || !dir.join(store::RUN_FILE).exists() {
+        return e;
+    }
+    e.context(format!(
+        "the run stopped; the points it measured are kept in {}, and once the cause is fixed it finishes with:\n  curves run --resume {}\nbecause",
+        dir.display(),
+        dir.display()
+    ))
 }
 
 /// Finishes the run in `dir`: measures the points of its experiment that
 /// `points.jsonl` does not hold yet, into the same run.
 pub fn resume(dir: &Path, options: &RunOptions) -> anyhow::Result<PathBuf> {
+    anyhow::ensure!(
+        dir.join(store::RUN_FILE).is_file(),
+        RunError::Resume(format!(
+            "{} holds no {} (is it a run directory?)",
+            dir.display(),
+            store::RUN_FILE
+        ))
+    );
+    let _lock = WriterLock::take(dir)?;
     let run = Run::load(dir)?;
+    if let (Some(at), None) = (run.info.finished_at, &run.info.interrupted) {
+        return Err(RunError::Resume(format!(
+            "{} finished at {} with {} points: nothing is left to measure (`curves run EXPERIMENT` starts a new run)",
+            dir.display(),
+            at.format("%Y-%m-%d %H:%M:%S UTC"),
+            run.points.len()
+        ))
+        .into());
+    }
     let mut experiment = Experiment::parse(
         &run.info.experiment_text,
         Path::new(&run.info.experiment_path),
@@ -145,6 +197,23 @@ pub fn resume(dir: &Path, options: &RunOptions) -> anyhow::Result<PathBuf> {
         name: Some(run.info.adapter.name.clone()),
         index: run.info.adapter.index,
     };
+    let planned: std::collections::HashSet<String> =
+        experiment.points.iter().map(PointSpec::key).collect();
+    let strangers: Vec<&Point> = run
+        .points
+        .iter()
+        .filter(|p| !planned.contains(&point_key(p)))
+        .collect();
+    if let Some(first) = strangers.first() {
+        return Err(RunError::Resume(format!(
+            "{} of the {} points in {} are not points of the run's experiment (was run.json's experiment_text edited?), the first: {}. A resume measures the experiment the points came from; start a new run for another",
+            strangers.len(),
+            run.points.len(),
+            dir.join(store::POINTS_FILE).display(),
+            first.describe()
+        ))
+        .into());
+    }
     let env = Env::open(&selection)?;
     check_fits(&experiment, &env)?;
     let mut info = run.info;
@@ -162,7 +231,7 @@ pub fn resume(dir: &Path, options: &RunOptions) -> anyhow::Result<PathBuf> {
         progress: options.progress,
         adapters: options.adapters.clone(),
     };
-    measure_all(&experiment, &options, env, dir, info, run.points)
+    measure_all(&experiment, &options, env, dir, info, run.points).map_err(|e| kept(e, dir))
 }
 
 /// `trials = N` and `trial_s = S` from a run's recorded overrides.
@@ -241,8 +310,8 @@ fn measure_all(
         .collect();
     let groups = rounds::groups(&todo, experiment.rounds);
     eprintln!(
-        "Measuring {} points of {} on {} ({}, {}) into {}, {}",
-        todo.len(),
+        "Measuring {} of {} on {} ({}, {}) into {}, {}",
+        plural(todo.len(), "point"),
         experiment.path.display(),
         env.ctx.info.name,
         env.ctx.info.backend,
@@ -250,7 +319,7 @@ fn measure_all(
         dir.display(),
         match experiment.rounds {
             Rounds::Point => "each point's trials back to back".to_string(),
-            _ => format!("in interleaved rounds ({} groups)", groups.len()),
+            _ => format!("in interleaved rounds ({})", plural(groups.len(), "group")),
         }
     );
     let bar = if options.progress {
@@ -360,6 +429,11 @@ fn measure_all(
     info.finished_at = Some(Utc::now());
     store::write_run_info(dir, &info)?;
     Ok(dir.to_path_buf())
+}
+
+/// "1 point", "3 points".
+fn plural(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn os_description() -> String {

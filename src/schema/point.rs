@@ -24,6 +24,10 @@ pub enum Status {
     /// The adapter cannot run the point (f16 without `SHADER_F16`, say);
     /// `error` says why. Not a failure of the tool or the driver.
     Unsupported,
+    /// The result file holds figures no measurement gives (a negative
+    /// throughput, more outputs wrong than checked); `error` says which.
+    /// Set when a file is read, never by a run.
+    Invalid,
 }
 
 impl Status {
@@ -34,6 +38,7 @@ impl Status {
             Status::Wrong => "wrong",
             Status::Failed => "failed",
             Status::Unsupported => "unsupported",
+            Status::Invalid => "invalid",
         }
     }
 }
@@ -298,6 +303,48 @@ impl Point {
     pub fn verified(&self) -> bool {
         let m = &self.measured;
         m.status == Status::Ok && m.ops_completed == m.ops_expected && m.ops_wrong == 0
+    }
+
+    /// What makes the point's figures impossible, if anything: what a
+    /// reader marks [`Status::Invalid`] rather than shows as measured.
+    pub fn impossible(&self) -> Option<String> {
+        let m = &self.measured;
+        let rate_ok = |v: f64| v.is_finite() && v >= 0.0;
+        if let Some(v) = m.samples_per_s.filter(|v| !rate_ok(*v)) {
+            return Some(format!("samples/s is {v}"));
+        }
+        if let Some(v) = m.samples_per_s_trials.iter().find(|v| !rate_ok(**v)) {
+            return Some(format!("a trial's samples/s is {v}"));
+        }
+        if let Some(v) = m.ops_per_s.filter(|v| !rate_ok(*v)) {
+            return Some(format!("ops/s is {v}"));
+        }
+        if m.ops_wrong > m.ops_checked {
+            return Some(format!(
+                "{} outputs wrong of {} checked",
+                m.ops_wrong, m.ops_checked
+            ));
+        }
+        if m.ops_checked > m.ops_completed {
+            return Some(format!(
+                "{} outputs checked of {} ops completed",
+                m.ops_checked, m.ops_completed
+            ));
+        }
+        if m.status == Status::Ok {
+            if m.samples_per_s_trials.is_empty() || m.samples_per_s.is_none() {
+                return Some("ok, yet no trial measured a throughput".into());
+            }
+            if m.samples_per_s == Some(0.0) {
+                return Some("ok, yet 0 samples/s".into());
+            }
+        }
+        if let Some(l) = m.latency_us
+            && [l.avg, l.p50, l.p99, l.max].iter().any(|v| !rate_ok(*v))
+        {
+            return Some("a latency is negative or not finite".into());
+        }
+        None
     }
 
     pub fn workers(&self) -> u32 {

@@ -47,8 +47,24 @@ const STDERR_KEPT: usize = 2000;
 
 /// The hidden `curves worker` subcommand: one process's side.
 pub fn serve() -> anyhow::Result<()> {
-    // Commands arrive on a reader thread; when stdin closes (the parent
-    // ended, however it ended) this process ends with it.
+    // The spec is read before anything else, so that a spec that is not
+    // one (a person typing, a stray pipe) is an error, not a silent exit.
+    let mut first = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut first)
+        .map_err(|e| anyhow::anyhow!("reading the worker spec on stdin: {e}"))?;
+    anyhow::ensure!(
+        !first.trim().is_empty(),
+        "no worker spec on stdin (`curves worker` is started by `curves run` for a processes point, not by hand)"
+    );
+    let spec: WorkerSpec = serde_json::from_str(&first).map_err(|e| {
+        anyhow::anyhow!(
+            "stdin's first line is not a worker spec ({e}); `curves worker` is started by `curves run` for a processes point, not by hand"
+        )
+    })?;
+    // Later commands arrive on a reader thread; when stdin closes (the
+    // parent ended, however it ended) this process ends with it.
     let (lines_tx, lines) = channel::<String>();
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
@@ -66,10 +82,6 @@ pub fn serve() -> anyhow::Result<()> {
             && out.write_all(b"\n").is_ok()
             && out.flush().is_ok()
     };
-    let first = lines
-        .recv()
-        .map_err(|_| anyhow::anyhow!("no worker spec on stdin"))?;
-    let spec: WorkerSpec = serde_json::from_str(&first)?;
     let stop = Stop::new(deadline_after(spec.deadline_in_s));
     let ctx = match GpuContext::open(&AdapterSelection::exact(&spec.adapter)) {
         Ok(ctx) => Arc::new(ctx),
@@ -154,7 +166,7 @@ impl Link for ProcessLink {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let stderr = stderr.trim();
+        let stderr = without_noise(&stderr);
         let head = format!("worker process {} {what} ({status})", self.worker);
         if stderr.is_empty() {
             head
@@ -168,6 +180,22 @@ impl Drop for ProcessLink {
     fn drop(&mut self) {
         self.close(true);
     }
+}
+
+/// Lines drivers print on every start whatever happens (Mesa without a
+/// session's runtime directory): they would end every worker's error
+/// message and hide its cause.
+const STDERR_NOISE: &[&str] = &["XDG_RUNTIME_DIR is invalid or not set"];
+
+/// A worker's stderr without the drivers' noise, trimmed.
+fn without_noise(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| !STDERR_NOISE.iter().any(|n| l.contains(n)))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
 }
 
 /// Starts `layout.workers()` worker processes of `point`, worker `w` on
@@ -196,10 +224,12 @@ pub fn start(
         let tx = events_tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
-                let event = match line
-                    .map_err(|e| e.to_string())
-                    .and_then(|l| serde_json::from_str(&l).map_err(|e| format!("{e}: {l}")))
-                {
+                let event = match line.map_err(|e| e.to_string()).and_then(|l| {
+                    serde_json::from_str(&l).map_err(|e| {
+                        let shown: String = l.chars().take(200).collect();
+                        format!("{e}: {}", crate::printable::printable(&shown))
+                    })
+                }) {
                     Ok(message) => Event::Message(message),
                     Err(e) => Event::Lost(format!("answered unreadably: {e}")),
                 };
@@ -258,4 +288,21 @@ pub fn start(
         started,
     )?;
     Ok(Box::new(cohort))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workers_error_ends_with_its_cause_not_the_drivers_noise() {
+        let stderr = "error: XDG_RUNTIME_DIR is invalid or not set in the environment.\n\
+                      thread 'main' panicked: device lost\n\
+                      error: XDG_RUNTIME_DIR is invalid or not set in the environment.\n";
+        assert_eq!(without_noise(stderr), "thread 'main' panicked: device lost");
+        assert_eq!(
+            without_noise("error: XDG_RUNTIME_DIR is invalid or not set\n"),
+            ""
+        );
+    }
 }
