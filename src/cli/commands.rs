@@ -169,21 +169,16 @@ pub fn export(
 ) -> anyhow::Result<ExitCode> {
     let (runs, notes) = load(dirs)?;
     let analysis = curves::analysis::Analysis::of(&runs);
-    let tables: Vec<curves::report::Table> = match what {
-        ExportWhat::Points => vec![curves::report::points_table(&analysis)],
-        ExportWhat::Tables => {
-            let charts = curves::plot::charts::all(&analysis);
-            let doc = curves::report::document(&analysis, &charts, &notes);
-            doc.tables().into_iter().cloned().collect()
-        }
-    };
+    if what == ExportWhat::Points {
+        export_points(&analysis, format, out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let charts = curves::plot::charts::all(&analysis);
+    let doc = curves::report::document(&analysis, &charts, &notes);
+    let tables: Vec<&curves::report::Table> = doc.tables();
     match (format, out) {
         (ExportFormat::Json, out) => {
-            let value = if what == ExportWhat::Points {
-                tables[0].json()["rows"].clone()
-            } else {
-                serde_json::Value::Array(tables.iter().map(|t| t.json()).collect())
-            };
+            let value = serde_json::Value::Array(tables.iter().map(|t| t.json()).collect());
             let text = serde_json::to_string_pretty(&value)?;
             match out {
                 Some(path) => curves::store::write_atomic(path, text.as_bytes())?,
@@ -203,9 +198,6 @@ pub fn export(
                 emit(&t.csv());
             }
         }
-        (ExportFormat::Csv, Some(path)) if tables.len() == 1 => {
-            curves::store::write_atomic(path, tables[0].csv().as_bytes())?
-        }
         (ExportFormat::Csv, Some(dir)) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             for t in &tables {
@@ -216,6 +208,54 @@ pub fn export(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every point, a row at a time, to `out` (atomically) or stdout: a run
+/// of any size is exported in little more memory than its analysis.
+fn export_points(
+    analysis: &curves::analysis::Analysis,
+    format: ExportFormat,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use curves::report::{POINTS_HEADER, point_rows, table};
+    use std::io::Write;
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        match format {
+            ExportFormat::Csv => {
+                w.write_all(table::csv_line(POINTS_HEADER).as_bytes())?;
+                for row in point_rows(analysis) {
+                    w.write_all(table::csv_row(POINTS_HEADER.len(), &row).as_bytes())?;
+                }
+            }
+            ExportFormat::Json => {
+                w.write_all(b"[")?;
+                for (i, row) in point_rows(analysis).enumerate() {
+                    w.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+                    serde_json::to_writer(&mut *w, &table::json_row(POINTS_HEADER, &row))?;
+                }
+                w.write_all(b"\n]\n")?;
+            }
+        }
+        w.flush()
+    };
+    match out {
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            match write(&mut w) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+                other => other.context("writing the export to stdout"),
+            }
+        }
+        Some(path) => curves::store::write_atomic_with(path, |tmp| {
+            let file = std::fs::File::create_new(tmp)
+                .with_context(|| format!("creating {}", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            write(&mut w)
+                .and_then(|()| w.into_inner().map_err(|e| e.into_error()))
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("writing {}", path.display()))
+        }),
+    }
 }
 
 pub fn peak(

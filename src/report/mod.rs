@@ -175,56 +175,64 @@ pub fn write(runs: &[Run], out_dir: &Path, notes: &[String]) -> anyhow::Result<V
     Ok(written)
 }
 
+/// The columns of [`points_table`] and of [`point_rows`].
+pub const POINTS_HEADER: &[&str] = &[
+    "run",
+    "adapter",
+    "workload",
+    "strategy",
+    "n",
+    "sync",
+    "wait",
+    "encode_ahead",
+    "upload_inputs",
+    "upload",
+    "precision",
+    "label",
+    "batch",
+    "threads",
+    "processes",
+    "samples_per_s",
+    "samples_per_s_min",
+    "samples_per_s_max",
+    "ops_per_s",
+    "p50_us",
+    "p90_us",
+    "p95_us",
+    "p99_us",
+    "max_us",
+    "gpu_us",
+    "speedup",
+    "efficiency",
+    "noisy",
+    "ops_expected",
+    "ops_completed",
+    "ops_checked",
+    "ops_wrong",
+    "status",
+    "error",
+];
+
 /// Every point of the analysis as one flat table, with the figures
 /// derived at export time (speedup, efficiency): `curves export`.
 pub fn points_table(a: &Analysis) -> Table {
-    let mut t = Table::new(
-        "points",
-        "every point",
-        &[
-            "run",
-            "adapter",
-            "workload",
-            "strategy",
-            "n",
-            "sync",
-            "wait",
-            "encode_ahead",
-            "upload_inputs",
-            "upload",
-            "precision",
-            "label",
-            "batch",
-            "threads",
-            "processes",
-            "samples_per_s",
-            "samples_per_s_min",
-            "samples_per_s_max",
-            "ops_per_s",
-            "p50_us",
-            "p90_us",
-            "p95_us",
-            "p99_us",
-            "max_us",
-            "gpu_us",
-            "speedup",
-            "efficiency",
-            "noisy",
-            "ops_expected",
-            "ops_completed",
-            "ops_checked",
-            "ops_wrong",
-            "status",
-            "error",
-        ],
-    );
+    let mut t = Table::new("points", "every point", POINTS_HEADER);
+    for row in point_rows(a) {
+        t.push(row);
+    }
+    t
+}
+
+/// The rows of [`points_table`], one at a time: what `curves export`
+/// streams, so that a run of any size is written in little memory.
+pub fn point_rows<'a>(a: &'a Analysis<'a>) -> impl Iterator<Item = Vec<Cell>> + 'a {
     let num =
         |v: Option<f64>| v.map_or_else(|| Cell::text(""), |v| Cell::number(format!("{v}"), v));
-    for c in &a.curves {
-        for p in &c.points {
+    a.curves.iter().flat_map(move |c| {
+        c.points.iter().map(move |p| {
             let pt = p.point;
             let l = pt.measured.latency_us;
-            t.push(vec![
+            vec![
                 a.runs[c.run].info.run_id.clone().into(),
                 a.runs[c.run].info.adapter.label().into(),
                 pt.config.workload_label().into(),
@@ -278,10 +286,9 @@ pub fn points_table(a: &Analysis) -> Table {
                 ),
                 pt.measured.status.name().into(),
                 pt.measured.error.clone().unwrap_or_default().into(),
-            ]);
-        }
-    }
-    t
+            ]
+        })
+    })
 }
 
 /// The comparison of two runs as a table and a chart of its ratios.

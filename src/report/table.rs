@@ -162,20 +162,9 @@ impl Table {
     /// RFC 4180 CSV: a header line, then one line per row; a cell a
     /// spreadsheet would run as a formula is neutralised.
     pub fn csv(&self) -> String {
-        let field = crate::printable::csv_cell;
-        let mut out = self
-            .header
-            .iter()
-            .map(|h| field(h))
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push_str("\r\n");
+        let mut out = csv_line(&self.header);
         for row in &self.rows {
-            let cells: Vec<String> = (0..self.header.len())
-                .map(|i| row.get(i).map_or(String::new(), |c| field(&c.text)))
-                .collect();
-            out.push_str(&cells.join(","));
-            out.push_str("\r\n");
+            out.push_str(&csv_row(self.header.len(), row));
         }
         out
     }
@@ -186,23 +175,46 @@ impl Table {
         let rows: Vec<Value> = self
             .rows
             .iter()
-            .map(|row| {
-                let mut obj = Map::new();
-                for (i, h) in self.header.iter().enumerate() {
-                    let v = match row.get(i) {
-                        Some(Cell { sort: Some(v), .. }) => {
-                            serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number)
-                        }
-                        Some(Cell { text, .. }) => Value::String(text.clone()),
-                        None => Value::Null,
-                    };
-                    obj.insert(h.clone(), v);
-                }
-                Value::Object(obj)
-            })
+            .map(|row| json_row(&self.header, row))
             .collect();
         serde_json::json!({ "id": self.id, "title": self.title, "rows": rows })
     }
+}
+
+/// A CSV line of texts (a header), ended by CRLF.
+pub fn csv_line<S: AsRef<str>>(texts: &[S]) -> String {
+    let cells: Vec<String> = texts
+        .iter()
+        .map(|t| crate::printable::csv_cell(t.as_ref()))
+        .collect();
+    cells.join(",") + "\r\n"
+}
+
+/// A row as a CSV line of `columns` cells (missing ones empty).
+pub fn csv_row(columns: usize, row: &[Cell]) -> String {
+    let cells: Vec<String> = (0..columns)
+        .map(|i| {
+            row.get(i)
+                .map_or(String::new(), |c| crate::printable::csv_cell(&c.text))
+        })
+        .collect();
+    cells.join(",") + "\r\n"
+}
+
+/// A row as a JSON object keyed by `header`: numeric cells as numbers.
+pub fn json_row<S: AsRef<str>>(header: &[S], row: &[Cell]) -> Value {
+    let mut obj = Map::new();
+    for (i, h) in header.iter().enumerate() {
+        let v = match row.get(i) {
+            Some(Cell { sort: Some(v), .. }) => {
+                serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number)
+            }
+            Some(Cell { text, .. }) => Value::String(text.clone()),
+            None => Value::Null,
+        };
+        obj.insert(h.as_ref().to_string(), v);
+    }
+    Value::Object(obj)
 }
 
 /// Text safe inside HTML elements and attribute values.
