@@ -199,7 +199,15 @@ where
         let (x, y) = (p.at.0 as i32, p.at.1 as i32);
         let colour = rgb(*colour);
         if *dashed {
-            for (a, b) in [(x + 2, x + 10), (x + 16, x + 24)] {
+            // Short dashes clear of the marker (x+6..x+22), so that a
+            // dashed entry never reads as a line through its marker.
+            let dashes: &[(i32, i32)] = if marker.is_some() {
+                &[(0, 4), (21, 24), (27, 30)]
+            } else {
+                &[(2, 8), (12, 18), (22, 28)]
+            };
+            for &(a, b) in dashes {
+                let (a, b) = (x + a, x + b);
                 root.draw(&PathElement::new(
                     vec![(a, y), (b, y)],
                     colour.stroke_width(3),
