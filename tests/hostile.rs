@@ -104,6 +104,18 @@ fn a_resume_refuses_what_it_would_not_finish_and_a_second_writer() {
         )));
     drop(held);
 
+    // Recorded on another adapter (an H200 run copied here): refused,
+    // never finished on this machine's adapter.
+    let recorded = run_json(&dir)["adapter"].clone();
+    set_run_json(&dir, |v| {
+        v["adapter"]["name"] = "NVIDIA H200".into();
+        v["adapter"]["driver_info"] = "580.159.04".into();
+    });
+    resume(&dir).code(2).stderr(predicate::str::contains(
+        "the run was measured on NVIDIA H200",
+    ));
+    set_run_json(&dir, |v| v["adapter"] = recorded.clone());
+
     // Free again, the interrupted run finishes (nothing was missing).
     resume(&dir).success();
     let info = run_json(&dir);

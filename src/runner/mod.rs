@@ -15,11 +15,13 @@
 pub mod conditions;
 mod lock;
 mod point;
+mod resume;
 pub mod rounds;
 pub mod stopping;
 
 pub use lock::{LOCK_FILE, WriterLock};
 pub use point::{Measuring, measure_point};
+pub use resume::resume;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -31,7 +33,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::gpu::AdapterSelection;
 use crate::plan::{Experiment, PointSpec, Rounds};
 use crate::schema::{AdapterSummary, Point, RunInfo, Status, StrategyKind, TimingMethod};
-use crate::store::{self, Run};
+use crate::store;
 use crate::strategy::Env;
 
 #[derive(Debug, thiserror::Error)]
@@ -159,95 +161,6 @@ fn kept(e: anyhow::Error, dir: &Path) -> anyhow::Error {
         dir.display(),
         dir.display()
     ))
-}
-
-/// Finishes the run in `dir`: measures the points of its experiment that
-/// `points.jsonl` does not hold yet, into the same run.
-pub fn resume(dir: &Path, options: &RunOptions) -> anyhow::Result<PathBuf> {
-    anyhow::ensure!(
-        dir.join(store::RUN_FILE).is_file(),
-        RunError::Resume(format!(
-            "{} holds no {} (is it a run directory?)",
-            dir.display(),
-            store::RUN_FILE
-        ))
-    );
-    let _lock = WriterLock::take(dir)?;
-    let run = Run::load(dir)?;
-    if let (Some(at), None) = (run.info.finished_at, &run.info.interrupted) {
-        return Err(RunError::Resume(format!(
-            "{} finished at {} with {} points: nothing is left to measure (`curves run EXPERIMENT` starts a new run)",
-            dir.display(),
-            at.format("%Y-%m-%d %H:%M:%S UTC"),
-            run.points.len()
-        ))
-        .into());
-    }
-    let mut experiment = Experiment::parse(
-        &run.info.experiment_text,
-        Path::new(&run.info.experiment_path),
-    )
-    .map_err(|e| anyhow::anyhow!("the run's experiment no longer parses: {e}"))?;
-    let (trials, trial_s) = overrides_of(&run.info.overrides);
-    experiment
-        .override_settings(trials, trial_s)
-        .map_err(anyhow::Error::msg)?;
-    let selection = AdapterSelection {
-        backends: wgpu::Backends::from_comma_list(&run.info.adapter.backend),
-        name: Some(run.info.adapter.name.clone()),
-        index: run.info.adapter.index,
-    };
-    let planned: std::collections::HashSet<String> =
-        experiment.points.iter().map(PointSpec::key).collect();
-    let strangers: Vec<&Point> = run
-        .points
-        .iter()
-        .filter(|p| !planned.contains(&point_key(p)))
-        .collect();
-    if let Some(first) = strangers.first() {
-        return Err(RunError::Resume(format!(
-            "{} of the {} points in {} are not points of the run's experiment (was run.json's experiment_text edited?), the first: {}. A resume measures the experiment the points came from; start a new run for another",
-            strangers.len(),
-            run.points.len(),
-            dir.join(store::POINTS_FILE).display(),
-            first.describe()
-        ))
-        .into());
-    }
-    let env = Env::open(&selection)?;
-    check_fits(&experiment, &env)?;
-    let mut info = run.info;
-    info.interrupted = None;
-    info.finished_at = None;
-    let done = run.points.len();
-    info.notes.push(format!(
-        "resumed at {} with {done} of {} points measured",
-        Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
-        experiment.points.len()
-    ));
-    let options = RunOptions {
-        selection,
-        results_dir: options.results_dir.clone(),
-        progress: options.progress,
-        adapters: options.adapters.clone(),
-    };
-    measure_all(&experiment, &options, env, dir, info, run.points).map_err(|e| kept(e, dir))
-}
-
-/// `trials = N` and `trial_s = S` from a run's recorded overrides.
-fn overrides_of(overrides: &[String]) -> (Option<std::num::NonZeroU32>, Option<f64>) {
-    let value = |key: &str| {
-        overrides.iter().find_map(|o| {
-            o.strip_prefix(key)?
-                .trim_start()
-                .strip_prefix('=')
-                .map(str::trim)
-        })
-    };
-    (
-        value("trials").and_then(|v| v.parse().ok()),
-        value("trial_s").and_then(|v| v.parse().ok()),
-    )
 }
 
 /// The adapter sets of the `gpus` points, resolved before anything runs:
@@ -447,18 +360,5 @@ fn os_description() -> String {
     match pretty {
         Some(p) => format!("{} ({})", std::env::consts::OS, p),
         None => std::env::consts::OS.into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recorded_overrides_are_read_back_for_a_resume() {
-        let (t, s) = overrides_of(&["trial_s = 0.3".into(), "trials = 4".into()]);
-        assert_eq!(t.map(|t| t.get()), Some(4));
-        assert_eq!(s, Some(0.3));
-        assert_eq!(overrides_of(&[]), (None, None));
     }
 }
