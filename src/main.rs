@@ -49,6 +49,7 @@ fn main() -> ExitCode {
             } else if is(&|c| {
                 c.downcast_ref::<PlanError>().is_some()
                     || c.downcast_ref::<cli::Usage>().is_some()
+                    || c.downcast_ref::<curves::store::NotARun>().is_some()
                     || matches!(
                         c.downcast_ref::<RunError>(),
                         Some(RunError::DoesNotFit(_) | RunError::Busy(_) | RunError::Resume(_))

@@ -216,11 +216,20 @@ fn migrate_point(value: &mut serde_json::Value) {
     }
 }
 
+/// A path given as a run directory that holds no `run.json`: the
+/// caller's mistake (a usage error), not a failure while working.
+#[derive(Debug, thiserror::Error)]
+#[error("{} is not a run directory: it holds no {RUN_FILE}", .0.display())]
+pub struct NotARun(pub PathBuf);
+
 impl Run {
     /// Loads a run directory. A `run_id` that is not a plain name (a path,
     /// `..`) is replaced by the directory's own name.
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let run_path = dir.join(RUN_FILE);
+        if !run_path.is_file() {
+            return Err(NotARun(dir.to_path_buf()).into());
+        }
         let text = read_limited(&run_path, MAX_RUN_FILE).with_context(|| {
             format!(
                 "reading {} (is {} a run directory?)",

@@ -150,8 +150,8 @@ fn plot_refuses_a_directory_that_is_not_a_run() {
     common::curves()
         .args(["plot", dir.path().to_str().unwrap()])
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is ").and(predicate::str::contains("a run directory?")));
+        .code(2)
+        .stderr(predicate::str::contains("is not a run directory"));
 }
 
 #[test]

@@ -126,6 +126,26 @@ fn a_resume_refuses_what_it_would_not_finish_and_a_second_writer() {
     resume(_tmp.path())
         .code(2)
         .stderr(predicate::str::contains("holds no run.json"));
+    assert!(
+        !_tmp.path().join(".lock").exists(),
+        "no lock left outside a run"
+    );
+}
+
+#[test]
+fn export_into_a_directory_writes_its_file_there() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, file) in [("csv", "points.csv"), ("json", "points.json")] {
+        common::curves()
+            .arg("export")
+            .arg(common::fixture("run-lavapipe"))
+            .args(["--format", format, "--out"])
+            .arg(dir.path())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(file));
+        assert!(dir.path().join(file).metadata().unwrap().len() > 100);
+    }
 }
 
 #[test]

@@ -18,10 +18,11 @@ use curves::gpu::{AdapterSelection, BackendChoice, GpuError};
                   checks every sampled output against a CPU reference, and draws the curves.\n\n\
                   Exit status: 0 done; 1 a finding a script must not pass: a regression (compare), \
                   a claim that holds in one run and not in another (reproduce), a run in which no \
-                  point measured a figure, or an error while working; 2 usage: bad arguments, an \
-                  experiment that does not parse or does not fit the adapter, a resume of a finished \
-                  run or one that does not match its points, a run directory another curves is \
-                  writing, runs that share no point (compare); 3 no GPU adapter found; \
+                  point measured a figure and some failed, or an error while working; 2 usage: bad \
+                  arguments, a path that is not a run directory, an experiment that does not parse \
+                  or does not fit the adapter, a resume of a finished run, of points not its \
+                  experiment's or on another adapter, a run directory another curves is writing, \
+                  runs that share no point (compare); 3 no GPU adapter found; \
                   130 interrupted (the run keeps its points and resumes with --resume)."
 )]
 pub struct Cli {

@@ -246,6 +246,16 @@ fn export_points(
                 other => other.context("writing the export to stdout"),
             }
         }
+        // A directory gets the file of its name inside, as `--what tables` does.
+        Some(dir) if dir.is_dir() => {
+            let path = dir.join(match format {
+                ExportFormat::Csv => "points.csv",
+                ExportFormat::Json => "points.json",
+            });
+            export_points(analysis, format, Some(&path))?;
+            say(path.display());
+            Ok(())
+        }
         Some(path) => curves::store::write_atomic_with(path, |tmp| {
             let file = std::fs::File::create_new(tmp)
                 .with_context(|| format!("creating {}", tmp.display()))?;

@@ -16,14 +16,10 @@ use crate::strategy::Env;
 /// Finishes the run in `dir`: measures the points of its experiment that
 /// `points.jsonl` does not hold yet, into the same run.
 pub fn resume(dir: &Path, options: &RunOptions) -> anyhow::Result<PathBuf> {
-    anyhow::ensure!(
-        dir.join(store::RUN_FILE).is_file(),
-        RunError::Resume(format!(
-            "{} holds no {} (is it a run directory?)",
-            dir.display(),
-            store::RUN_FILE
-        ))
-    );
+    // Before the lock, which would leave a file in any directory named.
+    if !dir.join(store::RUN_FILE).is_file() {
+        return Err(store::NotARun(dir.to_path_buf()).into());
+    }
     let _lock = WriterLock::take(dir)?;
     let run = Run::load(dir)?;
     if let (Some(at), None) = (run.info.finished_at, &run.info.interrupted) {
