@@ -50,6 +50,7 @@ fn main() -> ExitCode {
                 c.downcast_ref::<PlanError>().is_some()
                     || c.downcast_ref::<cli::Usage>().is_some()
                     || c.downcast_ref::<curves::store::NotARun>().is_some()
+                    || c.downcast_ref::<curves::store::NotADirectory>().is_some()
                     || matches!(
                         c.downcast_ref::<RunError>(),
                         Some(RunError::DoesNotFit(_) | RunError::Busy(_) | RunError::Resume(_))

@@ -179,9 +179,22 @@ pub fn slug(text: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
+/// An output path that exists and is not a directory (a usage error).
+#[derive(Debug, thiserror::Error)]
+#[error("{} exists and is not a directory: an output goes into a directory", .0.display())]
+pub struct NotADirectory(pub PathBuf);
+
+/// Creates the output directory `dir` and its parents, or says why not.
+pub fn create_out_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(NotADirectory(dir.to_path_buf()).into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
 /// Creates `parent/name`, or `parent/name-2`, … if it exists.
 pub fn unique_dir(parent: &Path, name: &str) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    create_out_dir(parent)?;
     for i in 1..10_000 {
         let dir = if i == 1 {
             parent.join(name)

@@ -149,6 +149,23 @@ fn export_into_a_directory_writes_its_file_there() {
 }
 
 #[test]
+fn an_output_path_that_is_a_file_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    for command in ["report", "plot"] {
+        common::curves()
+            .arg(command)
+            .arg(common::fixture("run-lavapipe"))
+            .arg("--out")
+            .arg(&file)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("is not a directory"));
+    }
+}
+
+#[test]
 fn a_run_whose_points_all_failed_exits_1() {
     let text = QUICK.replace("ops = 4", "ops = 1000000") + "timeout_s = 0.2\n";
     let dir = tempfile::tempdir().unwrap();

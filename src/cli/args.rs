@@ -19,7 +19,7 @@ use curves::gpu::{AdapterSelection, BackendChoice, GpuError};
                   Exit status: 0 done; 1 a finding a script must not pass: a regression (compare), \
                   a claim that holds in one run and not in another (reproduce), a run in which no \
                   point measured a figure and some failed, or an error while working; 2 usage: bad \
-                  arguments, a path that is not a run directory, an experiment that does not parse \
+                  arguments, a path that is not a run directory, an output path that is a file, an experiment that does not parse \
                   or does not fit the adapter, a resume of a finished run, of points not its \
                   experiment's or on another adapter, a run directory another curves is writing, \
                   runs that share no point (compare); 3 no GPU adapter found; \

@@ -103,7 +103,7 @@ pub fn compare(
         CompareFormat::Json => say(&json),
     }
     if let Some(dir) = out {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        curves::store::create_out_dir(dir)?;
         curves::store::write_atomic(&dir.join("compare.md"), md.as_bytes())?;
         curves::store::write_atomic(&dir.join("compare.csv"), table.csv().as_bytes())?;
         curves::store::write_atomic(&dir.join("compare.json"), json.as_bytes())?;
@@ -148,7 +148,7 @@ pub fn reproduce(
         ReproduceFormat::Json => say(&json),
     }
     if let Some(dir) = out {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        curves::store::create_out_dir(dir)?;
         curves::store::write_atomic(&dir.join("reproduce.md"), md.as_bytes())?;
         curves::store::write_atomic(&dir.join("reproduce.json"), json.as_bytes())?;
         let csv = curves::report::reproduce::points_table(&r, false).csv();
@@ -199,7 +199,7 @@ pub fn export(
             }
         }
         (ExportFormat::Csv, Some(dir)) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            curves::store::create_out_dir(dir)?;
             for t in &tables {
                 let path = dir.join(format!("{}.csv", curves::store::slug(&t.id)));
                 curves::store::write_atomic(&path, t.csv().as_bytes())?;

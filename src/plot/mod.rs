@@ -223,7 +223,7 @@ pub fn write_all(
     out_dir: &Path,
     files: Files,
 ) -> anyhow::Result<(Vec<PathBuf>, Vec<Svg>)> {
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    crate::store::create_out_dir(out_dir)?;
     let mut written = Vec::new();
     let mut svgs = Vec::new();
     for named in charts {

@@ -23,8 +23,6 @@ mod verdict_tables;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 use crate::analysis::Analysis;
 use crate::plot::{self, Named};
 use crate::store::Run;
@@ -162,7 +160,7 @@ pub fn write(runs: &[Run], out_dir: &Path, notes: &[String]) -> anyhow::Result<V
         &notes,
         shown::Shown::PAGE,
     ));
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    crate::store::create_out_dir(out_dir)?;
     let (chart_files, svgs) = plot::write_all(&charts, out_dir, plot::Files::HeadlinePng)?;
     let page = out_dir.join("index.html");
     crate::store::write_atomic(&page, html::page(&doc, &svgs).as_bytes())?;
