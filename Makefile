@@ -23,7 +23,7 @@ ARGS       ?=
 # itself, so the layer is not needed.
 export NODEVICE_SELECT ?= 1
 
-.PHONY: curves seeds peak peer-pytorch test lint redraw adapters build toolchain adapter test-adapters browser
+.PHONY: readme-table curves seeds peak peer-pytorch test lint redraw adapters build toolchain adapter test-adapters browser
 
 curves: build adapter
 	@dir=$$($(BIN) run $(EXPERIMENT) $(ARGS)) || exit $$?; \
@@ -73,7 +73,22 @@ redraw: build
 	@$(BIN) report $(H200_1205) --out plots/h200-2026-12-05 >/dev/null
 	@$(BIN) reproduce $(wordlist 1,2,$(H200_1205)) --out plots/h200-2026-12-05/reproduce-wgpu >/dev/null
 	@$(BIN) reproduce $(wordlist 3,4,$(H200_1205)) --out plots/h200-2026-12-05/reproduce-pytorch >/dev/null
+	@$(MAKE) --no-print-directory readme-table
 	@echo "plots/ redrawn from results/"
+
+# The README's verdict table is the report's (the block between its
+# markers, refreshed from the report it names; tests/readme.rs checks it).
+README_REPORT = $(shell sed -n 's/^<!-- generated from \(.*\) -->$$/\1/p' README.md)
+readme-table:
+	@awk -v report="$(README_REPORT)" ' \
+	  /^<!-- generated from / { print; skip = 1; \
+	    while ((getline line < report) > 0) { \
+	      if (line ~ /^## The seeds. claims/) inside = 1; \
+	      else if (inside && line ~ /^## /) break; \
+	      else if (inside && line ~ /^\|/) print line } \
+	    next } \
+	  /^<!-- end of generated table -->/ { skip = 0 } \
+	  !skip { print }' README.md > README.md.tmp && mv README.md.tmp README.md
 
 adapters: build
 	@$(BIN) adapters

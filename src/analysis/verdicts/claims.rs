@@ -347,8 +347,9 @@ pub(super) fn stress<'a>(a: &Analysis<'a>, run: usize) -> Verdict<'a> {
     let all = points.iter().all(|p| p.verified());
     claim.verdict(
         format!(
-            "{} models: {checked} outputs checked against the f64 reference, {wrong} wrong",
-            points.len()
+            "{} model{}: {checked} outputs checked against the f64 reference, {wrong} wrong",
+            points.len(),
+            if points.len() == 1 { "" } else { "s" }
         ),
         if all {
             Outcome::Holds
