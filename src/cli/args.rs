@@ -215,8 +215,11 @@ pub enum Command {
         /// `points` (one row per point) or `tables` (every table of the report).
         #[arg(long, value_enum, default_value = "points")]
         what: ExportWhat,
-        /// Write here instead of to stdout (for tables with csv: a directory,
-        /// one file per table).
+        /// Write here instead of to stdout: a file, or an existing
+        /// directory that gets points.csv or points.json (for tables with
+        /// csv: a directory, one file per table). Points are written a row
+        /// at a time, so a run of any size exports in little memory.
+        /// Cells a spreadsheet would run as a formula are neutralised.
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
