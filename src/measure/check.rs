@@ -25,7 +25,7 @@ pub fn relative_error(got: &[f32], want: &[f32]) -> f64 {
     }
 }
 
-/// Checks `got` (bytes in `precision`'s storage format, possibly padded)
+/// BoundsChecks `got` (bytes in `precision`'s storage format, possibly padded)
 /// against `want`, counting the op in `record`.
 pub fn check_output(got: &[u8], want: &[f32], precision: Precision, record: &mut TrialRecord) {
     let mut values = decode_values(got, precision);

@@ -29,7 +29,7 @@ use crate::stats;
 use crate::workload::builder::{Builder, read_values};
 use crate::workload::choice::{self, Caps, Choice};
 use crate::workload::dispatch::Dispatch;
-use crate::workload::kernels::{Checks, Kernel};
+use crate::workload::kernels::{BoundsChecks, Kernel};
 use crate::workload::reference;
 use crate::workload::values::random;
 use crate::workload::{SLOTS, Workload};

@@ -67,35 +67,37 @@ pub(super) fn workloads(
     }
     for (kind, dims, batch, precision) in cases {
         let workload = Workload::new(kind, Some(&dims)).expect("valid dims");
-        let time = |checks: Checks| -> Result<(f64, Vec<String>, Vec<DispatchGpuTime>), GpuError> {
-            let prepared = workload.prepare_with_checks(ctx, batch, precision, 5, checks);
-            let record =
-                |encoder: &mut wgpu::CommandEncoder,
-                 ts: Option<wgpu::ComputePassTimestampWrites<'_>>| {
-                    prepared.encode(encoder, 0, ts);
+        let time =
+            |checks: BoundsChecks| -> Result<(f64, Vec<String>, Vec<DispatchGpuTime>), GpuError> {
+                let prepared =
+                    workload.prepare_with_bounds_checks(ctx, batch, precision, 5, checks);
+                let record =
+                    |encoder: &mut wgpu::CommandEncoder,
+                     ts: Option<wgpu::ComputePassTimestampWrites<'_>>| {
+                        prepared.encode(encoder, 0, ts);
+                    };
+                warm(ctx, sizes.warm_s, record)?;
+                let mut seconds = Vec::new();
+                for slot in 0..SLOTS.min(sizes.op_reps as usize) {
+                    let reps = sizes.op_reps / SLOTS as u32 + 1;
+                    seconds.extend(time_passes(ctx, reps, |e, ts| {
+                        prepared.encode(e, slot, ts);
+                    })?);
+                }
+                let each = if checks == BoundsChecks::ExceptProven {
+                    dispatch_times(ctx, sizes, prepared.dispatches(0))?
+                } else {
+                    Vec::new()
                 };
-            warm(ctx, sizes.warm_s, record)?;
-            let mut seconds = Vec::new();
-            for slot in 0..SLOTS.min(sizes.op_reps as usize) {
-                let reps = sizes.op_reps / SLOTS as u32 + 1;
-                seconds.extend(time_passes(ctx, reps, |e, ts| {
-                    prepared.encode(e, slot, ts);
-                })?);
-            }
-            let each = if checks == Checks::ExceptProven {
-                dispatch_times(ctx, sizes, prepared.dispatches(0))?
-            } else {
-                Vec::new()
+                Ok((
+                    stats::median(&seconds).unwrap_or(f64::NAN),
+                    prepared.kernels(),
+                    each,
+                ))
             };
-            Ok((
-                stats::median(&seconds).unwrap_or(f64::NAN),
-                prepared.kernels(),
-                each,
-            ))
-        };
-        let all = || time(Checks::All).map(|t| t.0);
-        let off = || time(Checks::Off).map(|t| t.0);
-        match time(Checks::ExceptProven)
+        let all = || time(BoundsChecks::All).map(|t| t.0);
+        let off = || time(BoundsChecks::Off).map(|t| t.0);
+        match time(BoundsChecks::ExceptProven)
             .and_then(|(run, kernels, each)| Ok((run, all()?, off()?, kernels, each)))
         {
             Ok((run, all, off, kernels, dispatches)) => {

@@ -44,7 +44,7 @@ fn where_(p: &PointSpec) -> String {
     format!("{}, {}", p.origin.sweep_name(), lines.join(", "))
 }
 
-/// Checks one point; the error says what does not fit.
+/// BoundsChecks one point; the error says what does not fit.
 pub fn check_point(p: &PointSpec, limits: &DeviceLimits) -> Result<(), String> {
     let batch = largest_batch(p);
     let f = p.workload.footprint(batch, p.precision);
@@ -80,7 +80,7 @@ pub fn check_point(p: &PointSpec, limits: &DeviceLimits) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks every point of `experiment`; the first that cannot fit is the error.
+/// BoundsChecks every point of `experiment`; the first that cannot fit is the error.
 pub fn check(experiment: &Experiment, limits: &DeviceLimits) -> Result<(), String> {
     for p in &experiment.points {
         check_point(p, limits).map_err(|e| format!("{}: {e}", experiment.path.display()))?;

@@ -69,7 +69,7 @@ impl RequestSet {
         self.expected[0].len() * self.precision.bytes()
     }
 
-    /// Checks `answer` (bytes in the storage format) against `sample`'s
+    /// BoundsChecks `answer` (bytes in the storage format) against `sample`'s
     /// reference, counting it in `record`.
     pub fn check(&self, sample: usize, answer: &[u8], record: &mut TrialRecord) {
         check_output(answer, &self.expected[sample], self.precision, record);

@@ -11,7 +11,7 @@ use super::choice::{
     split_bytes, workgroup_grid,
 };
 use super::dispatch::{Dispatch, Linear, bind};
-use super::kernels::{Checks, Kernel};
+use super::kernels::{BoundsChecks, Kernel};
 use super::values::{decode_values, input_bytes};
 use crate::gpu::GpuContext;
 use crate::schema::Precision;
@@ -22,7 +22,7 @@ pub struct Builder<'a> {
     ctx: &'a GpuContext,
     pub precision: Precision,
     pub caps: Caps,
-    pub checks: Checks,
+    pub bounds_checks: BoundsChecks,
     /// Built once per variant and checks kept.
     pipelines: HashMap<(Kernel, bool), wgpu::ComputePipeline>,
     /// The variants chosen, once each: `matmul 32×256→768: tile …`.
@@ -35,7 +35,7 @@ impl<'a> Builder<'a> {
             ctx,
             precision,
             caps: Caps::of(ctx),
-            checks: Checks::default(),
+            bounds_checks: BoundsChecks::default(),
             pipelines: HashMap::new(),
             kernels: Vec::new(),
         }
@@ -106,7 +106,7 @@ impl<'a> Builder<'a> {
 
     /// [`Self::dispatch`], `proven` when the caller has proven every index
     /// the dispatch reaches in bounds of its buffers (its module may then
-    /// run without naga's checks, as [`Checks::keeps`] says).
+    /// run without naga's checks, as [`BoundsChecks::keeps`] says).
     fn dispatch_as(
         &mut self,
         kernel: Kernel,
@@ -116,7 +116,7 @@ impl<'a> Builder<'a> {
         proven: bool,
     ) -> Dispatch {
         let (device, precision) = (&self.ctx.device, self.precision);
-        let checked = self.checks.keeps(proven);
+        let checked = self.bounds_checks.keeps(proven);
         let pipeline = self
             .pipelines
             .entry((kernel, checked))
@@ -203,7 +203,7 @@ impl<'a> Builder<'a> {
         let sizes = [x.size(), layer.w.size(), layer.bias.size(), out.size()];
         let proven = proven_in_bounds(layer.plan, layer.shape, sizes, self.precision.bytes());
         let mut what = format!("matmul {m}×{k}→{n}: {}", kernel.describe());
-        if !self.checks.keeps(proven) {
+        if !self.bounds_checks.keeps(proven) {
             what.push_str(", unchecked");
         }
         self.note(what.clone());

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Footprint;
 use super::builder::Builder;
 use super::dispatch::Linear;
-use super::kernels::Checks;
+use super::kernels::BoundsChecks;
 use super::program::{Program, ProgramSlot};
 use super::reference::{self, narrow, widen};
 use super::values::{SamplePool, input_bytes, par_map, random};
@@ -107,10 +107,10 @@ impl Mlp {
         batch: u32,
         precision: Precision,
         seed: u64,
-        checks: Checks,
+        bounds_checks: BoundsChecks,
     ) -> Program {
         let mut b = Builder::new(ctx, precision);
-        b.checks = checks;
+        b.bounds_checks = bounds_checks;
         let layers = self.layers(seed, precision);
         let linears: Vec<Linear> = layers
             .iter()

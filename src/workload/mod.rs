@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::gpu::GpuContext;
 use crate::gpu::upload::MappedInput;
 use crate::schema::{Precision, WorkloadKind};
-use kernels::Checks;
+use kernels::BoundsChecks;
 use mlp::Mlp;
 use transformer::Transformer;
 
@@ -166,24 +166,26 @@ impl Workload {
         precision: Precision,
         seed: u64,
     ) -> Box<dyn Prepared> {
-        self.prepare_with_checks(ctx, batch, precision, seed, Checks::default())
+        self.prepare_with_bounds_checks(ctx, batch, precision, seed, BoundsChecks::default())
     }
 
     /// [`Self::prepare`] with other runtime checks than every point's
-    /// ([`Checks::ExceptProven`]): `curves peak` measures what they cost.
-    pub fn prepare_with_checks(
+    /// ([`BoundsChecks::ExceptProven`]): `curves peak` measures what they cost.
+    pub fn prepare_with_bounds_checks(
         &self,
         ctx: &GpuContext,
         batch: u32,
         precision: Precision,
         seed: u64,
-        checks: Checks,
+        bounds_checks: BoundsChecks,
     ) -> Box<dyn Prepared> {
         match self {
             Workload::Linear(m) | Workload::Mlp(m) => {
-                Box::new(m.prepare(ctx, batch, precision, seed, checks))
+                Box::new(m.prepare(ctx, batch, precision, seed, bounds_checks))
             }
-            Workload::Transformer(t) => Box::new(t.prepare(ctx, batch, precision, seed, checks)),
+            Workload::Transformer(t) => {
+                Box::new(t.prepare(ctx, batch, precision, seed, bounds_checks))
+            }
         }
     }
 }

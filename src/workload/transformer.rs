@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Footprint;
 use super::builder::Builder;
-use super::kernels::Checks;
+use super::kernels::BoundsChecks;
 use super::program::{Program, ProgramSlot};
 use super::reference::{self, narrow, widen};
 use super::values::{SamplePool, input_bytes, par_map, random};
@@ -178,10 +178,10 @@ impl Transformer {
         batch: u32,
         precision: Precision,
         seed: u64,
-        checks: Checks,
+        bounds_checks: BoundsChecks,
     ) -> Program {
         let mut b = Builder::new(ctx, precision);
-        b.checks = checks;
+        b.bounds_checks = bounds_checks;
         let (d, ff, seq, heads) = (self.d_model, self.ff, self.seq, self.heads);
         let rows = batch * seq;
         let w = self.weights(seed, precision);

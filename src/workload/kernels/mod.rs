@@ -1,6 +1,6 @@
 //! The kernel catalogue: every kernel variant ([`Kernel`]), its tiles,
 //! files and constants, and which runtime checks its modules keep
-//! ([`Checks`]). How a variant becomes a shader module (its source, the
+//! ([`BoundsChecks`]). How a variant becomes a shader module (its source, the
 //! unrolling, naga's validation and translation) is [`toolchain`]'s; its
 //! names for points and reports, [`names`]'.
 //!
@@ -8,7 +8,7 @@
 //! bounds every loop unless a module is built with
 //! `create_shader_module_trusted`. Modules here are built checked, except
 //! for a dispatch whose every index the host has proven in bounds before
-//! building it ([`Checks::ExceptProven`], the default): today only the
+//! building it ([`BoundsChecks::ExceptProven`], the default): today only the
 //! tensor-core matmuls (`choice::proven_in_bounds`). No host proof covers
 //! the other kernels (the attention and layer-norm loops read rows whose
 //! bounds come from uniforms, the SIMT matmuls guard ragged edges by
@@ -153,14 +153,13 @@ pub const LAYER_NORM_WG: u32 = 128;
 /// Which modules keep naga's runtime checks (bounds checks and loop
 /// bounding).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Checks {
+pub enum BoundsChecks {
     /// Every module (`create_shader_module`).
     All,
     /// Every module but those of dispatches whose every index the host
-    /// has proven in bounds: what every point runs. On the H200 the checks
-    /// cost the staged tensor-core kernels 36–43% of the f16 workloads'
-    /// GPU time (they index workgroup arrays at run time, and each index
-    /// gets a clamp), against 0–12% for the f32 ones (2026-12-03 17:55).
+    /// has proven in bounds: what every point runs. The checks cost most
+    /// where kernels index workgroup arrays at run time (each index gets
+    /// a clamp); docs/kernel-choice.md has the measurement.
     #[default]
     ExceptProven,
     /// None (`create_shader_module_trusted`, `ShaderRuntimeChecks::unchecked`):
@@ -168,14 +167,14 @@ pub enum Checks {
     Off,
 }
 
-impl Checks {
+impl BoundsChecks {
     /// Whether a dispatch's module keeps the checks; `proven` when the
     /// host has proven every index of the dispatch in bounds.
     pub fn keeps(self, proven: bool) -> bool {
         match self {
-            Checks::All => true,
-            Checks::ExceptProven => !proven,
-            Checks::Off => false,
+            BoundsChecks::All => true,
+            BoundsChecks::ExceptProven => !proven,
+            BoundsChecks::Off => false,
         }
     }
 }

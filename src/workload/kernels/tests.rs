@@ -195,8 +195,8 @@ fn a_broken_shader_names_file_and_line() {
 
 #[test]
 fn only_proven_dispatches_run_unchecked_by_default() {
-    assert!(Checks::default().keeps(false));
-    assert!(!Checks::default().keeps(true));
-    assert!(Checks::All.keeps(true) && Checks::All.keeps(false));
-    assert!(!Checks::Off.keeps(true) && !Checks::Off.keeps(false));
+    assert!(BoundsChecks::default().keeps(false));
+    assert!(!BoundsChecks::default().keeps(true));
+    assert!(BoundsChecks::All.keeps(true) && BoundsChecks::All.keeps(false));
+    assert!(!BoundsChecks::Off.keeps(true) && !BoundsChecks::Off.keeps(false));
 }
