@@ -432,7 +432,7 @@ fn server_never_mixes_up_requests() {
     }
     assert!(run.points.last().unwrap().config.sync.depth() > curves::workload::SLOTS);
     let mut cmd = common::curves();
-    cmd.env(curves::measure::requests::STAGED, "1");
+    cmd.env(curves::measure::request_loop::STAGED, "1");
     let (_dir, staged) = common::run_experiment(cmd, text, &[]);
     for p in &staged.points {
         let what = format!(

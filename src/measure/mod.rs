@@ -6,7 +6,7 @@
 pub mod check;
 pub mod op_loop;
 pub mod record;
-pub mod requests;
+pub mod request_loop;
 pub mod stop;
 pub mod summary;
 pub mod sync;

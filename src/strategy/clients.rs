@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::cohort::wait_until_unix;
-use super::requests::RequestSet;
+use super::request_set::RequestSet;
 use crate::gpu::completion::Bell;
 use crate::measure::record::{TrialRecord, unix_ns};
 use crate::measure::stop::Stop;

@@ -11,7 +11,7 @@ pub mod cohort;
 pub mod cores;
 pub mod owner;
 pub mod processes;
-pub mod requests;
+pub mod request_set;
 pub mod threads;
 
 use std::path::PathBuf;

@@ -7,7 +7,7 @@
 //! sampled ops' host copies, in the other modes each input slot's output
 //! buffer, which is cleared before the trial so that a missing op shows.
 //! The loop that serves requests (`queue`, `server`) is beside this one,
-//! in `requests.rs`, and shares its encoding and trial bookkeeping.
+//! in `request_loop.rs`, and shares its encoding and trial bookkeeping.
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -52,12 +52,12 @@ use super::clients::{
     ClientPlan, Pending, Timing, ToOwner, closed_client, open_client, poisson_arrivals,
 };
 use super::cores::{Split, pin_to};
-use super::requests::RequestSet;
+use super::request_set::RequestSet;
 use super::{Env, LoopSpec, Workers, prepare_loop, worker_seed};
 use crate::gpu::completion::Bell;
 use crate::measure::op_loop::{Trial, ns};
 use crate::measure::record::{OwnerPhases, TrialRecord, unix_ns};
-use crate::measure::requests::RequestLoop;
+use crate::measure::request_loop::RequestLoop;
 use crate::measure::stop::Stop;
 use crate::plan::PointSpec;
 use crate::schema::{OwnerCores, SetupTimes, Upload, WaitStyle};
