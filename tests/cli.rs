@@ -315,10 +315,21 @@ fn peak_quick_measures_every_ceiling_and_goes_beside_a_run() {
     common::curves()
         .args(["peak", "--quick", "--into", other.to_str().unwrap()])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains(
             "ceilings go beside the run they bound",
         ));
+    // A run another curves writes is refused, naming it.
+    let held = curves::runner::WriterLock::take(&run.dir).unwrap();
+    common::curves()
+        .args(["peak", "--quick", "--into", run.dir.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "process {}",
+            std::process::id()
+        )));
+    drop(held);
 }
 
 /// `curves peak --shapes` measures every variant at the given shapes and

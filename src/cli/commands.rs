@@ -278,14 +278,18 @@ pub fn peak(
     let existing = into.map(curves::store::Run::load).transpose()?;
     if let Some(run) = &existing {
         let (a, b) = (&run.info.adapter, &ctx.info);
-        anyhow::ensure!(
-            a.name == b.name && a.backend == b.backend && a.driver == b.driver,
-            "{} was measured on {}, not on {}: ceilings go beside the run they bound",
-            run.dir.display(),
-            a.label(),
-            b.label()
-        );
+        if !(a.name == b.name && a.backend == b.backend && a.driver == b.driver) {
+            return Err(super::Usage(format!(
+                "{} was measured on {}, not on {}: ceilings go beside the run they bound",
+                run.dir.display(),
+                a.label(),
+                b.label()
+            ))
+            .into());
+        }
     }
+    // ceilings.json goes into the run: one writer there at a time.
+    let _lock = into.map(runner::WriterLock::take).transpose()?;
     let ceilings = curves::peak::peak(&ctx, options, &mut |line| eprintln!("{line}"));
     let json = serde_json::to_vec_pretty(&ceilings)?;
     let dir = match existing {
