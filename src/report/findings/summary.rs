@@ -27,9 +27,13 @@ pub fn summary(a: &Analysis, run: usize, verdicts: &[Verdict], picks: &Picks) ->
     let unmeasured = verdicts.len() - held - failed - inconclusive;
     let were = |n: usize| if n == 1 { "was" } else { "were" };
     let are = |n: usize| if n == 1 { "is" } else { "are" };
+    let holds = |n: usize| if n == 1 { "holds" } else { "hold" };
+    let does = |n: usize| if n == 1 { "does" } else { "do" };
     out.push(format!(
-        "On {label}, of the seeds' {} claims {held} hold, {failed} do not, {inconclusive} {} inconclusive (the interval reaches both sides of the rule) and {unmeasured} {} not measured by this run.",
+        "On {label}, of the seeds' {} claims {held} {}, {failed} {} not, {inconclusive} {} inconclusive (the interval reaches both sides of the rule) and {unmeasured} {} not measured by this run.",
         verdicts.len(),
+        holds(held),
+        does(failed),
         are(inconclusive),
         were(unmeasured)
     ));
