@@ -84,7 +84,7 @@ pub fn median_ci(values: &[f64], level: f64) -> Option<ConfidenceInterval> {
 }
 
 /// A deterministic generator (xorshift), so a bootstrap reads the same twice.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -94,8 +94,14 @@ impl Rng {
         self.0
     }
 
-    fn pick<'a>(&mut self, v: &'a [f64]) -> &'a f64 {
-        &v[(self.next() % v.len() as u64) as usize]
+    /// Uniform in 0..n.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -120,8 +126,9 @@ pub fn ratio_ci(top: &[f64], bottom: &[f64], level: f64) -> Option<ConfidenceInt
     let (mut t, mut b) = (vec![0.0; top.len()], vec![0.0; bottom.len()]);
     let mut ratios: Vec<f64> = (0..RESAMPLES)
         .map(|_| {
-            t.iter_mut().for_each(|x| *x = *rng.pick(&top));
-            b.iter_mut().for_each(|x| *x = *rng.pick(&bottom));
+            t.iter_mut().for_each(|x| *x = top[rng.below(top.len())]);
+            b.iter_mut()
+                .for_each(|x| *x = bottom[rng.below(bottom.len())]);
             median(&t).unwrap_or(f64::NAN) / median(&b).unwrap_or(f64::NAN)
         })
         .collect();

@@ -12,32 +12,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::stats::Rng;
+
 /// Trials beyond which the exact table (n⁴ terms to build) gives way to
 /// simulated resamples.
 const EXACT_MAX: usize = 48;
 /// Simulated resamples that stand for the table beyond [`EXACT_MAX`].
 const SIMULATED: usize = 4000;
-
-/// A deterministic generator (xorshift), so an estimate reads the same twice.
-pub struct Rng(pub u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// Uniform in [0, 1).
-    pub fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// The bootstrap distribution of the median of some values: each possible
 /// resampled median and the chance of it or a smaller one.

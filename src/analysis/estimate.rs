@@ -10,9 +10,9 @@
 //! (bootstrap, drawn from each median's computed distribution: analysis::bootstrap),
 //! the figure computed from the resampled medians.
 
-use super::bootstrap::{MedianDraws, Rng};
+use super::bootstrap::MedianDraws;
 use crate::schema::Point;
-use crate::stats::{self, LEVEL};
+use crate::stats::{self, LEVEL, Rng};
 
 /// A figure with its 95% confidence interval (`analysis::estimate` says
 /// how each is made).
