@@ -2,7 +2,7 @@
 //! ceiling where `curves peak` measured it), efficiency, latency per op,
 //! and the threads' latency histograms; a panel per run.
 
-use super::{colour, mark, one_or_panels, over_n, panel_groups, rate_dot};
+use super::{colour, mark, one_or_panels, over_n, panel_groups, rate_line};
 use crate::analysis::{Analysis, Baseline, Curve};
 use crate::plot::{Chart, Dot, GREY, Guide, Line, LineChart, Scale};
 use crate::schema::{BaselineRule, Precision, StrategyKind, WaitStyle};
@@ -54,19 +54,7 @@ pub(super) fn throughput(a: &Analysis, workload: &str, curves: &[&Curve]) -> Vec
             let lines: Vec<Line> = group
                 .iter()
                 .zip(shapes)
-                .map(|(c, shape)| Line {
-                    label: c.label.clone(),
-                    colour: colour(a, c),
-                    shape,
-                    dashed: false,
-                    connected: true,
-                    dots: c
-                        .points
-                        .iter()
-                        .filter(|p| !p.repeat)
-                        .map(rate_dot)
-                        .collect(),
-                })
+                .map(|(c, shape)| rate_line(a, c, shape))
                 .collect();
             // A ceiling far above every point is named, not drawn: it
             // would squeeze the curves into a sliver.

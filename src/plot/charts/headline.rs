@@ -4,10 +4,10 @@
 //! a framework peer's side by side where both ran), the answer in the
 //! title.
 
-use super::{colour, rate_dot};
+use super::rate_line;
 use crate::analysis::verdicts::{LINEAR, seeds_curve};
 use crate::analysis::{Analysis, Curve, CurvePoint};
-use crate::plot::{Chart, Line, LineChart, Panels, Scale};
+use crate::plot::{Chart, LineChart, Panels, Scale};
 use crate::schema::StrategyKind;
 use crate::units::si;
 
@@ -122,19 +122,7 @@ pub(super) fn chart(a: &Analysis) -> Option<Chart> {
         .map(|&run| {
             let lines = seeds_curves(a, run)
                 .into_iter()
-                .map(|c| Line {
-                    label: c.label.clone(),
-                    colour: colour(a, c),
-                    shape: 0,
-                    dashed: false,
-                    connected: true,
-                    dots: c
-                        .points
-                        .iter()
-                        .filter(|p| !p.repeat)
-                        .map(rate_dot)
-                        .collect(),
-                })
+                .map(|c| rate_line(a, c, 0))
                 .collect();
             Chart::Lines(LineChart {
                 title: a.run_labels[run].clone(),

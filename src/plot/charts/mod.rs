@@ -15,7 +15,7 @@ mod server;
 use crate::analysis::{Analysis, Curve, CurvePoint, estimate};
 use crate::schema::{Status, StrategyKind};
 
-use super::{Chart, Dot, LineChart, MAX_SERIES, Mark, Named, Panels, Rgb};
+use super::{Chart, Dot, Line, LineChart, MAX_SERIES, Mark, Named, Panels, Rgb};
 
 /// Whether run `run` was measured by a framework peer (PyTorch), not by
 /// curves' own kernels.
@@ -55,6 +55,24 @@ fn rate_dot(p: &CurvePoint) -> Dot {
             ..Dot::at(x, r.value)
         },
         None => Dot::missing(x, p.point.measured.status.name()),
+    }
+}
+
+/// A curve's throughput against N with each point's interval, solid:
+/// a dot per N (a repeat of an N is not drawn twice).
+fn rate_line(a: &Analysis, c: &Curve, shape: usize) -> Line {
+    Line {
+        label: c.label.clone(),
+        colour: colour(a, c),
+        shape,
+        dashed: false,
+        connected: true,
+        dots: c
+            .points
+            .iter()
+            .filter(|p| !p.repeat)
+            .map(rate_dot)
+            .collect(),
     }
 }
 
