@@ -294,6 +294,29 @@ pub struct ServerRow<'a> {
     pub mean_batch: Option<f64>,
 }
 
+/// The server's reference: one thread batching 16 under `c`'s workload,
+/// sync, wait, precision and pool, issuing ops as `c`'s baseline does,
+/// writing its inputs before every op (`uploads`) or not.
+pub fn batch16<'b, 'a>(
+    a: &'b Analysis<'a>,
+    c: &Curve,
+    uploads: bool,
+) -> Option<&'b CurvePoint<'a>> {
+    a.curves_of_run(c.run)
+        .find(|b| {
+            b.strategy() == StrategyKind::Batch
+                && b.config.label.is_none()
+                && b.workload_label() == c.workload_label()
+                && b.config.sync == c.config.sync
+                && b.config.wait == c.config.wait
+                && b.config.precision == c.config.precision
+                && b.config.pool == c.config.pool
+                && b.config.encode_ahead == c.config.baseline_encodes_ahead()
+                && b.config.upload_inputs == uploads
+        })
+        .and_then(|b| b.at(16).filter(|q| q.ok()))
+}
+
 /// The `server` points of `run` with closed-loop clients and at least 16
 /// of them: the configuration search the report tabulates, best first.
 pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
@@ -302,21 +325,7 @@ pub fn server_search<'a>(a: &Analysis<'a>, run: usize) -> Vec<ServerRow<'a>> {
         .filter(|c| c.strategy() == StrategyKind::Server && c.config.arrival_rate_per_s.is_none())
         .flat_map(|c| c.good().filter(|p| p.point.n >= 16).map(move |p| (c, p)))
         .map(|(c, p)| {
-            let batch16 = |uploads: bool| {
-                a.curves_of_run(run)
-                    .find(|b| {
-                        b.strategy() == StrategyKind::Batch
-                            && b.config.label.is_none()
-                            && b.workload_label() == c.workload_label()
-                            && b.config.sync == c.config.sync
-                            && b.config.wait == c.config.wait
-                            && b.config.precision == c.config.precision
-                            && b.config.pool == c.config.pool
-                            && b.config.encode_ahead == c.config.baseline_encodes_ahead()
-                            && b.config.upload_inputs == uploads
-                    })
-                    .and_then(|b| b.at(16).filter(|q| q.ok()))
-            };
+            let batch16 = |uploads: bool| batch16(a, c, uploads);
             let range = |p: &Point| {
                 let v = p.measured.samples_per_s?;
                 let s = p.measured.samples_per_s_spread;

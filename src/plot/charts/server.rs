@@ -4,27 +4,10 @@
 //! open-loop clients, the rate achieved against the rate intended.
 
 use super::colour;
-use crate::analysis::{Analysis, Curve};
+use crate::analysis::{Analysis, Curve, batch16};
 use crate::plot::{Chart, Dot, GREY, Guide, Line, LineChart, MAX_SERIES, Panels, Scale};
-use crate::schema::{BaselineRule, StrategyKind};
+use crate::schema::BaselineRule;
 use crate::units::si;
-
-/// One thread batching 16 under `c`'s sync and wait, where the run has it.
-fn batch16(a: &Analysis, c: &Curve) -> Option<f64> {
-    a.curves_of_run(c.run)
-        .find(|b| {
-            b.strategy() == StrategyKind::Batch
-                && b.config.label.is_none()
-                && b.workload_label() == c.workload_label()
-                && b.config.sync == c.config.sync
-                && b.config.wait == c.config.wait
-                && b.config.precision == c.config.precision
-                && b.config.encode_ahead == c.config.baseline_encodes_ahead()
-                && !b.config.upload_inputs
-        })
-        .and_then(|b| b.at(16).filter(|p| p.ok()))
-        .and_then(|p| p.point.measured.samples_per_s)
-}
 
 pub(super) fn chart(a: &Analysis, run: usize) -> Option<Chart> {
     let owners: Vec<&Curve> = a
@@ -71,7 +54,7 @@ pub(super) fn chart(a: &Analysis, run: usize) -> Option<Chart> {
                         .collect(),
                 });
             }
-            if let Some(b) = batch16(a, c) {
+            if let Some(b) = batch16(a, c, false).and_then(|p| p.point.measured.samples_per_s) {
                 let label = format!(
                     "one thread, batch 16, {}: {} samples/s",
                     c.config.sync_label(),
