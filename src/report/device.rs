@@ -139,7 +139,7 @@ pub(super) fn workload_times_table(a: &Analysis, run: usize) -> Option<Table> {
         };
         t.push(vec![
             w.workload.clone().into(),
-            Cell::number(w.batch.to_string(), f64::from(w.batch)),
+            Cell::count(w.batch.into()),
             w.precision.to_string().into(),
             us(Some(w.as_run())),
             us(Some(w.checked_us)),
@@ -179,7 +179,7 @@ pub(super) fn dispatch_times_table(a: &Analysis, run: usize) -> Option<Table> {
             let share = d.alone_us / w.as_run() * 100.0;
             t.push(vec![
                 w.workload.clone().into(),
-                Cell::number(w.batch.to_string(), f64::from(w.batch)),
+                Cell::count(w.batch.into()),
                 w.precision.to_string().into(),
                 d.label.clone().into(),
                 us(Some(d.alone_us)),

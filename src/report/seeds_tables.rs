@@ -63,7 +63,7 @@ pub(super) fn server_search_table(a: &Analysis, run: usize, limit: usize) -> Opt
         let p = r.point;
         let mut row = vec![
             p.config.strategy_label().into(),
-            Cell::number(p.n.to_string(), f64::from(p.n)),
+            Cell::count(p.n.into()),
             p.config.sync_label().into(),
             rate(p.measured.samples_per_s),
             interval(r.vs_batch16, true),
@@ -105,7 +105,7 @@ pub(super) fn size_table(a: &Analysis, run: usize) -> Option<Table> {
             .map(|(o, e)| e / (8.0 * o));
         t.push(vec![
             format!("{}×{}", dims[0], dims[1]).into(),
-            Cell::number(batch.to_string(), f64::from(batch)),
+            Cell::count(batch.into()),
             rate(one.measured.ops_per_s),
             rate(eight.measured.ops_per_s),
             eff.map_or_else(Cell::missing, |e| {
@@ -184,23 +184,11 @@ pub(super) fn stress_table(a: &Analysis, run: usize) -> Option<Table> {
     for p in points {
         t.push(vec![
             format!("{} {}", p.config.workload_label(), p.config.precision).into(),
-            Cell::number(p.n.to_string(), f64::from(p.n)),
-            Cell::number(
-                p.measured.ops_expected.to_string(),
-                p.measured.ops_expected as f64,
-            ),
-            Cell::number(
-                p.measured.ops_completed.to_string(),
-                p.measured.ops_completed as f64,
-            ),
-            Cell::number(
-                p.measured.ops_checked.to_string(),
-                p.measured.ops_checked as f64,
-            ),
-            Cell::number(
-                p.measured.ops_wrong.to_string(),
-                p.measured.ops_wrong as f64,
-            ),
+            Cell::count(p.n.into()),
+            Cell::count(p.measured.ops_expected),
+            Cell::count(p.measured.ops_completed),
+            Cell::count(p.measured.ops_checked),
+            Cell::count(p.measured.ops_wrong),
             if p.verified() { "PASS" } else { "FAIL" }.into(),
         ]);
     }

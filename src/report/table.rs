@@ -28,6 +28,11 @@ impl Cell {
         }
     }
 
+    /// A whole number: its digits, sorted by its value.
+    pub fn count(n: u64) -> Self {
+        Self::number(n.to_string(), n as f64)
+    }
+
     /// `–` for a figure that is missing.
     pub fn missing() -> Self {
         Self::text("–")

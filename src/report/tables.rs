@@ -120,7 +120,7 @@ pub(super) fn curve_table(a: &Analysis, c: &Curve, index: usize) -> Table {
     for p in &c.points {
         let s = p.point.measured.samples_per_s_spread;
         t.push(vec![
-            Cell::number(p.point.n.to_string(), f64::from(p.point.n)),
+            Cell::count(p.point.n.into()),
             rate(p.point.measured.samples_per_s),
             s.map_or_else(Cell::missing, |s| {
                 Cell::text(format!("{}–{}", si(s.min), si(s.max)))
@@ -225,7 +225,7 @@ pub(super) fn advantage_tables(a: &Analysis, run: usize) -> Vec<Table> {
                 &header_refs,
             );
             for r in &m.rows {
-                let mut row = vec![Cell::number(r.n.to_string(), f64::from(r.n))];
+                let mut row = vec![Cell::count(r.n.into())];
                 for name in &names {
                     row.push(rate(
                         r.samples_per_s
@@ -275,7 +275,7 @@ pub(super) fn across_table(a: &Analysis) -> Option<Table> {
         for n in ns {
             let mut row = vec![
                 format!("{} · {}", g[0].workload_label(), g[0].label).into(),
-                Cell::number(n.to_string(), f64::from(n)),
+                Cell::count(n.into()),
             ];
             for run in 0..a.runs.len() {
                 let p = g.iter().find(|c| c.run == run).and_then(|c| c.at(n));
