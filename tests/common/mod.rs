@@ -58,3 +58,38 @@ pub fn run_experiment(
     let run = curves::store::Run::load(&run_dir).expect("the run loads");
     (dir, run)
 }
+
+/// A copy of fixture `name` in `dir` (as `dir/name`), with `edit` applied
+/// to each point's JSON.
+pub fn edited_copy(
+    name: &str,
+    dir: &Path,
+    edit: impl Fn(usize, &mut serde_json::Value),
+) -> PathBuf {
+    let src = fixture(name);
+    let dst = dir.join(name);
+    std::fs::create_dir_all(&dst).unwrap();
+    std::fs::copy(src.join("run.json"), dst.join("run.json")).unwrap();
+    let text = std::fs::read_to_string(src.join("points.jsonl")).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        edit(i, &mut v);
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    std::fs::write(dst.join("points.jsonl"), out).unwrap();
+    dst
+}
+
+/// A run directory's run.json.
+pub fn run_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap()
+}
+
+/// Rewrites a run directory's run.json with `edit` applied.
+pub fn edit_run_json(dir: &Path, edit: impl Fn(&mut serde_json::Value)) {
+    let mut info = run_json(dir);
+    edit(&mut info);
+    std::fs::write(dir.join("run.json"), info.to_string()).unwrap();
+}
