@@ -443,13 +443,7 @@ impl Experiment {
             path.file_stem()
                 .map_or("experiment".into(), |s| s.to_string_lossy().into_owned())
         });
-        if name.contains('\n') || crate::printable::has_unsafe(&name) || name.chars().count() > 200
-        {
-            return Err(invalid(
-                "name must be one printable line of at most 200 characters: it names the run"
-                    .into(),
-            ));
-        }
+        rules::one_line("name", &name).map_err(|(_, message)| invalid(message))?;
         Ok(Self {
             name,
             description: file.description,

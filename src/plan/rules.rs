@@ -25,25 +25,37 @@ pub fn replaced_keys(s: &SettingsFile) -> Result<(), Refusal> {
     }
 }
 
-/// Longest label: it names a step in tables and legends.
+/// Longest name or label: each names a run or a step in file names,
+/// tables and legends.
 pub const MAX_LABEL: usize = 200;
 
-/// A label is one printable line, short enough to name a step.
-pub fn label(sweep: &SweepFile) -> Result<(), Refusal> {
-    match &sweep.label {
-        Some(l) if l.contains('\n') || crate::printable::has_unsafe(l) => Err((
-            "label",
-            "label holds a line break or a control character; a label is one printable line".into(),
-        )),
-        Some(l) if l.chars().count() > MAX_LABEL => Err((
-            "label",
+/// `text`, the value of `key`, is one printable line of at most
+/// [`MAX_LABEL`] characters.
+pub fn one_line(key: &'static str, text: &str) -> Result<(), Refusal> {
+    if text.contains('\n') || crate::printable::has_unsafe(text) {
+        return Err((
+            key,
             format!(
-                "label is {} characters; at most {MAX_LABEL}",
-                l.chars().count()
+                "{key} holds a line break or a control character; a {key} is one printable line"
             ),
-        )),
-        _ => Ok(()),
+        ));
     }
+    let chars = text.chars().count();
+    if chars > MAX_LABEL {
+        return Err((
+            key,
+            format!("{key} is {chars} characters; at most {MAX_LABEL}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A label names a step: one printable line.
+pub fn label(sweep: &SweepFile) -> Result<(), Refusal> {
+    sweep
+        .label
+        .as_deref()
+        .map_or(Ok(()), |l| one_line("label", l))
 }
 
 /// Every setting's meaning.
