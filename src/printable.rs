@@ -14,6 +14,14 @@ pub fn has_unsafe(s: &str) -> bool {
     s.chars().any(|c| c != '\n' && is_unsafe(c))
 }
 
+/// `s` cut to at most `max` characters, the last one `…` where it was cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    s.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+}
+
 /// `s` with a tab as a space and every other control character (an
 /// escape, a carriage return, a bidirectional override) as `�`; line
 /// breaks are kept.
@@ -81,6 +89,14 @@ pub fn csv_cell(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clipped_text_keeps_to_its_length_and_says_it_was_cut() {
+        assert_eq!(clip("short", 28), "short");
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("αβγδε", 5), "αβγδε");
+        assert_eq!(clip("αβγδεζ", 5).chars().count(), 5);
+    }
 
     #[test]
     fn control_characters_never_pass() {

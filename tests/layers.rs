@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["schema", "printable"]),
     (
         "analysis",
-        &["analysis", "schema", "stats", "store", "units"],
+        &["analysis", "schema", "stats", "store", "units", "printable"],
     ),
     ("plot", &["plot", "analysis", "schema", "store", "units"]),
     (

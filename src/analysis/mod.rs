@@ -37,10 +37,7 @@ pub struct Analysis<'a> {
 /// details ("llvmpipe (LLVM 15.0.6, 256 bits)" is "llvmpipe").
 fn adapter_label(run: &Run) -> String {
     let full = &run.info.adapter.name;
-    let mut name = full.split(" (").next().unwrap_or(full).trim().to_string();
-    if name.chars().count() > 40 {
-        name = name.chars().take(39).collect::<String>() + "…";
-    }
+    let name = crate::printable::clip(full.split(" (").next().unwrap_or(full).trim(), 40);
     format!("{name} ({})", run.info.adapter.backend)
 }
 

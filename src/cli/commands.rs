@@ -343,11 +343,7 @@ pub fn list_adapters(selection: AdapterSelection) -> anyhow::Result<ExitCode> {
     ));
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     for a in adapters {
-        let driver = format!("{} {}", a.driver, a.driver_info);
-        let mut driver = driver.trim().to_string();
-        if driver.chars().count() > 28 {
-            driver = driver.chars().take(27).collect::<String>() + "…";
-        }
+        let driver = curves::printable::clip(format!("{} {}", a.driver, a.driver_info).trim(), 28);
         say(format!(
             "{:>5}  {:<36} {:<8} {:<13} {:<28} {:<13} {:<4} {:<4} {:<4} {}",
             a.index.unwrap_or(0),

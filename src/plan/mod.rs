@@ -55,14 +55,7 @@ fn short(message: &str) -> String {
         .trim_end()
         .lines()
         .take(12)
-        .map(|l| {
-            let l = crate::printable::printable(l);
-            if l.chars().count() > 160 {
-                l.chars().take(160).collect::<String>() + "…"
-            } else {
-                l
-            }
-        })
+        .map(|l| crate::printable::clip(&crate::printable::printable(l), 160))
         .collect();
     lines.join("\n")
 }

@@ -226,7 +226,7 @@ pub fn start(
             for line in BufReader::new(stdout).lines() {
                 let event = match line.map_err(|e| e.to_string()).and_then(|l| {
                     serde_json::from_str(&l).map_err(|e| {
-                        let shown: String = l.chars().take(200).collect();
+                        let shown = crate::printable::clip(&l, 200);
                         format!("{e}: {}", crate::printable::printable(&shown))
                     })
                 }) {
