@@ -88,12 +88,13 @@ fn refuse_strangers(dir: &Path, experiment: &Experiment, points: &[Point]) -> an
 /// run on another machine's CPU adapter would mix them.
 fn open_recorded(recorded: &AdapterSummary) -> anyhow::Result<Env> {
     let by_index = AdapterSelection::exact(recorded);
-    let by_name = AdapterSelection {
+    // By name too only where the index could have named another adapter.
+    let by_name = recorded.index.map(|_| AdapterSelection {
         index: None,
         ..by_index.clone()
-    };
+    });
     let mut found = Vec::new();
-    for selection in [by_index, by_name] {
+    for selection in std::iter::once(by_index).chain(by_name) {
         if let Ok(env) = Env::open(&selection) {
             if same_adapter(&env.ctx.info, recorded) {
                 return Ok(env);
